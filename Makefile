@@ -1,0 +1,69 @@
+# heapscope - eBPF heap-allocation profiler.
+#   make          build ./heapscope
+#   make demo     install what is missing, build, profile the bundled demo target
+#   make test     unit + integration tests (needs root: real BPF on real processes)
+#   make bench    probe cost and collector throughput figures
+#   make deps     install the Debian packages heapscope and its tests need
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+STRIP    ?= llvm-strip
+BUILD    := build
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE \
+	    -Iuser -Ibpf -I$(BUILD)
+LDLIBS   := -lbpf -lelf -ldw -lz -lcapstone -lstdc++
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+BPF_SRC  := bpf/heapscope.bpf.c
+BPF_OBJ  := $(BUILD)/heapscope.bpf.o
+SKEL     := $(BUILD)/heapscope.skel.h
+VMLINUX  := vmlinux/vmlinux.h
+
+USER_SRC := $(wildcard user/*.c)
+USER_OBJ := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
+# Everything but main: unit tests link against it.
+LIB_OBJ  := $(filter-out $(BUILD)/main.o,$(USER_OBJ))
+
+.PHONY: all deps demo test bench clean
+all: heapscope
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+$(VMLINUX):
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BPF_OBJ): $(BPF_SRC) bpf/events.h $(VMLINUX) | $(BUILD)
+	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf -c $< -o $@
+	$(STRIP) -g $@
+
+$(SKEL): $(BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name heapscope_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKEL) | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libheapscope.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+heapscope: $(BUILD)/main.o $(BUILD)/libheapscope.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	tools/install-deps.sh
+
+demo:
+	tools/install-deps.sh --if-missing
+	$(MAKE) heapscope tests-build
+	tools/demo.sh
+
+include tests/tests.mk
+
+clean:
+	rm -rf $(BUILD) heapscope $(VMLINUX) demo.folded demo.svg demo.report

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * events.h - the one event layout shared by the BPF programs and userspace.
+ *
+ * Owns: the record that travels through the ring buffer, the per-CPU loss
+ * counter indices and the probe kinds.  Both sides include this file, so a
+ * field added here is seen by both or the build fails.
+ *
+ * Invariants:
+ *  - A record is HS_EVENT_HDR_SIZE bytes plus nr_frames * 8: frames are sent
+ *    only as far as they were captured (free events carry none).
+ *  - frames[] are user return addresses, leaf first: frames[0] is the return
+ *    address into the function that called the allocator.
+ *  - Records arrive in reservation order across CPUs (one MPSC ring), so a
+ *    free in one thread follows the allocation it frees in another.
+ */
+#ifndef HEAPSCOPE_EVENTS_H
+#define HEAPSCOPE_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h> /* userspace; BPF gets the same types from vmlinux.h */
+#endif
+
+/* Deepest stack carried by one event; deeper stacks are truncated and counted. */
+#define HS_MAX_FRAMES 127
+
+enum hs_event_kind {
+	HS_EV_ALLOC = 1,   /* addr: new block of size requested bytes */
+	HS_EV_FREE = 2,    /* addr: block released */
+	HS_EV_REALLOC = 3, /* old_addr moved/resized to addr (size bytes); addr 0: old freed */
+};
+
+/* Which allocator entry point a probe stands on; decides how arguments are read. */
+enum hs_probe_fn {
+	HS_FN_MALLOC = 0,	  /* (size) -> ptr: malloc, valloc, pvalloc */
+	HS_FN_CALLOC,		  /* (n, size) -> ptr */
+	HS_FN_REALLOC,		  /* (ptr, size) -> ptr */
+	HS_FN_REALLOCARRAY,	  /* (ptr, n, size) -> ptr */
+	HS_FN_MEMALIGN,		  /* (align, size) -> ptr: memalign, aligned_alloc */
+	HS_FN_POSIX_MEMALIGN,	  /* (void **out, align, size) -> 0 on success */
+	HS_FN_FREE,		  /* (ptr) */
+	HS_FN_COUNT,
+};
+
+/* Per-CPU counters.  Everything below HS_STAT_LOSS_END is a lost or unpaired event. */
+enum hs_stat {
+	HS_STAT_RINGBUF_FULL = 0, /* event dropped: ring buffer had no room */
+	HS_STAT_PENDING_FULL,	  /* allocation not tracked: per-thread call table full */
+	HS_STAT_UNMATCHED_RETURN, /* a return probe fired without its entry */
+	HS_STAT_LOSS_END,
+	HS_STAT_STACK_TRUNCATED = HS_STAT_LOSS_END, /* stack deeper than max frames */
+	HS_STAT_NESTED_CALLS,			    /* allocator calls inside allocator calls */
+	HS_STAT_STALE_ENTRIES,			    /* entry whose return never came, replaced */
+	HS_STAT_EVENTS,				    /* events written to the ring buffer */
+	HS_STAT_COUNT,
+};
+
+struct hs_event {
+	__u64 ts_ns;	   /* CLOCK_MONOTONIC when the event was emitted */
+	__u64 entry_ts_ns; /* when the outermost allocator call was entered */
+	__u64 addr;	   /* block returned (alloc/realloc) or released (free) */
+	__u64 old_addr;	   /* realloc: the block passed in */
+	__u64 size;	   /* bytes the caller asked for */
+	__u32 pid;	   /* tgid, root PID namespace */
+	__u32 tid;
+	__u8 kind;	   /* enum hs_event_kind */
+	__u8 fn;	   /* enum hs_probe_fn */
+	__u16 nr_frames;
+	__u32 flags;	   /* HS_EVF_* */
+	__u64 frames[HS_MAX_FRAMES];
+};
+
+#define HS_EVF_TRUNCATED 1u /* the stack had more frames than were captured */
+
+#define HS_EVENT_HDR_SIZE ((unsigned long)&((struct hs_event *)0)->frames)
+
+#endif /* HEAPSCOPE_EVENTS_H */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * heapscope.bpf.c - uprobes on the target's allocator; one ring-buffer event per
+ * outermost allocation, reallocation or free.
+ *
+ * Owns: pairing an allocator call's entry with its return (per thread), deciding
+ * which calls count (the outermost one only), capturing the user stack and
+ * counting every event it could not deliver.
+ * Does not own: which functions are probed or where (userspace attaches these
+ * programs per target PID at offsets it computed), nor what an event means for
+ * the live heap (the collector decides).
+ *
+ * Why the stack is captured at return: at the return probe the callee has
+ * restored the caller's rbp and rsp, and the instruction pointer is the return
+ * address into the caller, so the immediate caller is frames[0] and the frame
+ * pointer chain continues from there; the walk never has to guess how far the
+ * allocator got into its own prologue.  It is the same address a walk from the
+ * entry probe reads at *(u64 *)sp.
+ *
+ * Why free is emitted at entry: a free must reach the collector before another
+ * thread's allocation can return the same address, and the ring buffer orders
+ * records by reservation time.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u64 wakeup_bytes = 256 * 1024; /* pending data that forces a consumer wakeup */
+const volatile __u32 max_frames = HS_MAX_FRAMES;
+const volatile bool probe_only = false; /* benchmark floor: probes fire, programs do nothing */
+
+/* Set by userspace once every probe is attached.  A call entered before then may
+ * have run with its return probe not yet armed: it is not reported, and its
+ * per-thread record is never mistaken for an outer call. */
+volatile __u64 armed_ns = 0;
+
+/* An allocator call in progress on one thread. */
+struct hs_pending {
+	__u64 size;
+	__u64 old_addr;	   /* realloc's input block */
+	__u64 out_ptr;	   /* posix_memalign's void ** */
+	__u64 entry_ts_ns;
+	__u64 entry_sp;	   /* stack pointer at the outermost entry: deeper calls are nested */
+	__u32 depth;	   /* probed calls in progress on this thread, outermost included */
+	__u32 fn;	   /* enum hs_probe_fn of the outermost call */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace (--ringbuf-size) */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* threads inside an allocator call at once */
+	__type(key, __u32);	    /* tid */
+	__type(value, struct hs_pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HS_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* The event under construction: too large for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_event);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 stat)
+{
+	__u64 *value = bpf_map_lookup_elem(&stats, &stat);
+
+	if (value)
+		*value += 1;
+}
+
+static __always_inline struct hs_event *scratch_event(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Batched wakeups: the consumer polls with a timeout and is woken only when a
+ * sizeable amount of data waits, so a busy target does not pay for a wakeup on
+ * every allocation. */
+static __always_inline __u64 wakeup_flag(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(struct hs_event *ev)
+{
+	__u64 frames = ev->nr_frames;
+
+	if (frames > HS_MAX_FRAMES)
+		frames = HS_MAX_FRAMES;
+	if (bpf_ringbuf_output(&events, ev, HS_EVENT_HDR_SIZE + frames * sizeof(__u64), wakeup_flag())) {
+		count(HS_STAT_RINGBUF_FULL);
+		return;
+	}
+	count(HS_STAT_EVENTS);
+}
+
+/* One step of the frame-pointer walk, run by bpf_loop. */
+struct fp_walk {
+	__u64 fp;
+	__u32 n;
+	__u32 limit;
+	bool truncated;
+};
+
+static long fp_step(__u32 index, struct fp_walk *walk)
+{
+	struct hs_event *ev = scratch_event();
+	__u64 frame[2]; /* saved rbp, return address */
+
+	(void)index;
+	if (!ev || walk->fp == 0 || (walk->fp & 7))
+		return 1;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)walk->fp))
+		return 1;
+	if (frame[1] == 0)
+		return 1; /* outermost frame */
+	if (walk->n >= walk->limit || walk->n >= HS_MAX_FRAMES) {
+		walk->truncated = true;
+		return 1;
+	}
+	ev->frames[walk->n] = frame[1];
+	walk->n++;
+	if (frame[0] <= walk->fp)
+		return 1; /* a frame chain only goes up the stack; anything else is garbage */
+	walk->fp = frame[0];
+	return 0;
+}
+
+/* Fill ev->frames from the caller's registers at the return probe. */
+static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *ev)
+{
+	struct fp_walk walk = {
+		.fp = PT_REGS_FP(ctx),
+		.n = 1,
+		.limit = max_frames,
+	};
+
+	ev->frames[0] = PT_REGS_IP(ctx);
+	bpf_loop(HS_MAX_FRAMES, fp_step, &walk, 0);
+	ev->nr_frames = walk.n;
+	ev->flags = 0;
+	if (walk.truncated) {
+		ev->flags |= HS_EVF_TRUNCATED;
+		count(HS_STAT_STACK_TRUNCATED);
+	}
+}
+
+/*
+ * Is the thread already inside a probed allocator call?  Nested calls (glibc's
+ * realloc(p, 0) entering free, operator new calling malloc) run deeper on the
+ * same stack, and tail calls (glibc's reallocarray jumps to realloc) at the
+ * same stack pointer: both report through the outermost call, whose return
+ * probe fires last.  An entry whose return never came (the thread died inside
+ * malloc) is recognised because a new call starts above its stack pointer.
+ */
+static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
+{
+	return call && call->depth > 0 && sp <= call->entry_sp && call->entry_ts_ns >= armed_ns;
+}
+
+static __always_inline int enter(struct pt_regs *ctx, __u32 fn, __u64 size, __u64 old_addr,
+				 __u64 out_ptr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 sp = PT_REGS_SP(ctx);
+	struct hs_pending *call = bpf_map_lookup_elem(&pending, &tid);
+
+	if (nested_call(call, sp)) {
+		call->depth++;
+		count(HS_STAT_NESTED_CALLS);
+		return 0;
+	}
+	if (call && call->depth > 0)
+		count(HS_STAT_STALE_ENTRIES);
+
+	struct hs_pending fresh = {
+		.size = size,
+		.old_addr = old_addr,
+		.out_ptr = out_ptr,
+		.entry_ts_ns = bpf_ktime_get_ns(),
+		.entry_sp = sp,
+		.depth = 1,
+		.fn = fn,
+	};
+	if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
+		count(HS_STAT_PENDING_FULL);
+	return 0;
+}
+
+static __always_inline __u64 product_or_max(__u64 n, __u64 size)
+{
+	__u64 bytes = n * size;
+
+	/* Division, not a 128-bit multiply: BPF has no __multi3.  An overflowing
+	 * request fails in the allocator; the NULL return then says so. */
+	barrier_var(bytes);
+	if (size && bytes / size != n)
+		return ~0ULL;
+	return bytes;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	if (probe_only)
+		return 0;
+	return enter(ctx, HS_FN_MALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
+{
+	if (probe_only)
+		return 0;
+	return enter(ctx, HS_FN_CALLOC, product_or_max(n, size), 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 old_addr, __u64 size)
+{
+	if (probe_only)
+		return 0;
+	return enter(ctx, HS_FN_REALLOC, size, old_addr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, __u64 old_addr, __u64 n, __u64 size)
+{
+	if (probe_only)
+		return 0;
+	return enter(ctx, HS_FN_REALLOCARRAY, product_or_max(n, size), old_addr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
+{
+	(void)align;
+	if (probe_only)
+		return 0;
+	return enter(ctx, HS_FN_MEMALIGN, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 out_ptr, __u64 align, __u64 size)
+{
+	(void)align;
+	if (probe_only)
+		return 0;
+	return enter(ctx, HS_FN_POSIX_MEMALIGN, size, 0, out_ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 addr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hs_pending *call;
+	struct hs_event *ev;
+
+	if (probe_only || addr == 0)
+		return 0;
+	call = bpf_map_lookup_elem(&pending, &tid);
+	if (nested_call(call, PT_REGS_SP(ctx))) {
+		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
+		return 0;
+	}
+	ev = scratch_event();
+	if (!ev)
+		return 0;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->entry_ts_ns = ev->ts_ns;
+	ev->addr = addr;
+	ev->old_addr = 0;
+	ev->size = 0;
+	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	ev->tid = tid;
+	ev->kind = HS_EV_FREE;
+	ev->fn = HS_FN_FREE;
+	ev->nr_frames = 0;
+	ev->flags = 0;
+	emit(ev);
+	return 0;
+}
+
+/* What the outermost call produced: the kind of event, or 0 when nothing changed
+ * (a failed allocation, a failed realloc that keeps its old block). */
+static __always_inline __u8 outcome(struct hs_pending *call, __u64 ret, __u64 *addr)
+{
+	*addr = ret;
+	switch (call->fn) {
+	case HS_FN_POSIX_MEMALIGN:
+		if ((int)ret != 0 || bpf_probe_read_user(addr, sizeof(*addr), (void *)call->out_ptr))
+			return 0;
+		return *addr ? HS_EV_ALLOC : 0;
+	case HS_FN_REALLOC:
+	case HS_FN_REALLOCARRAY:
+		if (call->old_addr == 0)
+			return ret ? HS_EV_ALLOC : 0;
+		if (ret)
+			return HS_EV_REALLOC;
+		/* realloc(p, 0) returning NULL has freed p; any other NULL is a failure. */
+		return call->size == 0 ? HS_EV_REALLOC : 0;
+	default:
+		return ret ? HS_EV_ALLOC : 0;
+	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, __u64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct hs_pending *call;
+	struct hs_event *ev;
+	__u64 addr;
+	__u8 kind;
+
+	if (probe_only)
+		return 0;
+	call = bpf_map_lookup_elem(&pending, &tid);
+	if (!call || call->depth == 0) {
+		count(HS_STAT_UNMATCHED_RETURN);
+		return 0;
+	}
+	if (--call->depth > 0)
+		return 0; /* an inner call returned; the outermost one reports */
+
+	kind = call->entry_ts_ns >= armed_ns ? outcome(call, ret, &addr) : 0;
+	ev = kind ? scratch_event() : 0;
+	if (ev) {
+		ev->ts_ns = bpf_ktime_get_ns();
+		ev->entry_ts_ns = call->entry_ts_ns;
+		ev->addr = addr;
+		ev->old_addr = call->old_addr;
+		ev->size = call->size;
+		ev->pid = pid_tgid >> 32;
+		ev->tid = tid;
+		ev->kind = kind;
+		ev->fn = call->fn;
+		capture_stack(ctx, ev);
+	}
+	bpf_map_delete_elem(&pending, &tid);
+	if (ev)
+		emit(ev);
+	return 0;
+}

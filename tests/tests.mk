@@ -1,0 +1,34 @@
+# tests/tests.mk - building and running the test suite (included by the Makefile).
+#
+# Workloads are built in several flavours from one source: _fp (frame pointers),
+# later _nofp, _pie, _static.  They link libtruth.so from build/tests.
+
+TEST_BIN   := $(BUILD)/tests
+WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -pthread \
+		   -Itests/workloads -Wall -Wno-unused-result -Wno-alloc-size-larger-than
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(UNIT_SRC))
+
+.PHONY: tests-build test
+
+$(TEST_BIN):
+	mkdir -p $@
+
+$(TEST_BIN)/libtruth.so: tests/workloads/truth_lib.c | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -fPIC -shared -o $@ $<
+
+$(TEST_BIN)/truth_fp: tests/workloads/truth.c tests/workloads/workload.h $(TEST_BIN)/libtruth.so
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $< -L$(TEST_BIN) -ltruth -Wl,-rpath,$(abspath $(TEST_BIN))
+
+$(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
+	$(CC) -O2 -Wall -o $@ $<
+
+$(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
+
+WORKLOADS := $(TEST_BIN)/truth_fp $(TEST_BIN)/membytes
+
+tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
+
+test: tests-build
+	tests/run.sh

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * truth.c - allocations whose live bytes per function are known exactly.
+ *
+ * Every allocator entry point heapscope probes is used from its own function;
+ * some functions keep their blocks, some free them all (including from another
+ * thread), and some make calls that fail and must count nothing.  The truth
+ * file says what each function holds at the end (see workload.h).
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "workload.h"
+
+size_t lib_keep(void **keep, size_t count, size_t size);
+
+static void *kept[4096];
+static size_t kept_count;
+
+static void keep(void *p)
+{
+	kept[kept_count++] = p;
+}
+
+#define CHAIN(fn) "main;" #fn
+
+NOINLINE static void keep_malloc(void)
+{
+	for (int i = 0; i < 1000; i++)
+		keep(malloc(24));
+	workload_expect("keep_malloc", 1000 * 24, 1000, CHAIN(keep_malloc));
+}
+
+NOINLINE static void keep_calloc(void)
+{
+	for (int i = 0; i < 100; i++)
+		keep(calloc(7, 13));
+	workload_expect("keep_calloc", 100 * 7 * 13, 100, CHAIN(keep_calloc));
+}
+
+/* Each block is reallocated twice: only the final size is live, under this function. */
+NOINLINE static void grow_realloc(void)
+{
+	for (int i = 0; i < 50; i++) {
+		char *p = malloc(10);
+		p = realloc(p, 100);
+		p = realloc(p, 1000);
+		keep(p);
+	}
+	workload_expect("grow_realloc", 50 * 1000, 50, CHAIN(grow_realloc));
+}
+
+NOINLINE static void keep_aligned(void)
+{
+	unsigned long long bytes = 0, count = 0;
+	void *p;
+
+	for (int i = 0; i < 10; i++) {
+		if (posix_memalign(&p, 64, 200) == 0)
+			keep(p), bytes += 200, count++;
+		keep(aligned_alloc(64, 256)), bytes += 256, count++;
+		keep(memalign(128, 300)), bytes += 300, count++;
+	}
+	for (int i = 0; i < 5; i++)
+		keep(valloc(5000)), bytes += 5000, count++;
+	for (int i = 0; i < 3; i++)
+		keep(pvalloc(100)), bytes += 100, count++;
+	workload_expect("keep_aligned", bytes, count, CHAIN(keep_aligned));
+}
+
+NOINLINE static void keep_reallocarray(void)
+{
+	for (int i = 0; i < 20; i++)
+		keep(reallocarray(NULL, 10, 30));
+	workload_expect("keep_reallocarray", 20 * 10 * 30, 20, CHAIN(keep_reallocarray));
+}
+
+NOINLINE static void call_library(void)
+{
+	size_t bytes = lib_keep(kept + kept_count, 77, 333);
+
+	kept_count += 77;
+	workload_expect("lib_keep", bytes, 77, "main;call_library;lib_keep");
+}
+
+/* Blocks allocated in one thread and freed in another: nothing stays live. */
+static void *handoff[500];
+
+NOINLINE static void *produce_for_other_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 500; i++)
+		handoff[i] = malloc(64);
+	return NULL;
+}
+
+static void *free_handoff(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 500; i++)
+		free(handoff[i]);
+	return NULL;
+}
+
+NOINLINE static void cross_thread(void)
+{
+	pthread_t producer, consumer;
+
+	pthread_create(&producer, NULL, produce_for_other_thread, NULL);
+	pthread_join(producer, NULL);
+	pthread_create(&consumer, NULL, free_handoff, NULL);
+	pthread_join(consumer, NULL);
+	workload_expect("produce_for_other_thread", 0, 0, "produce_for_other_thread");
+}
+
+NOINLINE static void churn_all_freed(void)
+{
+	for (int i = 0; i < 20000; i++) {
+		workload_sink = malloc(16 + (i % 64) * 8);
+		free(workload_sink);
+	}
+	workload_expect("churn_all_freed", 0, 0, CHAIN(churn_all_freed));
+}
+
+/* realloc(p, 0) frees p; free(NULL) is nothing. */
+NOINLINE static void realloc_to_zero(void)
+{
+	for (int i = 0; i < 10; i++) {
+		workload_sink = malloc(50);
+		workload_sink = realloc(workload_sink, 0);
+		free(NULL);
+	}
+	workload_expect("realloc_to_zero", 0, 0, CHAIN(realloc_to_zero));
+}
+
+/* Failed calls count nothing; a failed realloc leaves its block live. */
+NOINLINE static void failed_calls(void)
+{
+	void *p;
+
+	for (int i = 0; i < 5; i++) {
+		char *block = malloc(40);
+
+		workload_sink = malloc(SIZE_MAX / 2);
+		workload_sink = calloc(SIZE_MAX / 4, 16);
+		if (realloc(block, SIZE_MAX / 2) == NULL)
+			keep(block);
+		workload_sink = (void *)(uintptr_t)posix_memalign(&p, 64, SIZE_MAX / 2);
+	}
+	workload_expect("failed_calls", 5 * 40, 5, CHAIN(failed_calls));
+}
+
+int main(int argc, char **argv)
+{
+	workload_start(argc, argv);
+	keep_malloc();
+	keep_calloc();
+	grow_realloc();
+	keep_aligned();
+	keep_reallocarray();
+	call_library();
+	cross_thread();
+	churn_all_freed();
+	realloc_to_zero();
+	failed_calls();
+	workload_finish();
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * workload.h - what every test workload shares: the handshake with the test
+ * script, and the truth file.
+ *
+ * Handshake (files in the directory given as argv[1]):
+ *   the workload writes "ready", waits for "go", does its allocations, writes
+ *   "truth" and "done", waits for "exit", then exits 0.
+ * The waits poll with nanosleep and allocate nothing, so a profiler attached
+ * between the steps sees exactly the allocations of the work phase.
+ *
+ * Truth file: one line per allocating function,
+ *   FUNCTION LIVE_BYTES LIVE_COUNT CHAIN
+ * where CHAIN is the call chain from main to FUNCTION (root first, ';'), and
+ * the numbers are what the function still holds when "done" is written.  The
+ * workload computes them from what it actually did.
+ */
+#ifndef HEAPSCOPE_TEST_WORKLOAD_H
+#define HEAPSCOPE_TEST_WORKLOAD_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline, noclone))
+
+static char workload_dir[1024];
+
+/* Keeps the compiler from eliding malloc/free pairs. */
+static void *volatile workload_sink;
+
+static inline void workload_touch(const char *name)
+{
+	char path[1100];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", workload_dir, name);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+}
+
+static inline void workload_wait(const char *name)
+{
+	char path[1100];
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+
+	snprintf(path, sizeof(path), "%s/%s", workload_dir, name);
+	while (access(path, F_OK) != 0)
+		nanosleep(&pause, NULL);
+}
+
+static inline void workload_start(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		exit(2);
+	}
+	snprintf(workload_dir, sizeof(workload_dir), "%s", argv[1]);
+	workload_touch("ready");
+	workload_wait("go");
+}
+
+/* Truth lines are collected in a static buffer and written at the end, so
+ * writing them allocates nothing during the work phase. */
+static char workload_truth[16384];
+static size_t workload_truth_len;
+
+static inline void workload_expect(const char *function, unsigned long long live_bytes,
+				   unsigned long long live_count, const char *chain)
+{
+	workload_truth_len += snprintf(workload_truth + workload_truth_len,
+				       sizeof(workload_truth) - workload_truth_len, "%s %llu %llu %s\n",
+				       function, live_bytes, live_count, chain);
+}
+
+static inline void workload_finish(void)
+{
+	char path[1100];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/truth", workload_dir);
+	f = fopen(path, "w");
+	if (!f || fwrite(workload_truth, 1, workload_truth_len, f) != workload_truth_len) {
+		perror("truth");
+		exit(1);
+	}
+	fclose(f);
+	workload_touch("done");
+	workload_wait("exit");
+}
+
+#endif

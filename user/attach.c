@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * attach.c - load the BPF programs and put them on the target's allocator.
+ *
+ * Every probe is attached with the target's PID as the perf-event filter, so
+ * the kernel plants breakpoints only in that process: no other process on the
+ * host pays for them.  Links are owned by this process: when heapscope exits,
+ * however it exits, the kernel removes them and restores the original
+ * instructions.
+ */
+#include "attach.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "heapscope.skel.h"
+
+/* The BPF side needs BTF (CO-RE) and uprobe perf events. */
+int hs_attach_check_kernel(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return -ENOTSUP;
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK))
+		return -ENOSYS;
+	return 0;
+}
+
+int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config)
+{
+	int err;
+
+	a->skel = heapscope_bpf__open();
+	if (!a->skel)
+		return -errno ? -errno : -EINVAL;
+	a->skel->rodata->max_frames = config->max_frames;
+	a->skel->rodata->probe_only = config->probe_only;
+	/* Wake the consumer once an eighth of the ring is pending. */
+	a->skel->rodata->wakeup_bytes = config->ringbuf_bytes / 8;
+	err = bpf_map__set_max_entries(a->skel->maps.events, config->ringbuf_bytes);
+	if (!err)
+		err = heapscope_bpf__load(a->skel);
+	if (err) {
+		heapscope_bpf__destroy(a->skel);
+		a->skel = NULL;
+	}
+	return err;
+}
+
+static struct bpf_program *entry_program(struct heapscope_bpf *skel, enum hs_probe_fn fn)
+{
+	switch (fn) {
+	case HS_FN_MALLOC:
+		return skel->progs.malloc_enter;
+	case HS_FN_CALLOC:
+		return skel->progs.calloc_enter;
+	case HS_FN_REALLOC:
+		return skel->progs.realloc_enter;
+	case HS_FN_REALLOCARRAY:
+		return skel->progs.reallocarray_enter;
+	case HS_FN_MEMALIGN:
+		return skel->progs.memalign_enter;
+	case HS_FN_POSIX_MEMALIGN:
+		return skel->progs.posix_memalign_enter;
+	case HS_FN_FREE:
+		return skel->progs.free_enter;
+	default:
+		return NULL;
+	}
+}
+
+/* The clock bpf_ktime_get_ns() reads. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
+}
+
+static int keep_link(struct hs_attachment *a, struct bpf_link *link)
+{
+	if (a->link_count == a->link_capacity) {
+		size_t capacity = a->link_capacity ? a->link_capacity * 2 : 32;
+		struct bpf_link **bigger = realloc(a->links, capacity * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		a->links = bigger;
+		a->link_capacity = capacity;
+	}
+	a->links[a->link_count++] = link;
+	return 0;
+}
+
+static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t pid,
+		      const char *path, uint64_t offset, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	int err;
+
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	err = keep_link(a, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/*
+ * Attach every site of the plan to PID.  Entry probes first: a return probe
+ * armed before its entry program exists would report returns with no entry
+ * (counted as losses), while an entry without its return yet is only a stale
+ * per-thread record that the next call replaces.  On failure nothing stays
+ * attached.
+ */
+int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < plan->site_count; i++) {
+		const struct hs_probe_site *site = &plan->sites[i];
+
+		err = attach_one(a, entry_program(a->skel, site->fn), pid, plan->attach_path,
+				 site->file_offset, false);
+	}
+	for (size_t i = 0; !err && i < plan->site_count; i++) {
+		const struct hs_probe_site *site = &plan->sites[i];
+
+		if (site->has_return)
+			err = attach_one(a, a->skel->progs.alloc_return, pid, plan->attach_path,
+					 site->file_offset, true);
+	}
+	if (err) {
+		hs_attach_detach(a);
+		return err;
+	}
+	a->skel->bss->armed_ns = monotonic_ns();
+	return 0;
+}
+
+/* Remove every probe from the target; the maps stay readable. */
+void hs_attach_detach(struct hs_attachment *a)
+{
+	for (size_t i = 0; i < a->link_count; i++)
+		bpf_link__destroy(a->links[i]);
+	a->link_count = 0;
+}
+
+void hs_attach_free(struct hs_attachment *a)
+{
+	hs_attach_detach(a);
+	free(a->links);
+	a->links = NULL;
+	a->link_capacity = 0;
+	if (a->skel)
+		heapscope_bpf__destroy(a->skel);
+	a->skel = NULL;
+}
+
+int hs_attach_ringbuf_fd(const struct hs_attachment *a)
+{
+	return bpf_map__fd(a->skel->maps.events);
+}
+
+/* Sum the per-CPU counters. */
+int hs_attach_read_stats(const struct hs_attachment *a, uint64_t totals[HS_STAT_COUNT])
+{
+	int cpus = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(a->skel->maps.stats);
+	uint64_t *per_cpu;
+
+	if (cpus <= 0)
+		return cpus ? cpus : -EINVAL;
+	per_cpu = calloc(cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (uint32_t stat = 0; stat < HS_STAT_COUNT; stat++) {
+		totals[stat] = 0;
+		if (bpf_map_lookup_elem(fd, &stat, per_cpu))
+			continue;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			totals[stat] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_ATTACH_H
+#define HEAPSCOPE_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "events.h"
+#include "probes.h"
+
+struct heapscope_bpf;
+struct bpf_link;
+
+struct hs_attach_config {
+	size_t ringbuf_bytes; /* power of two, >= page size */
+	uint32_t max_frames;
+	bool probe_only;
+};
+
+struct hs_attachment {
+	struct heapscope_bpf *skel;
+	struct bpf_link **links;
+	size_t link_count;
+	size_t link_capacity;
+};
+
+int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config);
+int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan);
+void hs_attach_detach(struct hs_attachment *a);
+void hs_attach_free(struct hs_attachment *a);
+int hs_attach_ringbuf_fd(const struct hs_attachment *a);
+int hs_attach_read_stats(const struct hs_attachment *a, uint64_t totals[HS_STAT_COUNT]);
+int hs_attach_check_kernel(void);
+
+#endif

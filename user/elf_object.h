@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_ELF_OBJECT_H
+#define HEAPSCOPE_ELF_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HS_BUILD_ID_MAX 64
+
+struct hs_load_segment {
+	uint64_t vaddr;
+	uint64_t memsz;
+	uint64_t file_offset;
+	uint64_t filesz;
+};
+
+struct hs_symbol {
+	uint64_t addr; /* ELF virtual address */
+	uint64_t size;
+	const char *name; /* owned by the object's name pool */
+	size_t name_offset; /* of name in the pool */
+	bool dynamic;	  /* from .dynsym: what the dynamic linker can bind to */
+	bool global;	  /* STB_GLOBAL or STB_WEAK */
+};
+
+/* What heapscope needs from one ELF file: load segments, identity, function symbols. */
+struct hs_elf_object {
+	uint16_t type; /* ET_EXEC, ET_DYN */
+	struct hs_load_segment *segments;
+	size_t segment_count;
+	unsigned char build_id[HS_BUILD_ID_MAX];
+	size_t build_id_len;
+	char *debuglink; /* .gnu_debuglink file name, or NULL */
+	bool has_symtab; /* a full .symtab was read (from the object or its debug file) */
+	struct hs_symbol *symbols; /* sorted by addr */
+	size_t symbol_count;
+	char *name_pool;
+	size_t name_pool_len, name_pool_cap;
+};
+
+int hs_elf_read_fd(int fd, struct hs_elf_object *obj);
+int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj);
+int hs_elf_add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *object_path);
+void hs_elf_free(struct hs_elf_object *obj);
+
+const struct hs_symbol *hs_elf_symbol_at(const struct hs_elf_object *obj, uint64_t vaddr);
+const struct hs_symbol *hs_elf_symbol_named(const struct hs_elf_object *obj, const char *name,
+					    bool dynamic_only);
+int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset);
+int hs_elf_offset_to_vaddr(const struct hs_elf_object *obj, uint64_t file_offset, uint64_t *vaddr);
+void hs_elf_build_id_hex(const struct hs_elf_object *obj, char *out, size_t len);
+
+#endif

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * main.c - the heapscope command: parse options, run one session (check the
+ * target, attach, collect until told to stop, detach, render), report.
+ *
+ * Only this file prints and exits.  Every error is one line:
+ *   heapscope: cannot attach to PID 4242: no such process
+ * and a non-zero exit.  Once a session has started, whatever ends it (duration,
+ * SIGINT/SIGTERM, the target exiting) the output is written and we exit 0.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "collect.h"
+#include "options.h"
+#include "output.h"
+#include "probes.h"
+#include "procfs.h"
+#include "profile.h"
+#include "render_folded.h"
+#include "summary.h"
+#include "symbolize.h"
+
+#define POLL_TIMEOUT_MS 100
+
+static volatile sig_atomic_t stop_signal;
+static bool verbose;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void fail(const char *fmt, ...)
+{
+	va_list args;
+
+	fputs("heapscope: ", stderr);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fputc('\n', stderr);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static double now_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static const char *reason(int err)
+{
+	switch (err) {
+	case -ESRCH:
+		return "no such process";
+	case -EPERM:
+	case -EACCES:
+		return "permission denied (heapscope needs root, or CAP_BPF, CAP_PERFMON and "
+		       "CAP_SYS_PTRACE)";
+	default:
+		return strerror(-err);
+	}
+}
+
+static void human_bytes(uint64_t bytes, char *out, size_t len)
+{
+	const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double value = bytes;
+	int unit = 0;
+
+	while (value >= 1024 && unit < 4) {
+		value /= 1024;
+		unit++;
+	}
+	snprintf(out, len, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+}
+
+/* Everything one session holds; torn down in reverse order by session_free. */
+struct session {
+	struct hs_options *opts;
+	struct hs_maps maps;
+	struct hs_probe_plan plan;
+	struct hs_symbolizer sym;
+	struct hs_collector collector;
+	struct hs_attachment attachment;
+	size_t prepared_stacks; /* stacks whose frames the symbolizer has read */
+	int pidfd;
+	double started_s;
+	struct hs_summary summary;
+};
+
+/* Is the target gone?  A pidfd cannot be fooled by PID reuse. */
+static bool target_exited(struct session *s)
+{
+	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->pidfd >= 0)
+		return poll(&pfd, 1, 0) > 0;
+	return !hs_proc_alive(s->opts->pid);
+}
+
+static int check_target(struct session *s)
+{
+	pid_t pid = s->opts->pid;
+	int err = hs_proc_check_target(pid);
+
+	if (err == -EINVAL) {
+		fail("cannot attach to PID %d: it is a kernel thread (no user-space heap)", pid);
+		return err;
+	}
+	if (err) {
+		fail("cannot attach to PID %d: %s", pid, reason(err));
+		return err;
+	}
+	err = hs_attach_check_kernel();
+	if (err == -ENOTSUP)
+		fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): heapscope's BPF programs "
+		     "need CONFIG_DEBUG_INFO_BTF");
+	else if (err)
+		fail("this kernel has no uprobe support (CONFIG_UPROBE_EVENTS)");
+	return err;
+}
+
+static int plan_probes(struct session *s)
+{
+	pid_t pid = s->opts->pid;
+	int err = hs_maps_read(pid, &s->maps);
+
+	if (err) {
+		fail("cannot read the memory map of PID %d: %s", pid, reason(err));
+		return err;
+	}
+	err = hs_probes_plan(pid, &s->maps, &s->plan);
+	if (err == -ENOENT)
+		fail("cannot attach to PID %d: no allocator found (no mapped object defines malloc "
+		     "and free)", pid);
+	else if (err)
+		fail("cannot attach to PID %d: %s", pid, reason(err));
+	if (!err && s->opts->verbose)
+		for (size_t i = 0; i < s->plan.site_count; i++)
+			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s\n", s->plan.sites[i].function,
+				s->plan.object_path, (unsigned long long)s->plan.sites[i].file_offset,
+				s->plan.sites[i].has_return ? " (entry+return)" : " (entry)");
+	return err;
+}
+
+static int start(struct session *s)
+{
+	struct hs_options *opts = s->opts;
+	struct hs_attach_config config = {
+		.ringbuf_bytes = opts->ringbuf_bytes,
+		.max_frames = opts->max_frames,
+		.probe_only = opts->probe_only,
+	};
+	struct hs_collect_limits limits = { .max_live = opts->max_live, .max_stacks = opts->max_stacks };
+	double attach_started = now_s();
+	int err;
+
+	err = hs_symbolizer_add_process(&s->sym, opts->pid);
+	if (!err)
+		err = hs_collector_init(&s->collector, &limits);
+	if (err) {
+		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
+		return err;
+	}
+	err = hs_attach_load(&s->attachment, &config);
+	if (err) {
+		fail("cannot load BPF programs: %s", reason(err));
+		return err;
+	}
+	err = hs_collector_open_ring(&s->collector, hs_attach_ringbuf_fd(&s->attachment));
+	if (err) {
+		fail("cannot open the BPF ring buffer: %s", reason(err));
+		return err;
+	}
+	s->pidfd = (int)syscall(SYS_pidfd_open, opts->pid, 0);
+	err = hs_attach_plan(&s->attachment, opts->pid, &s->plan);
+	if (err) {
+		fail("cannot attach to PID %d (%s): %s", opts->pid, s->plan.object_path,
+		     reason(err == -ENOENT ? -ESRCH : err));
+		return err;
+	}
+	s->summary.pid = opts->pid;
+	if (hs_proc_comm(opts->pid, s->summary.comm, sizeof(s->summary.comm)))
+		snprintf(s->summary.comm, sizeof(s->summary.comm), "?");
+	s->started_s = now_s();
+	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
+	fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", opts->pid,
+		s->plan.object_path, s->plan.probe_count);
+	return 0;
+}
+
+/* Read what new stacks need for naming while the target is still there. */
+static void prepare_new_stacks(struct session *s)
+{
+	const struct hs_stack_table *stacks = &s->collector.stacks;
+
+	for (; s->prepared_stacks < stacks->count; s->prepared_stacks++) {
+		const struct hs_stack *stack = &stacks->stacks[s->prepared_stacks];
+
+		hs_symbolizer_prepare(&s->sym, stack->pid, hs_stack_frames(stacks, stack),
+				      stack->frame_count);
+	}
+}
+
+static void show_progress(struct session *s, double elapsed, uint64_t events_before,
+			  double interval)
+{
+	char live[32];
+
+	human_bytes(s->collector.live_bytes, live, sizeof(live));
+	fprintf(stderr, "\rheapscope: %5.0fs  %8.0f events/s  live %s       ", elapsed,
+		(s->collector.events - events_before) / interval, live);
+}
+
+/* Collect until the duration ends, a signal arrives or the target exits. */
+static void collect(struct session *s)
+{
+	bool progress = !s->opts->quiet && isatty(STDERR_FILENO);
+	double last_progress = s->started_s;
+	uint64_t events_at_progress = 0;
+
+	while (!stop_signal) {
+		double elapsed = now_s() - s->started_s;
+		int got = hs_collector_poll(&s->collector, POLL_TIMEOUT_MS);
+
+		if (got < 0) {
+			fail("reading events failed: %s", reason(got));
+			break;
+		}
+		prepare_new_stacks(s);
+		if (s->opts->duration_s && elapsed >= s->opts->duration_s)
+			break;
+		if (target_exited(s)) {
+			s->summary.target_exited = true;
+			break;
+		}
+		if (progress && now_s() - last_progress >= 1.0) {
+			show_progress(s, elapsed, events_at_progress, now_s() - last_progress);
+			last_progress = now_s();
+			events_at_progress = s->collector.events;
+		}
+	}
+	if (progress)
+		fputs("\r\033[K", stderr);
+}
+
+/* Detach, then drain what is still in the ring, so nothing collected is lost. */
+static void stop(struct session *s)
+{
+	struct hs_summary *sum = &s->summary;
+	struct hs_collector *c = &s->collector;
+
+	hs_attach_detach(&s->attachment);
+	while (hs_collector_poll(c, 0) > 0)
+		;
+	prepare_new_stacks(s);
+	sum->duration_s = now_s() - s->started_s;
+	hs_attach_read_stats(&s->attachment, sum->kernel_stats);
+	sum->events = c->events;
+	sum->allocs = c->allocs;
+	sum->frees = c->frees;
+	sum->reallocs = c->reallocs;
+	sum->unknown_frees = c->unknown_frees;
+	sum->live_bytes = c->live_bytes;
+	sum->live_count = c->live.count;
+	sum->untracked_allocs = c->untracked_allocs;
+	sum->replaced_blocks = c->replaced_blocks;
+	sum->stacks_not_kept = c->stacks.overflowed;
+	sum->collector_bytes = hs_collector_memory_bytes(c);
+	sum->lost_events = c->untracked_allocs + c->malformed_events;
+	for (int i = 0; i < HS_STAT_LOSS_END; i++)
+		sum->lost_events += sum->kernel_stats[i];
+}
+
+static int write_output(struct session *s)
+{
+	struct hs_output out;
+	struct hs_profile profile;
+	int err = hs_profile_build(&profile, &s->collector.stacks, &s->sym);
+
+	if (err) {
+		fail("cannot build the profile: %s", reason(err));
+		hs_profile_free(&profile);
+		return err;
+	}
+	err = hs_output_open(&out, s->opts->output_path);
+	if (err) {
+		fail("cannot write %s: %s", s->opts->output_path, strerror(-err));
+		hs_profile_free(&profile);
+		return err;
+	}
+	err = hs_render_folded(out.file, &profile, s->opts->weight);
+	if (!err)
+		err = hs_output_commit(&out);
+	else
+		hs_output_abort(&out);
+	if (err)
+		fail("cannot write %s: %s", s->opts->output_path ? s->opts->output_path : "stdout",
+		     strerror(-err));
+	hs_profile_free(&profile);
+	return err;
+}
+
+static void print_summary(const struct hs_summary *sum)
+{
+	const uint64_t *k = sum->kernel_stats;
+	char live[32];
+
+	human_bytes(sum->live_bytes, live, sizeof(live));
+	fprintf(stderr,
+		"heapscope: PID %d (%s)%s: %.1f s, %llu events (%llu allocs, %llu frees, %llu "
+		"reallocs), live %s in %llu blocks\n",
+		sum->pid, sum->comm, sum->target_exited ? " exited" : "", sum->duration_s,
+		(unsigned long long)sum->events, (unsigned long long)sum->allocs,
+		(unsigned long long)sum->frees, (unsigned long long)sum->reallocs, live,
+		(unsigned long long)sum->live_count);
+	fprintf(stderr, "heapscope: unknown frees %llu (blocks allocated before attach), "
+		"truncated stacks %llu, attach %.0f ms\n",
+		(unsigned long long)sum->unknown_frees,
+		(unsigned long long)k[HS_STAT_STACK_TRUNCATED], sum->attach_ms);
+	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept)
+		fprintf(stderr,
+			"heapscope: WARNING: results may be incomplete: %llu events lost (ring buffer "
+			"full %llu, call table full %llu, unmatched returns %llu, live table full "
+			"%llu), %llu frees never seen, %llu stacks not kept; try a larger "
+			"--ringbuf-size / --max-live / --max-stacks\n",
+			(unsigned long long)sum->lost_events,
+			(unsigned long long)k[HS_STAT_RINGBUF_FULL],
+			(unsigned long long)k[HS_STAT_PENDING_FULL],
+			(unsigned long long)k[HS_STAT_UNMATCHED_RETURN],
+			(unsigned long long)sum->untracked_allocs,
+			(unsigned long long)sum->replaced_blocks,
+			(unsigned long long)sum->stacks_not_kept);
+	else
+		fprintf(stderr, "heapscope: lost events: 0\n");
+}
+
+static void session_free(struct session *s)
+{
+	hs_attach_free(&s->attachment);
+	hs_collector_free(&s->collector);
+	hs_symbolizer_free(&s->sym);
+	hs_maps_free(&s->maps);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction action = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL); /* no SA_RESTART: poll returns at once */
+	sigaction(SIGTERM, &action, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int run_session(struct hs_options *opts)
+{
+	struct session s = { .opts = opts, .pidfd = -1 };
+	int err;
+
+	hs_symbolizer_init(&s.sym);
+	install_signal_handlers();
+	err = check_target(&s);
+	if (!err)
+		err = plan_probes(&s);
+	if (!err)
+		err = start(&s);
+	if (!err) {
+		collect(&s);
+		stop(&s);
+		if (s.summary.target_exited)
+			fprintf(stderr, "heapscope: PID %d exited; writing what was collected\n",
+				opts->pid);
+		err = write_output(&s);
+		print_summary(&s.summary);
+	}
+	session_free(&s);
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct hs_options opts;
+	char error[256];
+
+	if (hs_options_parse(argc, argv, &opts, error, sizeof(error))) {
+		fail("%s (see heapscope --help)", error);
+		return 2;
+	}
+	if (opts.help) {
+		hs_options_usage(stdout);
+		return 0;
+	}
+	verbose = opts.verbose;
+	libbpf_set_print(libbpf_print);
+	return run_session(&opts);
+}

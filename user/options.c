@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * options.c - the command line: parse into struct hs_options, check ranges,
+ * and the --help text.  Nothing here touches the target or the kernel.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+
+#define DEFAULT_RINGBUF_BYTES (16u << 20)
+#define DEFAULT_MAX_LIVE (16u << 20)
+#define DEFAULT_MAX_STACKS (1u << 20)
+
+static const char *const format_names[HS_FORMAT_COUNT] = {
+	[HS_FORMAT_FOLDED] = "folded",
+};
+
+const char *hs_format_name(enum hs_format format)
+{
+	return format < HS_FORMAT_COUNT ? format_names[format] : "?";
+}
+
+static int parse_format(const char *text, enum hs_format *format)
+{
+	for (int i = 0; i < HS_FORMAT_COUNT; i++) {
+		if (strcmp(text, format_names[i]) == 0) {
+			*format = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void hs_options_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: heapscope -p PID [options]\n"
+		"Profile the live heap of a running process by call stack, from outside it.\n"
+		"\n"
+		"  -p, --pid PID            process to attach to (required)\n"
+		"  -d, --duration SECONDS   stop after this long (default: Ctrl-C or target exit)\n"
+		"  -o, --output PATH        write the result here, atomically (default: stdout)\n"
+		"  -f, --format FORMAT      folded (default)\n"
+		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
+		"                           alloc-count\n"
+		"      --ringbuf-size BYTES kernel->user event ring (default 16M; power of two;\n"
+		"                           a full ring drops events, which are counted)\n"
+		"      --max-frames N       deepest stack kept, 1..%d (default %d; deeper ones\n"
+		"                           are truncated and counted)\n"
+		"      --max-live N         live allocations tracked at once (default 16M,\n"
+		"                           32 bytes each; more are counted as untracked)\n"
+		"      --max-stacks N       distinct stacks kept (default 1M; more are counted)\n"
+		"  -q, --quiet              no progress line on stderr\n"
+		"  -v, --verbose            say what is probed where, and libbpf's messages\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"Examples:\n"
+		"  sudo heapscope -p 4242 -d 30 -o heap.folded   # 30 s of PID 4242's live heap\n"
+		"  sudo heapscope -p 4242 > heap.folded          # until Ctrl-C or the target exits\n"
+		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n",
+		HS_MAX_FRAMES, HS_MAX_FRAMES);
+}
+
+/* A count or size with an optional K/M/G suffix (powers of 1024). */
+static int parse_size(const char *text, size_t *value)
+{
+	char *end;
+	unsigned long long number;
+
+	errno = 0;
+	number = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': number <<= 10; end++; break;
+	case 'M': case 'm': number <<= 20; end++; break;
+	case 'G': case 'g': number <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		return -EINVAL;
+	*value = number;
+	return 0;
+}
+
+static int parse_seconds(const char *text, double *seconds)
+{
+	char *end;
+
+	errno = 0;
+	*seconds = strtod(text, &end);
+	return errno || end == text || *end || !(*seconds > 0) || *seconds > 1e7 ? -EINVAL : 0;
+}
+
+static int parse_pid(const char *text, pid_t *pid)
+{
+	size_t value;
+
+	if (parse_size(text, &value) || value == 0 || value > 0x3fffffff ||
+	    strspn(text, "0123456789") != strlen(text))
+		return -EINVAL;
+	*pid = (pid_t)value;
+	return 0;
+}
+
+static bool is_power_of_two(size_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY };
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "weight", required_argument, NULL, 'w' },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
+	{ "max-live", required_argument, NULL, OPT_MAX_LIVE },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+#define FAIL(...)                                      \
+	do {                                           \
+		snprintf(error, error_len, __VA_ARGS__); \
+		return -EINVAL;                        \
+	} while (0)
+
+/* Returns 0, or -EINVAL with a one-line reason in error. */
+int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len)
+{
+	size_t number;
+	int c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
+	opts->max_frames = HS_MAX_FRAMES;
+	opts->max_live = DEFAULT_MAX_LIVE;
+	opts->max_stacks = DEFAULT_MAX_STACKS;
+	opts->weight = HS_WEIGHT_INUSE_BYTES;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:qvh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pid(optarg, &opts->pid))
+				FAIL("invalid PID '%s'", optarg);
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &opts->duration_s))
+				FAIL("invalid duration '%s': expected seconds > 0", optarg);
+			break;
+		case 'o':
+			opts->output_path = optarg;
+			break;
+		case 'f':
+			if (parse_format(optarg, &opts->format))
+				FAIL("unknown format '%s'", optarg);
+			break;
+		case 'w':
+			if (hs_weight_parse(optarg, &opts->weight))
+				FAIL("unknown weight '%s': expected inuse-bytes, inuse-count, "
+				     "alloc-bytes or alloc-count", optarg);
+			break;
+		case OPT_RINGBUF:
+			if (parse_size(optarg, &number) || !is_power_of_two(number) || number < 4096 ||
+			    number > (1ull << 30))
+				FAIL("invalid --ringbuf-size '%s': a power of two from 4K to 1G", optarg);
+			opts->ringbuf_bytes = number;
+			break;
+		case OPT_MAX_FRAMES:
+			if (parse_size(optarg, &number) || number < 1 || number > HS_MAX_FRAMES)
+				FAIL("invalid --max-frames '%s': 1 to %d", optarg, HS_MAX_FRAMES);
+			opts->max_frames = number;
+			break;
+		case OPT_MAX_LIVE:
+			if (parse_size(optarg, &number) || number < 1)
+				FAIL("invalid --max-live '%s'", optarg);
+			opts->max_live = number;
+			break;
+		case OPT_MAX_STACKS:
+			if (parse_size(optarg, &number) || number < 1 || number > UINT32_MAX)
+				FAIL("invalid --max-stacks '%s'", optarg);
+			opts->max_stacks = number;
+			break;
+		case OPT_PROBE_ONLY:
+			opts->probe_only = true;
+			break;
+		case 'q':
+			opts->quiet = true;
+			break;
+		case 'v':
+			opts->verbose = true;
+			break;
+		case 'h':
+			opts->help = true;
+			return 0;
+		case ':':
+			FAIL("option '%s' needs a value", argv[optind - 1]);
+		default:
+			FAIL("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		FAIL("unexpected argument '%s'", argv[optind]);
+	if (!opts->pid)
+		FAIL("no target: use -p PID");
+	return 0;
+}

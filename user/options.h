@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_OPTIONS_H
+#define HEAPSCOPE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "profile.h"
+
+enum hs_format {
+	HS_FORMAT_FOLDED = 0,
+	HS_FORMAT_COUNT,
+};
+
+struct hs_options {
+	pid_t pid;
+	double duration_s; /* 0: until signal or target exit */
+	const char *output_path; /* NULL: stdout */
+	enum hs_format format;
+	enum hs_weight weight;
+	size_t ringbuf_bytes;
+	uint32_t max_frames;
+	size_t max_live;
+	size_t max_stacks;
+	bool verbose;
+	bool quiet;
+	bool probe_only;
+	bool help;
+};
+
+int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len);
+void hs_options_usage(FILE *out);
+const char *hs_format_name(enum hs_format format);
+
+#endif

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * procfs.c - what heapscope reads about a target from /proc: whether it is a
+ * profilable process, its name, its memory mappings, and how to open the files
+ * mapped into it.
+ *
+ * Files are opened through /proc/PID/map_files first, then /proc/PID/root:
+ * both reach the object the target really mapped, in its own mount namespace,
+ * even when the path was deleted or replaced on disk since.
+ */
+#include "procfs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int read_text_file(const char *path, char **text)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !buf) {
+		int err = fd < 0 ? -errno : -ENOMEM;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (len + 1 >= cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		got = read(fd, buf + len, cap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int err = -errno;
+
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (got == 0)
+			break;
+		len += got;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
+}
+
+/* "start-end perms offset major:minor inode   path" */
+static int parse_line(const char *line, struct hs_mapping *map)
+{
+	char perms[8] = "";
+	int path_at = 0;
+	unsigned long long start, end, offset, inode;
+	unsigned int major, minor;
+
+	memset(map, 0, sizeof(*map));
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset, &major,
+		   &minor, &inode, &path_at) < 7 || start >= end)
+		return -EINVAL;
+	map->start = start;
+	map->end = end;
+	map->file_offset = offset;
+	map->dev_major = major;
+	map->dev_minor = minor;
+	map->inode = inode;
+	map->executable = perms[2] == 'x';
+	if (path_at > 0) {
+		const char *path = line + path_at;
+		size_t len = strcspn(path, "\n");
+
+		if (len >= sizeof(map->path))
+			len = sizeof(map->path) - 1;
+		memcpy(map->path, path, len);
+		map->path[len] = '\0';
+	}
+	return 0;
+}
+
+int hs_maps_parse(const char *text, struct hs_maps *maps)
+{
+	size_t cap = 64;
+
+	maps->count = 0;
+	maps->items = calloc(cap, sizeof(*maps->items));
+	if (!maps->items)
+		return -ENOMEM;
+	for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+		if (maps->count == cap) {
+			struct hs_mapping *bigger = realloc(maps->items, 2 * cap * sizeof(*bigger));
+
+			if (!bigger) {
+				hs_maps_free(maps);
+				return -ENOMEM;
+			}
+			maps->items = bigger;
+			cap *= 2;
+		}
+		if (parse_line(line, &maps->items[maps->count]) == 0)
+			maps->count++;
+	}
+	return 0;
+}
+
+int hs_maps_read(pid_t pid, struct hs_maps *maps)
+{
+	char path[64];
+	char *text;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	err = read_text_file(path, &text);
+	if (err)
+		return err;
+	err = hs_maps_parse(text, maps);
+	free(text);
+	return err;
+}
+
+void hs_maps_free(struct hs_maps *maps)
+{
+	free(maps->items);
+	maps->items = NULL;
+	maps->count = 0;
+}
+
+/* Mappings come sorted by address from the kernel: binary search. */
+const struct hs_mapping *hs_maps_find(const struct hs_maps *maps, uint64_t addr)
+{
+	size_t lo = 0, hi = maps->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hs_mapping *map = &maps->items[mid];
+
+		if (addr < map->start)
+			hi = mid;
+		else if (addr >= map->end)
+			lo = mid + 1;
+		else
+			return map;
+	}
+	return NULL;
+}
+
+bool hs_mapping_is_file(const struct hs_mapping *map)
+{
+	return map->inode != 0 && map->path[0] == '/';
+}
+
+/*
+ * 0 when PID is a live user-space process heapscope may profile; otherwise
+ * -ESRCH (no such process, or a zombie), -EPERM/-EACCES (not readable), or
+ * -EINVAL (a kernel thread: nothing to probe).
+ */
+int hs_proc_check_target(pid_t pid)
+{
+	char path[64], *stat, *state;
+	int err;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	err = read_text_file(path, &stat);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	state = strrchr(stat, ')');
+	err = state && (state[2] == 'Z' || state[2] == 'X') ? -ESRCH : 0;
+	free(stat);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (access(path, F_OK) != 0) {
+		/* Kernel threads have no executable; a process we may not inspect says EACCES. */
+		if (errno == ENOENT)
+			return hs_proc_alive(pid) ? -EINVAL : -ESRCH;
+		return -errno;
+	}
+	return 0;
+}
+
+int hs_proc_comm(pid_t pid, char *comm, size_t len)
+{
+	char path[64], *text;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	err = read_text_file(path, &text);
+	if (err)
+		return err;
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(comm, len, "%s", text);
+	free(text);
+	return 0;
+}
+
+/* Alive = exists and is not a zombie: a zombie's probes can never fire again. */
+bool hs_proc_alive(pid_t pid)
+{
+	char path[64], *stat, *state;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text_file(path, &stat))
+		return false;
+	state = strrchr(stat, ')');
+	alive = state && state[1] && state[2] != 'Z' && state[2] != 'X';
+	free(stat);
+	return alive;
+}
+
+void hs_proc_object_path(pid_t pid, const struct hs_mapping *map, char *out, size_t len)
+{
+	snprintf(out, len, "/proc/%d/root%s", pid, map->path);
+}
+
+/* Open the file behind a mapping as the target sees it; -errno on failure. */
+int hs_proc_open_object(pid_t pid, const struct hs_mapping *map)
+{
+	char path[HS_PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)map->start, (unsigned long long)map->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	hs_proc_object_path(pid, map, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+int hs_proc_exe_inode(pid_t pid, uint64_t *inode, uint32_t *dev_major, uint32_t *dev_minor)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return -errno;
+	*inode = st.st_ino;
+	*dev_major = major(st.st_dev);
+	*dev_minor = minor(st.st_dev);
+	return 0;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * profile.c - the symbolized profile every renderer reads: raw stacks turned
+ * into frame names (root first), stacks with the same names merged, and the
+ * four values per stack (in-use bytes/count, allocated bytes/count).
+ *
+ * This is the one place where addresses become names, so folded, SVG, pprof
+ * and the report agree on the same session by construction.  Frames are the
+ * callers of the allocator: the probed allocator function itself is never a
+ * frame.
+ */
+#include "profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+static const char *const weight_names[HS_WEIGHT_COUNT] = {
+	[HS_WEIGHT_INUSE_BYTES] = "inuse-bytes",
+	[HS_WEIGHT_INUSE_COUNT] = "inuse-count",
+	[HS_WEIGHT_ALLOC_BYTES] = "alloc-bytes",
+	[HS_WEIGHT_ALLOC_COUNT] = "alloc-count",
+};
+
+const char *hs_weight_name(enum hs_weight weight)
+{
+	return weight < HS_WEIGHT_COUNT ? weight_names[weight] : "?";
+}
+
+int hs_weight_parse(const char *text, enum hs_weight *weight)
+{
+	for (int i = 0; i < HS_WEIGHT_COUNT; i++) {
+		if (strcmp(text, weight_names[i]) == 0) {
+			*weight = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static uint64_t hash_string(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return hs_hash64(h);
+}
+
+static int name_index_grow(struct hs_profile *profile)
+{
+	size_t capacity = profile->name_index_capacity ? profile->name_index_capacity * 2 : 1024;
+	uint32_t *index = calloc(capacity, sizeof(*index));
+
+	if (!index)
+		return -ENOMEM;
+	free(profile->name_index);
+	profile->name_index = index;
+	profile->name_index_capacity = capacity;
+	for (uint32_t id = 0; id < profile->name_count; id++) {
+		size_t i = hash_string(profile->names[id]) & (capacity - 1);
+
+		while (index[i])
+			i = (i + 1) & (capacity - 1);
+		index[i] = id + 1;
+	}
+	return 0;
+}
+
+int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id)
+{
+	size_t mask, i;
+
+	if ((profile->name_count + 1) * 2 > profile->name_index_capacity && name_index_grow(profile))
+		return -ENOMEM;
+	mask = profile->name_index_capacity - 1;
+	for (i = hash_string(name) & mask; profile->name_index[i]; i = (i + 1) & mask) {
+		if (strcmp(profile->names[profile->name_index[i] - 1], name) == 0) {
+			*id = profile->name_index[i] - 1;
+			return 0;
+		}
+	}
+	if (profile->name_count == profile->name_capacity) {
+		size_t capacity = profile->name_capacity ? profile->name_capacity * 2 : 256;
+		char **bigger = realloc(profile->names, capacity * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		profile->names = bigger;
+		profile->name_capacity = capacity;
+	}
+	profile->names[profile->name_count] = strdup(name);
+	if (!profile->names[profile->name_count])
+		return -ENOMEM;
+	profile->name_index[i] = profile->name_count + 1;
+	*id = profile->name_count++;
+	return 0;
+}
+
+/* Name a raw stack's frames, root first. */
+static int name_frames(struct hs_profile *profile, struct hs_symbolizer *sym,
+		       const struct hs_stack_table *stacks, const struct hs_stack *stack,
+		       struct hs_profile_sample *sample)
+{
+	const uint64_t *frames = hs_stack_frames(stacks, stack);
+	char name[1024];
+
+	sample->names = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint32_t));
+	sample->addrs = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint64_t));
+	if (!sample->names || !sample->addrs)
+		return -ENOMEM;
+	sample->frame_count = stack->frame_count;
+	for (uint32_t i = 0; i < stack->frame_count; i++) {
+		uint64_t addr = frames[stack->frame_count - 1 - i];
+		struct hs_frame_info info;
+		int err;
+
+		hs_symbolizer_resolve(sym, stack->pid, addr, true, &info);
+		hs_frame_format(&info, addr, name, sizeof(name));
+		err = hs_profile_intern_name(profile, name, &sample->names[i]);
+		if (err)
+			return err;
+		sample->addrs[i] = addr;
+	}
+	if (stack->frame_count == 0) { /* HS_STACK_LOST */
+		sample->frame_count = 1;
+		return hs_profile_intern_name(profile, "[stack not kept]", &sample->names[0]);
+	}
+	return 0;
+}
+
+static int compare_samples(const void *a, const void *b)
+{
+	const struct hs_profile_sample *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->frame_count != y->frame_count)
+		return x->frame_count < y->frame_count ? -1 : 1;
+	return memcmp(x->names, y->names, x->frame_count * sizeof(*x->names));
+}
+
+/* Merge samples with the same pid and frame names (sorted neighbours). */
+static void merge_samples(struct hs_profile *profile)
+{
+	size_t kept = 0;
+
+	qsort(profile->samples, profile->sample_count, sizeof(*profile->samples), compare_samples);
+	for (size_t i = 0; i < profile->sample_count; i++) {
+		struct hs_profile_sample *sample = &profile->samples[i];
+
+		if (kept && compare_samples(&profile->samples[kept - 1], sample) == 0) {
+			struct hs_profile_sample *into = &profile->samples[kept - 1];
+
+			for (int w = 0; w < HS_WEIGHT_COUNT; w++)
+				into->values[w] += sample->values[w];
+			into->truncated |= sample->truncated;
+			free(sample->names);
+			free(sample->addrs);
+			continue;
+		}
+		profile->samples[kept++] = *sample;
+	}
+	profile->sample_count = kept;
+}
+
+int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
+		     struct hs_symbolizer *sym)
+{
+	memset(profile, 0, sizeof(*profile));
+	profile->samples = calloc(stacks->count ? stacks->count : 1, sizeof(*profile->samples));
+	if (!profile->samples)
+		return -ENOMEM;
+	for (size_t id = 0; id < stacks->count; id++) {
+		const struct hs_stack *stack = &stacks->stacks[id];
+		struct hs_profile_sample *sample = &profile->samples[profile->sample_count];
+		int err;
+
+		if (stack->alloc_count == 0 && stack->live_count == 0)
+			continue;
+		sample->pid = stack->pid;
+		sample->truncated = stack->truncated;
+		sample->values[HS_WEIGHT_INUSE_BYTES] = stack->live_bytes;
+		sample->values[HS_WEIGHT_INUSE_COUNT] = stack->live_count;
+		sample->values[HS_WEIGHT_ALLOC_BYTES] = stack->alloc_bytes;
+		sample->values[HS_WEIGHT_ALLOC_COUNT] = stack->alloc_count;
+		for (int w = 0; w < HS_WEIGHT_COUNT; w++)
+			profile->totals[w] += sample->values[w];
+		profile->sample_count++;
+		err = name_frames(profile, sym, stacks, stack, sample);
+		if (err)
+			return err;
+	}
+	merge_samples(profile);
+	return 0;
+}
+
+void hs_profile_free(struct hs_profile *profile)
+{
+	for (size_t i = 0; i < profile->sample_count; i++) {
+		free(profile->samples[i].names);
+		free(profile->samples[i].addrs);
+	}
+	for (size_t i = 0; i < profile->name_count; i++)
+		free(profile->names[i]);
+	free(profile->samples);
+	free(profile->names);
+	free(profile->name_index);
+	memset(profile, 0, sizeof(*profile));
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_PROFILE_H
+#define HEAPSCOPE_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stacks.h"
+#include "symbolize.h"
+
+/* What a stack can be weighed by; the order is the order of sample values. */
+enum hs_weight {
+	HS_WEIGHT_INUSE_BYTES = 0,
+	HS_WEIGHT_INUSE_COUNT,
+	HS_WEIGHT_ALLOC_BYTES,
+	HS_WEIGHT_ALLOC_COUNT,
+	HS_WEIGHT_COUNT,
+};
+
+/* One symbolized stack; raw stacks that name the same frames are merged into it. */
+struct hs_profile_sample {
+	uint32_t pid;
+	uint32_t frame_count;
+	uint32_t *names;  /* ids into the profile's names, root first */
+	uint64_t *addrs;  /* one raw return address per frame, root first */
+	uint64_t values[HS_WEIGHT_COUNT];
+	bool truncated;
+};
+
+struct hs_profile {
+	struct hs_profile_sample *samples;
+	size_t sample_count;
+	char **names; /* interned frame names */
+	size_t name_count, name_capacity;
+	uint32_t *name_index; /* open addressing over name ids + 1 */
+	size_t name_index_capacity;
+	uint64_t totals[HS_WEIGHT_COUNT];
+};
+
+int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
+		     struct hs_symbolizer *sym);
+void hs_profile_free(struct hs_profile *profile);
+int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id);
+const char *hs_weight_name(enum hs_weight weight);
+int hs_weight_parse(const char *text, enum hs_weight *weight);
+
+#endif

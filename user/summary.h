@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_SUMMARY_H
+#define HEAPSCOPE_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "events.h"
+
+/* What a session did, for the stderr summary and for every output format. */
+struct hs_summary {
+	pid_t pid;
+	char comm[32];
+	double duration_s;
+	double attach_ms;
+	bool target_exited;
+	uint64_t events, allocs, frees, reallocs;
+	uint64_t unknown_frees;
+	uint64_t live_bytes, live_count;
+	uint64_t kernel_stats[HS_STAT_COUNT];
+	uint64_t untracked_allocs; /* collector's live table full */
+	uint64_t replaced_blocks;  /* frees never seen (an address handed out again) */
+	uint64_t stacks_not_kept;
+	uint64_t lost_events; /* the sum of every loss above that can make results wrong */
+	uint64_t collector_bytes;
+};
+
+#endif
