@@ -38,6 +38,17 @@ const volatile bool probe_only = false; /* benchmark floor: probes fire, program
  * per-thread record is never mistaken for an outer call. */
 volatile __u64 armed_ns = 0;
 
+/* Set by userspace when the session ends, before the probes are detached (which
+ * takes a while, probe by probe): the session ends at one instant for every
+ * probe, so no free is cut off while its allocation is still counted. */
+volatile bool session_over = false;
+
+/* Programs do nothing in the benchmark's floor mode and once the session is over. */
+static __always_inline bool inactive(void)
+{
+	return probe_only || session_over;
+}
+
 /* An allocator call in progress on one thread. */
 struct hs_pending {
 	__u64 size;
@@ -222,7 +233,7 @@ static __always_inline __u64 product_or_max(__u64 n, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(malloc_enter, __u64 size)
 {
-	if (probe_only)
+	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_MALLOC, size, 0, 0);
 }
@@ -230,7 +241,7 @@ int BPF_KPROBE(malloc_enter, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
 {
-	if (probe_only)
+	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_CALLOC, product_or_max(n, size), 0, 0);
 }
@@ -238,7 +249,7 @@ int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(realloc_enter, __u64 old_addr, __u64 size)
 {
-	if (probe_only)
+	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_REALLOC, size, old_addr, 0);
 }
@@ -246,7 +257,7 @@ int BPF_KPROBE(realloc_enter, __u64 old_addr, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(reallocarray_enter, __u64 old_addr, __u64 n, __u64 size)
 {
-	if (probe_only)
+	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_REALLOCARRAY, product_or_max(n, size), old_addr, 0);
 }
@@ -255,7 +266,7 @@ SEC("uprobe")
 int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
 {
 	(void)align;
-	if (probe_only)
+	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_MEMALIGN, size, 0, 0);
 }
@@ -264,7 +275,7 @@ SEC("uprobe")
 int BPF_KPROBE(posix_memalign_enter, __u64 out_ptr, __u64 align, __u64 size)
 {
 	(void)align;
-	if (probe_only)
+	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_POSIX_MEMALIGN, size, 0, out_ptr);
 }
@@ -276,7 +287,7 @@ int BPF_KPROBE(free_enter, __u64 addr)
 	struct hs_pending *call;
 	struct hs_event *ev;
 
-	if (probe_only || addr == 0)
+	if (inactive() || addr == 0)
 		return 0;
 	call = bpf_map_lookup_elem(&pending, &tid);
 	if (nested_call(call, PT_REGS_SP(ctx))) {
@@ -334,7 +345,7 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	__u64 addr;
 	__u8 kind;
 
-	if (probe_only)
+	if (inactive())
 		return 0;
 	call = bpf_map_lookup_elem(&pending, &tid);
 	if (!call || call->depth == 0) {

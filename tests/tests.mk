@@ -26,7 +26,11 @@ $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 $(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-WORKLOADS := $(TEST_BIN)/truth_fp $(TEST_BIN)/membytes
+$(BUILD)/tools/demo_server: tools/demo_server.c
+	mkdir -p $(BUILD)/tools
+	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -o $@ $<
+
+WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/membytes
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 

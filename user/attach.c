@@ -143,12 +143,23 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 	return 0;
 }
 
-/* Remove every probe from the target; the maps stay readable. */
+/* End the session now: from here on every program returns at once. */
+void hs_attach_end_session(struct hs_attachment *a)
+{
+	if (a->skel)
+		a->skel->bss->session_over = true;
+}
+
+/*
+ * Remove every probe from the target; the maps stay readable.  Return probes go
+ * first (links were kept entries first), so no return can fire after its entry
+ * program is gone.
+ */
 void hs_attach_detach(struct hs_attachment *a)
 {
-	for (size_t i = 0; i < a->link_count; i++)
-		bpf_link__destroy(a->links[i]);
-	a->link_count = 0;
+	hs_attach_end_session(a);
+	while (a->link_count > 0)
+		bpf_link__destroy(a->links[--a->link_count]);
 }
 
 void hs_attach_free(struct hs_attachment *a)

@@ -270,11 +270,12 @@ static void stop(struct session *s)
 	struct hs_summary *sum = &s->summary;
 	struct hs_collector *c = &s->collector;
 
+	hs_attach_end_session(&s->attachment);
+	sum->duration_s = now_s() - s->started_s;
 	hs_attach_detach(&s->attachment);
 	while (hs_collector_poll(c, 0) > 0)
 		;
 	prepare_new_stacks(s);
-	sum->duration_s = now_s() - s->started_s;
 	hs_attach_read_stats(&s->attachment, sum->kernel_stats);
 	sum->events = c->events;
 	sum->allocs = c->allocs;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# tools/demo.sh - what `make demo` runs: start the toy media server, attach
+# heapscope to it while it runs, write its live heap, show the top stacks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_TO_PROFILE=${DEMO_SECONDS:-5}
+
+build/tools/demo_server 500 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+sleep 0.5
+echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
+./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -o demo.folded
+echo
+echo "demo: top stacks by live bytes (demo.folded):"
+head -5 demo.folded | sed 's/^/  /'
+echo
+echo "demo: listener_create keeps growing: the listener is never unregistered."

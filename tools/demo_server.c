@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * demo_server.c - the bundled demo target: a toy media server whose memory
+ * keeps climbing.
+ *
+ * Clients subscribe to streams and unsubscribe again, over and over.  Each
+ * subscription allocates a session, its jitter buffers and a listener that is
+ * registered with the stream's event hub.  Unsubscribing frees the session and
+ * its buffers, but forgets to unregister the listener: every cycle leaks one
+ * small block from listener_create().  Most memory is churn; the leak is a
+ * trickle, which is exactly what is hard to see in RSS.
+ *
+ * Usage: demo_server [CYCLES_PER_SECOND]   (runs until killed)
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+#define MAX_SESSIONS 64
+#define JITTER_BUFFERS 4
+
+struct listener {
+	struct listener *next;
+	int stream_id;
+	void (*on_event)(int);
+	char name[80];
+};
+
+struct session {
+	int stream_id;
+	struct listener *listener;
+	unsigned char *jitter[JITTER_BUFFERS];
+};
+
+static struct listener *event_hub; /* every listener ever registered */
+static struct session *sessions[MAX_SESSIONS];
+
+static void on_keyframe(int stream_id)
+{
+	(void)stream_id;
+}
+
+NOINLINE static struct listener *listener_create(int stream_id)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+
+	l->stream_id = stream_id;
+	l->on_event = on_keyframe;
+	strcpy(l->name, "keyframe-listener");
+	l->next = event_hub;
+	event_hub = l;
+	return l;
+}
+
+NOINLINE static unsigned char *jitter_buffer_alloc(size_t bytes)
+{
+	unsigned char *buffer = malloc(bytes);
+
+	memset(buffer, 0, bytes);
+	return buffer;
+}
+
+NOINLINE static struct session *stream_subscribe(int stream_id)
+{
+	struct session *s = malloc(sizeof(*s));
+
+	s->stream_id = stream_id;
+	for (int i = 0; i < JITTER_BUFFERS; i++)
+		s->jitter[i] = jitter_buffer_alloc(16384);
+	s->listener = listener_create(stream_id);
+	return s;
+}
+
+/* The bug: the listener stays registered in event_hub, and allocated. */
+NOINLINE static void stream_unsubscribe(struct session *s)
+{
+	for (int i = 0; i < JITTER_BUFFERS; i++)
+		free(s->jitter[i]);
+	free(s);
+}
+
+NOINLINE static void parse_packet(int n)
+{
+	char *packet = malloc(1500);
+
+	memset(packet, n, 1500);
+	free(packet);
+}
+
+NOINLINE static void serve(int cycles_per_second)
+{
+	struct timespec pause = { 0, 1000000000L / cycles_per_second };
+
+	for (unsigned long cycle = 0;; cycle++) {
+		int slot = cycle % MAX_SESSIONS;
+
+		if (sessions[slot])
+			stream_unsubscribe(sessions[slot]);
+		sessions[slot] = stream_subscribe((int)cycle);
+		for (int i = 0; i < 8; i++)
+			parse_packet(i);
+		nanosleep(&pause, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int rate = argc > 1 ? atoi(argv[1]) : 500;
+
+	serve(rate > 0 ? rate : 500);
+	return 0;
+}

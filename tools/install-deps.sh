@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# tools/install-deps.sh [--if-missing] - install the Debian packages heapscope
+# builds with and its tests use.  With --if-missing, apt is only run when one of
+# them is not installed yet (make demo, .ci/run).
+set -euo pipefail
+
+BUILD_PACKAGES=(
+	make gcc clang llvm     # userspace (C11) and BPF (clang -target bpf, llvm-strip)
+	bpftool                 # vmlinux.h from the kernel's BTF, BPF skeletons
+	libbpf-dev              # loading BPF programs, uprobe links, ring buffer
+	libelf-dev              # reading symbols, build-ids and load segments
+	libdw-dev               # evaluating .eh_frame CFI for unwind tables
+	zlib1g-dev              # gzip for pprof output
+	libcapstone-dev         # decoding instructions to pick cheap probe sites
+)
+TEST_PACKAGES=(
+	golang-go               # go tool pprof reads our pprof output in tests
+	chromium                # headless render check of the SVG flame graph
+	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0  # other allocators under test
+	redis-server redis-tools                           # a real jemalloc service
+	libclang-rt-14-dev      # libFuzzer and sanitizers for make fuzz
+)
+PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$package")
+done
+if [ "${1:-}" = "--if-missing" ] && [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install: ${missing[*]:-${PACKAGES[*]}}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]:-${PACKAGES[*]}}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
