@@ -27,7 +27,7 @@
 #include "probes.h"
 #include "procfs.h"
 #include "profile.h"
-#include "render_folded.h"
+#include "render.h"
 #include "summary.h"
 #include "symbolize.h"
 
@@ -310,7 +310,12 @@ static int write_output(struct session *s)
 		hs_profile_free(&profile);
 		return err;
 	}
-	err = hs_render_folded(out.file, &profile, s->opts->weight);
+	struct hs_render_input input = {
+		.profile = &profile,
+		.summary = &s->summary,
+		.weight = s->opts->weight,
+	};
+	err = hs_render(out.file, s->opts->format, &input);
 	if (!err)
 		err = hs_output_commit(&out);
 	else

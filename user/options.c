@@ -36,6 +36,26 @@ static int parse_format(const char *text, enum hs_format *format)
 	return -EINVAL;
 }
 
+/* -o heap.svg means SVG unless -f says otherwise. */
+enum hs_format hs_format_for_path(const char *path)
+{
+	static const struct {
+		const char *suffix;
+		enum hs_format format;
+	} by_suffix[] = {
+		{ ".folded", HS_FORMAT_FOLDED },
+	};
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < sizeof(by_suffix) / sizeof(by_suffix[0]); i++) {
+		size_t suffix_len = strlen(by_suffix[i].suffix);
+
+		if (len >= suffix_len && strcmp(path + len - suffix_len, by_suffix[i].suffix) == 0)
+			return by_suffix[i].format;
+	}
+	return HS_FORMAT_FOLDED;
+}
+
 void hs_options_usage(FILE *out)
 {
 	fprintf(out,
@@ -44,7 +64,8 @@ void hs_options_usage(FILE *out)
 		"\n"
 		"  -p, --pid PID            process to attach to (required)\n"
 		"  -d, --duration SECONDS   stop after this long (default: Ctrl-C or target exit)\n"
-		"  -o, --output PATH        write the result here, atomically (default: stdout)\n"
+		"  -o, --output PATH        write the result here, atomically (default: stdout);\n"
+		"                           the format follows the extension unless -f is given\n"
 		"  -f, --format FORMAT      folded (default)\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
@@ -141,6 +162,7 @@ static const struct option long_options[] = {
 /* Returns 0, or -EINVAL with a one-line reason in error. */
 int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len)
 {
+	bool format_given = false;
 	size_t number;
 	int c;
 
@@ -168,6 +190,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		case 'f':
 			if (parse_format(optarg, &opts->format))
 				FAIL("unknown format '%s'", optarg);
+			format_given = true;
 			break;
 		case 'w':
 			if (hs_weight_parse(optarg, &opts->weight))
@@ -215,6 +238,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	}
 	if (optind < argc)
 		FAIL("unexpected argument '%s'", argv[optind]);
+	if (!format_given && opts->output_path)
+		opts->format = hs_format_for_path(opts->output_path);
 	if (!opts->pid)
 		FAIL("no target: use -p PID");
 	return 0;

@@ -34,5 +34,6 @@ struct hs_options {
 int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len);
 void hs_options_usage(FILE *out);
 const char *hs_format_name(enum hs_format format);
+enum hs_format hs_format_for_path(const char *path);
 
 #endif

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * render.c - pick the renderer for an output format.  Every renderer reads the
+ * same symbolized profile (profile.c), so formats agree on a session.
+ */
+#include "render.h"
+
+#include <errno.h>
+
+#include "render_folded.h"
+
+int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input)
+{
+	switch (format) {
+	case HS_FORMAT_FOLDED:
+		return hs_render_folded(out, input->profile, input->weight);
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_RENDER_H
+#define HEAPSCOPE_RENDER_H
+
+#include <stdio.h>
+
+#include "options.h"
+#include "profile.h"
+#include "summary.h"
+
+/* Everything a renderer may read.  Renderers write to out and return 0 or -errno. */
+struct hs_render_input {
+	const struct hs_profile *profile;
+	const struct hs_summary *summary;
+	enum hs_weight weight;
+};
+
+int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input);
+
+#endif
