@@ -28,6 +28,7 @@ enum hs_event_kind {
 	HS_EV_ALLOC = 1,   /* addr: new block of size requested bytes */
 	HS_EV_FREE = 2,    /* addr: block released */
 	HS_EV_REALLOC = 3, /* old_addr moved/resized to addr (size bytes); addr 0: old freed */
+	HS_EV_EXEC = 4,	   /* the target exec()ed: its later events belong to another program */
 };
 
 /* Which allocator entry point a probe stands on; decides how arguments are read. */

@@ -79,6 +79,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* The processes being profiled (tgid -> 1), for the exec tracepoint. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
 /* The event under construction: too large for the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -372,5 +380,30 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	bpf_map_delete_elem(&pending, &tid);
 	if (ev)
 		emit(ev);
+	return 0;
+}
+
+/*
+ * A target that exec()s keeps its PID and, since uprobes follow the file, may
+ * keep firing probes from a new program whose addresses mean something else.
+ * The exec event marks the point in the event order after which that PID's
+ * events are not the profiled program's.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid;
+	struct hs_event *ev;
+
+	(void)old_pid;
+	(void)bprm;
+	if (session_over || !bpf_map_lookup_elem(&targets, &tgid) || !(ev = scratch_event()))
+		return 0;
+	__builtin_memset(ev, 0, HS_EVENT_HDR_SIZE);
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->pid = tgid;
+	ev->tid = task->pid;
+	ev->kind = HS_EV_EXEC;
+	emit(ev);
 	return 0;
 }

@@ -20,6 +20,9 @@ $(TEST_BIN)/libtruth.so: tests/workloads/truth_lib.c | $(TEST_BIN)
 $(TEST_BIN)/truth_fp: tests/workloads/truth.c tests/workloads/workload.h $(TEST_BIN)/libtruth.so
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $< -L$(TEST_BIN) -ltruth -Wl,-rpath,$(abspath $(TEST_BIN))
 
+$(TEST_BIN)/churn_checked: tests/workloads/churn_checked.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
+
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
@@ -30,7 +33,7 @@ $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
 	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -o $@ $<
 
-WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/membytes
+WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 

@@ -13,11 +13,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "heapscope.skel.h"
+
+#define DETACH_THREADS 32
 
 /* The BPF side needs BTF (CO-RE) and uprobe perf events. */
 int hs_attach_check_kernel(void)
@@ -111,6 +115,28 @@ static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t p
 	return err;
 }
 
+/* Report when PID exec()s (one tracepoint link for the whole session). */
+static int watch_exec(struct hs_attachment *a, pid_t pid)
+{
+	uint32_t tgid = pid;
+	uint8_t one = 1;
+	struct bpf_link *link;
+	int err;
+
+	if (bpf_map__update_elem(a->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one), 0))
+		return -errno;
+	if (a->exec_link)
+		return 0;
+	link = bpf_program__attach(a->skel->progs.target_exec);
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	err = keep_link(a, link);
+	if (err)
+		bpf_link__destroy(link);
+	a->exec_link = !err;
+	return err;
+}
+
 /*
  * Attach every site of the plan to PID.  Entry probes first: a return probe
  * armed before its entry program exists would report returns with no entry
@@ -135,6 +161,8 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 			err = attach_one(a, a->skel->progs.alloc_return, pid, plan->attach_path,
 					 site->file_offset, true);
 	}
+	if (!err)
+		err = watch_exec(a, pid);
 	if (err) {
 		hs_attach_detach(a);
 		return err;
@@ -150,16 +178,50 @@ void hs_attach_end_session(struct hs_attachment *a)
 		a->skel->bss->session_over = true;
 }
 
+struct detach_slice {
+	struct bpf_link **links;
+	size_t count;
+};
+
+static void *destroy_links(void *arg)
+{
+	struct detach_slice *slice = arg;
+
+	for (size_t i = 0; i < slice->count; i++)
+		bpf_link__destroy(slice->links[i]);
+	return NULL;
+}
+
 /*
- * Remove every probe from the target; the maps stay readable.  Return probes go
- * first (links were kept entries first), so no return can fire after its entry
- * program is gone.
+ * Remove every probe from the target; the maps stay readable.  The session is
+ * ended first, so the order of removal does not matter.  Each removal waits for
+ * an RCU grace period (~80 ms): the links are destroyed from parallel threads so
+ * that their waits overlap instead of adding up.
  */
 void hs_attach_detach(struct hs_attachment *a)
 {
+	struct detach_slice slices[DETACH_THREADS];
+	pthread_t threads[DETACH_THREADS];
+	bool started[DETACH_THREADS] = { false };
+	size_t per_thread = (a->link_count + DETACH_THREADS - 1) / DETACH_THREADS;
+
 	hs_attach_end_session(a);
-	while (a->link_count > 0)
-		bpf_link__destroy(a->links[--a->link_count]);
+	for (size_t t = 0; t < DETACH_THREADS; t++) {
+		size_t first = t * per_thread;
+
+		slices[t].links = a->links + first;
+		slices[t].count = first >= a->link_count ? 0 :
+				  (a->link_count - first < per_thread ? a->link_count - first : per_thread);
+		if (slices[t].count)
+			started[t] = pthread_create(&threads[t], NULL, destroy_links, &slices[t]) == 0;
+		if (slices[t].count && !started[t])
+			destroy_links(&slices[t]);
+	}
+	for (size_t t = 0; t < DETACH_THREADS; t++)
+		if (started[t])
+			pthread_join(threads[t], NULL);
+	a->link_count = 0;
+	a->exec_link = false;
 }
 
 void hs_attach_free(struct hs_attachment *a)

@@ -24,6 +24,7 @@ struct hs_attachment {
 	struct bpf_link **links;
 	size_t link_count;
 	size_t link_capacity;
+	bool exec_link; /* the exec tracepoint is attached (once per session) */
 };
 
 int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config);

@@ -13,6 +13,7 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "events.h"
@@ -36,6 +37,7 @@ void hs_collector_free(struct hs_collector *c)
 		ring_buffer__free(c->ring);
 	hs_live_free(&c->live);
 	hs_stacks_free(&c->stacks);
+	free(c->execed_pids);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -108,6 +110,28 @@ static void record_realloc(struct hs_collector *c, const struct hs_event *ev)
 		record_alloc(c, ev);
 }
 
+static bool execed(const struct hs_collector *c, uint32_t pid)
+{
+	for (size_t i = 0; i < c->execed_count; i++)
+		if (c->execed_pids[i] == pid)
+			return true;
+	return false;
+}
+
+static int record_exec(struct hs_collector *c, uint32_t pid)
+{
+	uint32_t *bigger;
+
+	if (execed(c, pid))
+		return 0;
+	bigger = realloc(c->execed_pids, (c->execed_count + 1) * sizeof(*bigger));
+	if (!bigger)
+		return -ENOMEM;
+	c->execed_pids = bigger;
+	c->execed_pids[c->execed_count++] = pid;
+	return 0;
+}
+
 int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 {
 	const struct hs_event *ev = record;
@@ -115,6 +139,10 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 	if (size < HS_EVENT_HDR_SIZE || ev->nr_frames > HS_MAX_FRAMES ||
 	    size < HS_EVENT_HDR_SIZE + ev->nr_frames * sizeof(ev->frames[0])) {
 		c->malformed_events++;
+		return 0;
+	}
+	if (c->execed_count && execed(c, ev->pid)) {
+		c->events_after_exec++;
 		return 0;
 	}
 	c->events++;
@@ -134,6 +162,8 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 		c->reallocs++;
 		record_realloc(c, ev);
 		break;
+	case HS_EV_EXEC:
+		return record_exec(c, ev->pid);
 	default:
 		c->malformed_events++;
 	}

@@ -27,6 +27,9 @@ struct hs_collector {
 	uint64_t untracked_allocs;  /* live table full */
 	uint64_t malformed_events;  /* records that do not decode: never expected */
 	uint64_t truncated_stacks;
+	uint64_t events_after_exec; /* from a target's new program: ignored */
+	uint32_t *execed_pids;	    /* targets that exec()ed, in the order seen */
+	size_t execed_count;
 	uint64_t live_bytes;
 	uint64_t first_ts_ns, last_ts_ns;
 };

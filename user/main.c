@@ -121,10 +121,20 @@ static bool target_exited(struct session *s)
 static int check_target(struct session *s)
 {
 	pid_t pid = s->opts->pid;
-	int err = hs_proc_check_target(pid);
+	int err = hs_output_check(s->opts->output_path);
 
+	if (err) {
+		fail("cannot write %s: %s", s->opts->output_path, strerror(-err));
+		return err;
+	}
+	err = hs_proc_check_target(pid);
 	if (err == -EINVAL) {
 		fail("cannot attach to PID %d: it is a kernel thread (no user-space heap)", pid);
+		return err;
+	}
+	if (err == -ECHILD) {
+		fail("cannot attach to PID %d: it is a zombie (it has exited; nothing is left to "
+		     "profile)", pid);
 		return err;
 	}
 	if (err) {
@@ -250,8 +260,14 @@ static void collect(struct session *s)
 		prepare_new_stacks(s);
 		if (s->opts->duration_s && elapsed >= s->opts->duration_s)
 			break;
+		/* Exit first: an exec event for this PID after the target died is a
+		 * newcomer that reused the PID, not the target. */
 		if (target_exited(s)) {
 			s->summary.target_exited = true;
+			break;
+		}
+		if (s->collector.execed_count) {
+			s->summary.target_execed = true;
 			break;
 		}
 		if (progress && now_s() - last_progress >= 1.0) {
@@ -399,6 +415,9 @@ static int run_session(struct hs_options *opts)
 		if (s.summary.target_exited)
 			fprintf(stderr, "heapscope: PID %d exited; writing what was collected\n",
 				opts->pid);
+		if (s.summary.target_execed)
+			fprintf(stderr, "heapscope: PID %d exec()ed another program; writing what was "
+				"collected before\n", opts->pid);
 		err = write_output(&s);
 		print_summary(&s.summary);
 	}

@@ -7,11 +7,30 @@
 #include "output.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Can path be written at the end of a session?  Checked before attaching, so a
+ * typo in -o does not cost a whole session. */
+int hs_output_check(const char *path)
+{
+	char *dir;
+	int err = 0;
+
+	if (!path || strcmp(path, "-") == 0)
+		return 0;
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	if (access(dirname(dir), W_OK))
+		err = -errno;
+	free(dir);
+	return err;
+}
 
 int hs_output_open(struct hs_output *out, const char *path)
 {

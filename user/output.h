@@ -11,6 +11,7 @@ struct hs_output {
 	char *temp_path;
 };
 
+int hs_output_check(const char *path);
 int hs_output_open(struct hs_output *out, const char *path);
 int hs_output_commit(struct hs_output *out);
 void hs_output_abort(struct hs_output *out);

@@ -172,8 +172,8 @@ bool hs_mapping_is_file(const struct hs_mapping *map)
 
 /*
  * 0 when PID is a live user-space process heapscope may profile; otherwise
- * -ESRCH (no such process, or a zombie), -EPERM/-EACCES (not readable), or
- * -EINVAL (a kernel thread: nothing to probe).
+ * -ESRCH (no such process), -ECHILD (a zombie: exited, not yet reaped),
+ * -EPERM/-EACCES (not readable), or -EINVAL (a kernel thread: nothing to probe).
  */
 int hs_proc_check_target(pid_t pid)
 {
@@ -187,7 +187,7 @@ int hs_proc_check_target(pid_t pid)
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
 	state = strrchr(stat, ')');
-	err = state && (state[2] == 'Z' || state[2] == 'X') ? -ESRCH : 0;
+	err = state && (state[2] == 'Z' || state[2] == 'X') ? -ECHILD : 0;
 	free(stat);
 	if (err)
 		return err;

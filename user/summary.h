@@ -15,6 +15,7 @@ struct hs_summary {
 	double duration_s;
 	double attach_ms;
 	bool target_exited;
+	bool target_execed; /* it exec()ed another program; later events were ignored */
 	uint64_t events, allocs, frees, reallocs;
 	uint64_t unknown_frees;
 	uint64_t live_bytes, live_count;

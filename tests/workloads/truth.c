@@ -8,9 +8,11 @@
  * file says what each function holds at the end (see workload.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "workload.h"
 
@@ -152,8 +154,41 @@ NOINLINE static void failed_calls(void)
 	workload_expect("failed_calls", 5 * 40, 5, CHAIN(failed_calls));
 }
 
+/*
+ * TRUTH_MAP_FILES=a:b:c maps each file executable before the session, as a
+ * hostile container could: heapscope reads every mapped object and must not be
+ * fooled or crash on one that is not a valid ELF.
+ */
+static void map_extra_files(void)
+{
+	char *list = getenv("TRUTH_MAP_FILES");
+
+	for (char *path = list ? strtok(list, ":") : NULL; path; path = strtok(NULL, ":")) {
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0 || mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) == MAP_FAILED) {
+			perror(path);
+			exit(1);
+		}
+		close(fd);
+	}
+}
+
+/* TRUTH_EXEC_AFTER=PROGRAM: once released, exec() it instead of exiting. */
+static void exec_if_asked(void)
+{
+	char *program = getenv("TRUTH_EXEC_AFTER");
+
+	if (program) {
+		execl(program, program, "30", (char *)NULL);
+		perror(program);
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	map_extra_files();
 	workload_start(argc, argv);
 	keep_malloc();
 	keep_calloc();
@@ -166,5 +201,6 @@ int main(int argc, char **argv)
 	realloc_to_zero();
 	failed_calls();
 	workload_finish();
+	exec_if_asked();
 	return 0;
 }

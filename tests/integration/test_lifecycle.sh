@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Sessions that end badly: heapscope killed with SIGKILL, the target exiting,
+# exec()ing another program, stopped with SIGSTOP, a zombie, its PID reused.
+# heapscope must leave the target as it was, finish with a clear message, and
+# write what it has.
+. "$(dirname "$0")/../lib.sh"
+
+echo "# heapscope killed with SIGKILL mid-session"
+W=$OUT/kill
+start_workload truth_fp "$W"
+start_heapscope "$OUT/kill.err" -p "$WPID" -v -o "$OUT/kill.folded"
+kill -9 "$HPID"; wait "$HPID" 2>/dev/null
+check "the target keeps running" kill -0 "$WPID"
+check_eq "no breakpoint remains after SIGKILL" \
+	"$(original_probe_bytes "$OUT/kill.err")" "$(probe_bytes "$WPID" "$OUT/kill.err")"
+check "nothing is written by a killed session" [ ! -e "$OUT/kill.folded" ]
+start_heapscope "$OUT/kill2.err" -p "$WPID" -o "$OUT/kill2.folded"
+run_phase "$W"
+stop_heapscope INT
+check_eq "a new session attaches at once and exits 0" 0 "$HRC"
+check_truth "$OUT/kill2.folded" "$W/truth"
+release_workload "$W"
+
+echo "# the target exits mid-session: what was collected is written"
+W=$OUT/exit
+start_workload truth_fp "$W"
+start_heapscope "$OUT/exit.err" -p "$WPID" -o "$OUT/exit.folded"
+run_phase "$W"
+touch "$W/exit"
+wait "$HPID"; HRC=$?
+check_eq "heapscope exits 0 when the target exits" 0 "$HRC"
+check "it says the target exited" grep -q "PID $WPID exited; writing what was collected" "$OUT/exit.err"
+check_truth "$OUT/exit.folded" "$W/truth"
+
+echo "# the target exec()s another program"
+W=$OUT/exec
+start_workload truth_fp "$W" TRUTH_EXEC_AFTER=/bin/sleep
+start_heapscope "$OUT/exec.err" -p "$WPID" -o "$OUT/exec.folded"
+run_phase "$W"
+touch "$W/exit"
+wait "$HPID"; HRC=$?
+check_eq "heapscope exits 0 when the target execs" 0 "$HRC"
+check "it says the target exec()ed" grep -q "PID $WPID exec()ed another program" "$OUT/exec.err"
+check_truth "$OUT/exec.folded" "$W/truth"
+check_eq "the new program runs in the same process" sleep "$(cat /proc/$WPID/comm 2>/dev/null)"
+kill "$WPID"
+
+echo "# the target is stopped (SIGSTOP) during attach"
+W=$OUT/stopped
+start_workload truth_fp "$W"
+kill -STOP "$WPID"
+"$HEAPSCOPE" -p "$WPID" -d 1 -o "$OUT/stopped.folded" 2> "$OUT/stopped.err"
+check_eq "heapscope attaches to a stopped process and exits 0" 0 "$?"
+check "it attached" grep -q "attached to PID $WPID" "$OUT/stopped.err"
+check "the (empty) output is written" [ -e "$OUT/stopped.folded" ]
+check_eq "the process is still stopped, as it was" T "$(awk '{print $3}' /proc/$WPID/stat)"
+kill -CONT "$WPID"
+run_phase "$W"
+release_workload "$W"
+check_eq "after SIGCONT the target runs to a clean exit" 0 "$WRC"
+
+echo "# the target is a zombie"
+bash -c 'sleep 0 & exec sleep 20' &
+parent=$!
+PIDS_TO_KILL+=("$parent")
+zombie=""
+for _ in $(seq 100); do
+	zombie=$(ps -o pid=,stat= --ppid "$parent" | awk '$2 ~ /^Z/ {print $1}')
+	[ -n "$zombie" ] && break
+	sleep 0.05
+done
+"$HEAPSCOPE" -p "$zombie" -o "$OUT/zombie.folded" 2> "$OUT/zombie.err"
+check_eq "heapscope refuses a zombie with exit 1" 1 "$?"
+check "it says why, in one line" \
+	[ "$(cat "$OUT/zombie.err")" = "heapscope: cannot attach to PID $zombie: it is a zombie (it has exited; nothing is left to profile)" ]
+check "nothing is written" [ ! -e "$OUT/zombie.folded" ]
+kill "$parent"
+
+echo "# the target exits and its PID is reused at once"
+W=$OUT/reuse
+start_workload truth_fp "$W"
+old=$WPID
+start_heapscope "$OUT/reuse.err" -p "$old" -o "$OUT/reuse.folded"
+kill -9 "$old"; wait "$old" 2>/dev/null
+# Ask the kernel to hand out the same PID to the next process.
+echo $((old - 1)) > /proc/sys/kernel/ns_last_pid 2>/dev/null
+sleep 30 &
+reuser=$!
+PIDS_TO_KILL+=("$reuser")
+wait "$HPID"; HRC=$?
+check_eq "heapscope ends its session when the target dies" 0 "$HRC"
+check "it reports the exit, not the newcomer" grep -q "PID $old exited" "$OUT/reuse.err"
+if [ "$reuser" = "$old" ]; then
+	ok "the PID was reused ($reuser) and heapscope did not follow it"
+else
+	echo "  (the PID was not reused this time: $reuser != $old; exit detection still checked)"
+fi
+finish
