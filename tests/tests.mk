@@ -9,7 +9,7 @@ WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -p
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(UNIT_SRC))
 
-.PHONY: tests-build test
+.PHONY: tests-build test soak
 
 $(TEST_BIN):
 	mkdir -p $@
@@ -39,3 +39,7 @@ tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 
 test: tests-build
 	tests/run.sh
+
+# A 10-minute session against a churning workload; heapscope's memory must stay flat.
+soak: tests-build
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} tests/run.sh test_soak
