@@ -25,4 +25,14 @@ static inline uint64_t hs_hash_words(uint64_t seed, const uint64_t *words, size_
 	return h;
 }
 
+/* FNV-1a over a C string, finalized: for interning names. */
+static inline uint64_t hs_hash_string(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return hs_hash64(h);
+}
+
 #endif

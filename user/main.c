@@ -183,6 +183,7 @@ static int start(struct session *s)
 	};
 	struct hs_collect_limits limits = { .max_live = opts->max_live, .max_stacks = opts->max_stacks };
 	double attach_started = now_s();
+	struct timespec wall;
 	int err;
 
 	err = hs_symbolizer_add_process(&s->sym, opts->pid);
@@ -213,6 +214,8 @@ static int start(struct session *s)
 	if (hs_proc_comm(opts->pid, s->summary.comm, sizeof(s->summary.comm)))
 		snprintf(s->summary.comm, sizeof(s->summary.comm), "?");
 	s->started_s = now_s();
+	clock_gettime(CLOCK_REALTIME, &wall);
+	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
 	fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", opts->pid,
 		s->plan.object_path, s->plan.probe_count);

@@ -18,6 +18,8 @@
 
 static const char *const format_names[HS_FORMAT_COUNT] = {
 	[HS_FORMAT_FOLDED] = "folded",
+	[HS_FORMAT_SVG] = "svg",
+	[HS_FORMAT_PPROF] = "pprof",
 };
 
 const char *hs_format_name(enum hs_format format)
@@ -44,6 +46,9 @@ enum hs_format hs_format_for_path(const char *path)
 		enum hs_format format;
 	} by_suffix[] = {
 		{ ".folded", HS_FORMAT_FOLDED },
+		{ ".svg", HS_FORMAT_SVG },
+		{ ".pb.gz", HS_FORMAT_PPROF },
+		{ ".pprof", HS_FORMAT_PPROF },
 	};
 	size_t len = strlen(path);
 
@@ -66,7 +71,8 @@ void hs_options_usage(FILE *out)
 		"  -d, --duration SECONDS   stop after this long (default: Ctrl-C or target exit)\n"
 		"  -o, --output PATH        write the result here, atomically (default: stdout);\n"
 		"                           the format follows the extension unless -f is given\n"
-		"  -f, --format FORMAT      folded (default)\n"
+		"  -f, --format FORMAT      folded (default), svg (flame graph), pprof (gzip'd\n"
+		"                           profile.proto); from -o: .folded .svg .pb.gz .pprof\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
 		"      --ringbuf-size BYTES kernel->user event ring (default 16M; power of two;\n"

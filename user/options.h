@@ -12,6 +12,8 @@
 
 enum hs_format {
 	HS_FORMAT_FOLDED = 0,
+	HS_FORMAT_SVG,
+	HS_FORMAT_PPROF,
 	HS_FORMAT_COUNT,
 };
 

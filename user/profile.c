@@ -40,15 +40,6 @@ int hs_weight_parse(const char *text, enum hs_weight *weight)
 	return -EINVAL;
 }
 
-static uint64_t hash_string(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return hs_hash64(h);
-}
-
 static int name_index_grow(struct hs_profile *profile)
 {
 	size_t capacity = profile->name_index_capacity ? profile->name_index_capacity * 2 : 1024;
@@ -60,7 +51,7 @@ static int name_index_grow(struct hs_profile *profile)
 	profile->name_index = index;
 	profile->name_index_capacity = capacity;
 	for (uint32_t id = 0; id < profile->name_count; id++) {
-		size_t i = hash_string(profile->names[id]) & (capacity - 1);
+		size_t i = hs_hash_string(profile->names[id]) & (capacity - 1);
 
 		while (index[i])
 			i = (i + 1) & (capacity - 1);
@@ -76,7 +67,7 @@ int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_
 	if ((profile->name_count + 1) * 2 > profile->name_index_capacity && name_index_grow(profile))
 		return -ENOMEM;
 	mask = profile->name_index_capacity - 1;
-	for (i = hash_string(name) & mask; profile->name_index[i]; i = (i + 1) & mask) {
+	for (i = hs_hash_string(name) & mask; profile->name_index[i]; i = (i + 1) & mask) {
 		if (strcmp(profile->names[profile->name_index[i] - 1], name) == 0) {
 			*id = profile->name_index[i] - 1;
 			return 0;
@@ -99,6 +90,73 @@ int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_
 	return 0;
 }
 
+static bool same_mapping(const struct hs_profile_mapping *m, const struct hs_mapping *source,
+			 uint32_t pid)
+{
+	return m->source == source && m->pid == pid;
+}
+
+static int add_mapping(struct hs_profile *profile, const struct hs_frame_info *info, uint32_t pid)
+{
+	struct hs_profile_mapping *m;
+
+	if (profile->mapping_count == profile->mapping_capacity) {
+		size_t capacity = profile->mapping_capacity ? profile->mapping_capacity * 2 : 16;
+		struct hs_profile_mapping *bigger =
+			realloc(profile->mappings, capacity * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		profile->mappings = bigger;
+		profile->mapping_capacity = capacity;
+	}
+	m = &profile->mappings[profile->mapping_count];
+	memset(m, 0, sizeof(*m));
+	m->path = strdup(info->object ? info->object->path : info->mapping->path);
+	if (!m->path)
+		return -ENOMEM;
+	m->pid = pid;
+	m->source = info->mapping;
+	m->start = info->mapping->start;
+	m->limit = info->mapping->end;
+	m->file_offset = info->mapping->file_offset;
+	if (info->object && !info->object->load_error) {
+		hs_elf_build_id_hex(&info->object->elf, m->build_id, sizeof(m->build_id));
+		m->has_functions = info->object->elf.symbol_count > 0;
+	}
+	profile->mapping_count++;
+	return 0;
+}
+
+/*
+ * The mapping a frame points into, as id + 1 (0: none).  Frames of one stack
+ * mostly share a few mappings, so the previous frame's (*id on entry) is tried
+ * first.
+ */
+static int intern_mapping(struct hs_profile *profile, const struct hs_frame_info *info,
+			  uint32_t pid, uint32_t *id)
+{
+	size_t i;
+
+	if (!info->mapping) {
+		*id = 0;
+		return 0;
+	}
+	if (*id && same_mapping(&profile->mappings[*id - 1], info->mapping, pid))
+		return 0;
+	for (i = 0; i < profile->mapping_count; i++)
+		if (same_mapping(&profile->mappings[i], info->mapping, pid))
+			break;
+	if (i == profile->mapping_count) {
+		int err = add_mapping(profile, info, pid);
+
+		if (err)
+			return err;
+	}
+	*id = i + 1;
+	return 0;
+}
+
 /* Name a raw stack's frames, root first. */
 static int name_frames(struct hs_profile *profile, struct hs_symbolizer *sym,
 		       const struct hs_stack_table *stacks, const struct hs_stack *stack,
@@ -109,7 +167,8 @@ static int name_frames(struct hs_profile *profile, struct hs_symbolizer *sym,
 
 	sample->names = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint32_t));
 	sample->addrs = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint64_t));
-	if (!sample->names || !sample->addrs)
+	sample->mappings = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint32_t));
+	if (!sample->names || !sample->addrs || !sample->mappings)
 		return -ENOMEM;
 	sample->frame_count = stack->frame_count;
 	for (uint32_t i = 0; i < stack->frame_count; i++) {
@@ -120,6 +179,10 @@ static int name_frames(struct hs_profile *profile, struct hs_symbolizer *sym,
 		hs_symbolizer_resolve(sym, stack->pid, addr, true, &info);
 		hs_frame_format(&info, addr, name, sizeof(name));
 		err = hs_profile_intern_name(profile, name, &sample->names[i]);
+		if (!err) {
+			sample->mappings[i] = i ? sample->mappings[i - 1] : 0;
+			err = intern_mapping(profile, &info, stack->pid, &sample->mappings[i]);
+		}
 		if (err)
 			return err;
 		sample->addrs[i] = addr;
@@ -159,6 +222,7 @@ static void merge_samples(struct hs_profile *profile)
 			into->truncated |= sample->truncated;
 			free(sample->names);
 			free(sample->addrs);
+			free(sample->mappings);
 			continue;
 		}
 		profile->samples[kept++] = *sample;
@@ -202,9 +266,13 @@ void hs_profile_free(struct hs_profile *profile)
 	for (size_t i = 0; i < profile->sample_count; i++) {
 		free(profile->samples[i].names);
 		free(profile->samples[i].addrs);
+		free(profile->samples[i].mappings);
 	}
 	for (size_t i = 0; i < profile->name_count; i++)
 		free(profile->names[i]);
+	for (size_t i = 0; i < profile->mapping_count; i++)
+		free(profile->mappings[i].path);
+	free(profile->mappings);
 	free(profile->samples);
 	free(profile->names);
 	free(profile->name_index);

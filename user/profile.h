@@ -24,8 +24,19 @@ struct hs_profile_sample {
 	uint32_t frame_count;
 	uint32_t *names;  /* ids into the profile's names, root first */
 	uint64_t *addrs;  /* one raw return address per frame, root first */
+	uint32_t *mappings; /* per frame, root first: id + 1 into the profile's mappings, 0: none */
 	uint64_t values[HS_WEIGHT_COUNT];
 	bool truncated;
+};
+
+/* A mapped file (or special region) that frames point into, for formats that name them (pprof). */
+struct hs_profile_mapping {
+	uint32_t pid;
+	uint64_t start, limit, file_offset;
+	char *path; /* as the target sees it, "[vdso]", or "" for anonymous memory */
+	char build_id[2 * HS_BUILD_ID_MAX + 1]; /* hex; "" when unknown */
+	bool has_functions; /* the object's symbols were read */
+	const struct hs_mapping *source; /* the symbolizer's; only compared, while building */
 };
 
 struct hs_profile {
@@ -36,6 +47,8 @@ struct hs_profile {
 	uint32_t *name_index; /* open addressing over name ids + 1 */
 	size_t name_index_capacity;
 	uint64_t totals[HS_WEIGHT_COUNT];
+	struct hs_profile_mapping *mappings;
+	size_t mapping_count, mapping_capacity;
 };
 
 int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,

@@ -8,12 +8,18 @@
 #include <errno.h>
 
 #include "render_folded.h"
+#include "render_pprof.h"
+#include "render_svg.h"
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input)
 {
 	switch (format) {
 	case HS_FORMAT_FOLDED:
 		return hs_render_folded(out, input->profile, input->weight);
+	case HS_FORMAT_SVG:
+		return hs_render_svg(out, input);
+	case HS_FORMAT_PPROF:
+		return hs_render_pprof(out, input);
 	default:
 		return -EINVAL;
 	}

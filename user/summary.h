@@ -13,6 +13,7 @@ struct hs_summary {
 	pid_t pid;
 	char comm[32];
 	double duration_s;
+	uint64_t started_unix_ns; /* wall clock when the probes were live */
 	double attach_ms;
 	bool target_exited;
 	bool target_execed; /* it exec()ed another program; later events were ignored */
