@@ -26,6 +26,9 @@ $(TEST_BIN)/churn_checked: tests/workloads/churn_checked.c tests/workloads/workl
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
+$(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
+	$(CC) -O2 -Wall -o $@ $< -lz
+
 $(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
@@ -34,6 +37,7 @@ $(BUILD)/tools/demo_server: tools/demo_server.c
 	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -o $@ $<
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
+WORKLOADS += $(TEST_BIN)/pngcolors
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 

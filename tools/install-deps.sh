@@ -16,6 +16,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
 	golang-go               # go tool pprof reads our pprof output in tests
 	chromium                # headless render check of the SVG flame graph
+	libxml2-utils           # xmllint: the SVG flame graph is well-formed XML
 	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0  # other allocators under test
 	redis-server redis-tools                           # a real jemalloc service
 	libclang-rt-14-dev      # libFuzzer and sanitizers for make fuzz

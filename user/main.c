@@ -22,6 +22,7 @@
 
 #include "attach.h"
 #include "collect.h"
+#include "diff.h"
 #include "options.h"
 #include "output.h"
 #include "probes.h"
@@ -428,11 +429,69 @@ static int run_session(struct hs_options *opts)
 	return err ? 1 : 0;
 }
 
+static void warn_malformed(const char *path, const struct hs_folded *folded)
+{
+	if (folded->malformed_lines)
+		fail("%s: %llu lines are not folded stacks and were skipped (the first: line %zu)",
+		     path, (unsigned long long)folded->malformed_lines,
+		     folded->first_malformed_line);
+}
+
+/* heapscope diff OLD NEW: no target, no BPF; two files in, one out. */
+static int run_diff(int argc, char **argv)
+{
+	struct hs_diff_options opts;
+	char error[256], *old_text = NULL, *new_text = NULL;
+	size_t old_len, new_len;
+	struct hs_output out;
+	struct hs_diff diff = { 0 };
+	int err;
+
+	if (hs_diff_options_parse(argc, argv, &opts, error, sizeof(error))) {
+		fail("diff: %s (see heapscope diff --help)", error);
+		return 2;
+	}
+	if (opts.help) {
+		hs_diff_usage(stdout);
+		return 0;
+	}
+	err = hs_read_file(opts.old_path, &old_text, &old_len);
+	if (err)
+		fail("cannot read %s: %s", opts.old_path, strerror(-err));
+	if (!err && (err = hs_read_file(opts.new_path, &new_text, &new_len)))
+		fail("cannot read %s: %s", opts.new_path, strerror(-err));
+	if (!err && (err = hs_diff_build(&diff, old_text, old_len, new_text, new_len)))
+		fail("cannot compare %s and %s: %s", opts.old_path, opts.new_path, strerror(-err));
+	if (!err) {
+		warn_malformed(opts.old_path, &diff.old);
+		warn_malformed(opts.new_path, &diff.new);
+		err = hs_output_open(&out, opts.output_path);
+		if (!err) {
+			err = opts.format == HS_FORMAT_SVG ?
+				      hs_diff_write_svg(out.file, &diff, opts.old_path, opts.new_path) :
+				      hs_diff_write_folded(out.file, &diff);
+			if (!err)
+				err = hs_output_commit(&out);
+			else
+				hs_output_abort(&out);
+		}
+		if (err)
+			fail("cannot write %s: %s", opts.output_path ? opts.output_path : "stdout",
+			     strerror(-err));
+	}
+	hs_diff_free(&diff);
+	free(old_text);
+	free(new_text);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct hs_options opts;
 	char error[256];
 
+	if (argc > 1 && strcmp(argv[1], "diff") == 0)
+		return run_diff(argc - 1, argv + 1);
 	if (hs_options_parse(argc, argv, &opts, error, sizeof(error))) {
 		fail("%s (see heapscope --help)", error);
 		return 2;

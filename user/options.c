@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "render_svg.h"
 
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
 #define DEFAULT_MAX_LIVE (16u << 20)
@@ -65,14 +66,17 @@ void hs_options_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: heapscope -p PID [options]\n"
+		"       heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg]\n"
 		"Profile the live heap of a running process by call stack, from outside it.\n"
 		"\n"
 		"  -p, --pid PID            process to attach to (required)\n"
 		"  -d, --duration SECONDS   stop after this long (default: Ctrl-C or target exit)\n"
 		"  -o, --output PATH        write the result here, atomically (default: stdout);\n"
 		"                           the format follows the extension unless -f is given\n"
-		"  -f, --format FORMAT      folded (default), svg (flame graph), pprof (gzip'd\n"
-		"                           profile.proto); from -o: .folded .svg .pb.gz .pprof\n"
+		"  -f, --format FORMAT      folded (default), svg (flame graph; frames narrower\n"
+		"                           than %.1f px are not drawn, and counted), pprof\n"
+		"                           (gzip'd profile.proto); -o .svg, .pb.gz, .pprof,\n"
+		"                           .folded choose it too\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
 		"      --ringbuf-size BYTES kernel->user event ring (default 16M; power of two;\n"
@@ -89,8 +93,9 @@ void hs_options_usage(FILE *out)
 		"Examples:\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.folded   # 30 s of PID 4242's live heap\n"
 		"  sudo heapscope -p 4242 > heap.folded          # until Ctrl-C or the target exits\n"
-		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n",
-		HS_MAX_FRAMES, HS_MAX_FRAMES);
+		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
+		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n",
+		HS_SVG_MIN_FRAME_WIDTH_PX, HS_MAX_FRAMES, HS_MAX_FRAMES);
 }
 
 /* A count or size with an optional K/M/G suffix (powers of 1024). */
@@ -248,5 +253,71 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		opts->format = hs_format_for_path(opts->output_path);
 	if (!opts->pid)
 		FAIL("no target: use -p PID");
+	return 0;
+}
+
+void hs_diff_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg]\n"
+		"What changed between two folded profiles (NEW minus OLD, stack by stack).\n"
+		"\n"
+		"  -o, --output PATH        write here, atomically (default: stdout); the format\n"
+		"                           follows the extension unless -f is given\n"
+		"  -f, --format FORMAT      folded (default): \"stack OLD NEW\" per line, most grown\n"
+		"                           first (flamegraph.pl draws it); svg: differential flame\n"
+		"                           graph, red grew, blue shrank, width max(old, new);\n"
+		"                           frames narrower than %.1f px or deeper than %d are not\n"
+		"                           drawn (counted in the graph)\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"Example:\n"
+		"  heapscope diff before.folded after.folded -o growth.svg\n",
+		HS_SVG_MIN_FRAME_WIDTH_PX, HS_SVG_MAX_DEPTH);
+}
+
+int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, char *error,
+			  size_t error_len)
+{
+	static const struct option diff_options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool format_given = false;
+	int c;
+
+	memset(opts, 0, sizeof(*opts));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:f:h", diff_options, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			opts->output_path = optarg;
+			break;
+		case 'f':
+			if (parse_format(optarg, &opts->format) ||
+			    (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG))
+				FAIL("diff writes folded or svg, not '%s'", optarg);
+			format_given = true;
+			break;
+		case 'h':
+			opts->help = true;
+			return 0;
+		case ':':
+			FAIL("option '%s' needs a value", argv[optind - 1]);
+		default:
+			FAIL("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		FAIL("expected two folded files, OLD and NEW");
+	opts->old_path = argv[optind];
+	opts->new_path = argv[optind + 1];
+	if (!format_given && opts->output_path)
+		opts->format = hs_format_for_path(opts->output_path);
+	if (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG)
+		FAIL("diff writes folded or svg, not %s", hs_format_name(opts->format));
 	return 0;
 }

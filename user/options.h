@@ -33,8 +33,19 @@ struct hs_options {
 	bool help;
 };
 
+/* heapscope diff OLD NEW [-o PATH] [-f folded|svg] */
+struct hs_diff_options {
+	const char *old_path, *new_path;
+	const char *output_path; /* NULL: stdout */
+	enum hs_format format;
+	bool help;
+};
+
 int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len);
 void hs_options_usage(FILE *out);
+int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, char *error,
+			  size_t error_len);
+void hs_diff_usage(FILE *out);
 const char *hs_format_name(enum hs_format format);
 enum hs_format hs_format_for_path(const char *path);
 

@@ -20,7 +20,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static int read_text_file(const char *path, char **text)
+/* A whole file, NUL-terminated (len excludes the NUL; NULL if not wanted). */
+int hs_read_file(const char *path, char **text, size_t *text_len)
 {
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
@@ -65,7 +66,14 @@ static int read_text_file(const char *path, char **text)
 	close(fd);
 	buf[len] = '\0';
 	*text = buf;
+	if (text_len)
+		*text_len = len;
 	return 0;
+}
+
+static int read_text_file(const char *path, char **text)
+{
+	return hs_read_file(path, text, NULL);
 }
 
 /* "start-end perms offset major:minor inode   path" */

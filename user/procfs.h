@@ -26,6 +26,7 @@ struct hs_maps {
 	size_t count;
 };
 
+int hs_read_file(const char *path, char **text, size_t *text_len);
 int hs_maps_parse(const char *text, struct hs_maps *maps);
 int hs_maps_read(pid_t pid, struct hs_maps *maps);
 void hs_maps_free(struct hs_maps *maps);

@@ -11,8 +11,8 @@
  * Everything is in the one file: the style sheet and a small script (click a
  * frame to zoom into it, Escape or "Reset Zoom" to go back, "Search" or Ctrl-F
  * highlights the frames matching a regular expression and says what share of
- * the width they cover, #s=REGEX in the URL searches on load).  No network, no
- * external files.  Without the script (an <img> tag) the picture still reads:
+ * the width they cover; #s=REGEX and #z=NAME at the end of the URL search and
+ * zoom on load).  No network, no external files.  Without the script (an <img> tag) the picture still reads:
  * names are fitted into their boxes here, and each frame's <title> tooltip
  * holds the full name, its weight and percentage.
  *
@@ -201,8 +201,9 @@ static void frame_weights(const struct svg_writer *w, const struct hs_flame_fram
 	}
 	hs_group_digits(f->old_value, old_value, sizeof(old_value));
 	hs_group_digits(change_of(f->old_value, f->value), change, sizeof(change));
-	snprintf(out, len, " (old %s, new %s, %s%s %s)", old_value, value,
-		 f->value >= f->old_value ? "+" : "-", change, w->labels->unit);
+	snprintf(out, len, " (old %s, new %s, %s%s%s%s)", old_value, value,
+		 f->value >= f->old_value ? "+" : "-", change, w->labels->unit[0] ? " " : "",
+		 w->labels->unit);
 }
 
 static int draw_frame(const struct hs_flame_frame *f, void *ctx)
@@ -295,6 +296,9 @@ static const char svg_script[] =
 	"\t};\n"
 	"\tvar wanted = /[#&]s=([^&]*)/.exec(location.hash);\n"
 	"\tif (wanted) search(decodeURIComponent(wanted[1]));\n"
+	"\twanted = /[#&]z=([^&]*)/.exec(location.hash);\n"
+	"\tfor (var j = 0; wanted && j < frames.length; j++)\n"
+	"\t\tif (frames[j].name === decodeURIComponent(wanted[1])) { zoom(frames[j]); break; }\n"
 	"}\n"
 	"function showDetails(text) { details.textContent = text; }\n"
 	"function place(f, x, w) {\n"

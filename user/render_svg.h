@@ -15,7 +15,7 @@
 struct hs_svg_labels {
 	const char *title;
 	const char *subtitle;
-	const char *unit;  /* of the weights: "bytes", "blocks", "allocations" */
+	const char *unit;  /* of the weights: "bytes", "blocks", "allocations", or "" */
 	bool differential; /* colour by new - old (red grew, blue shrank) rather than by name */
 };
 

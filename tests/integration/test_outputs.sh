@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Outputs people open.  Three heapscope sessions attach to the same truth
+# workload at once and write folded, SVG and pprof: each must show every
+# function's exact live bytes, so the formats agree.  pprof is read by
+# go tool pprof; the SVG by an XML parser and by headless Chromium (a
+# screenshot whose pixels must be the frames' colours, and the search script
+# run on load).  Then `heapscope diff`: hostile names still make well-formed
+# XML, and two sessions of the leaking demo server show the leak in red.
+. "$(dirname "$0")/../lib.sh"
+export HOME=$OUT/home GOCACHE=$OUT/gocache # go tool pprof wants both
+mkdir -p "$HOME"
+
+# svg_bytes SVG FUNCTION: the bytes in the tooltips of FUNCTION's frames.
+svg_bytes() {
+	grep -o '<title>[^<]*</title>' "$1" |
+		sed -E 's/^<title>(.*) \(([0-9,]+) bytes, [0-9.]+%\)<\/title>$/\1 \2/' |
+		awk -v fn="$2" '{ w = $NF; $NF = ""; sub(/ $/, ""); gsub(/,/, "", w);
+			if ($0 == fn) sum += w } END { print sum + 0 }'
+}
+
+# svg_rect SVG TITLE_START: "x y width height fill" of the first frame whose tooltip starts so.
+svg_rect() {
+	grep -F "<g><title>$2" "$1" | head -1 |
+		sed -E 's/.*<rect x="([0-9.]+)" y="([0-9]+)" width="([0-9.]+)" height="([0-9]+)" fill="([^"]+)".*/\1 \2 \3 \4 \5/'
+}
+
+# frame_pixel PNG SVG TITLE_START: the screenshot's colour at the centre of that frame.
+frame_pixel() {
+	local x y w h fill
+	read -r x y w h fill <<< "$(svg_rect "$2" "$3")"
+	[ -n "$fill" ] && "$BIN/pngcolors" "$1" "$(awk -v x="$x" -v w="$w" \
+		'BEGIN { printf "%d", x + w / 2 }')" $((y + h / 2)) | sed -n 's/^pixel //p'
+}
+
+# pixel_is PNG SVG TITLE_START: the screenshot shows that frame in its own fill.
+pixel_is() {
+	[ "$(frame_pixel "$@")" = "$(svg_rect "$2" "$3" | awk '{ print $5 }')" ]
+}
+
+chromium_run() { # chromium_run ARGS... URL
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$(mktemp -d -p "$OUT")" --window-size=1200,800 "$@" 2>> "$OUT/chromium.log"
+}
+
+# pprof_flat TOP FUNCTION: FUNCTION's flat bytes in `go tool pprof -top -unit=B` output.
+pprof_flat() {
+	awk -v fn="$2" '$1 ~ /^[0-9]+B?$/ && NF >= 6 { name = $6;
+		for (i = 7; i <= NF; i++) name = name " " $i;
+		if (name == fn) { sub(/B$/, "", $1); sum += $1 } } END { print sum + 0 }' "$1"
+}
+
+build_id() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
+
+# is_red FILL: rgb(255,N,N) with N below 235: a frame that grew.
+is_red() {
+	[[ $1 =~ ^rgb\(255,([0-9]+),([0-9]+)\)$ ]] &&
+		[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[1]}" -lt 235 ]
+}
+
+W=$OUT/work
+start_workload truth_fp "$W"
+start_heapscope "$OUT/folded.err" -p "$WPID" -o "$OUT/live.folded"; folded_pid=$HPID
+start_heapscope "$OUT/svg.err" -p "$WPID" -o "$OUT/live.svg"; svg_pid=$HPID
+start_heapscope "$OUT/pprof.err" -p "$WPID" -f pprof -o "$OUT/live.pprof"; pprof_pid=$HPID
+run_phase "$W"
+kill -INT "$folded_pid" "$svg_pid" "$pprof_pid"
+for pid in $folded_pid $svg_pid $pprof_pid; do
+	wait "$pid"
+	check_eq "heapscope $pid exits 0" 0 $?
+done
+release_workload "$W"
+check "no temporary file is left" [ -z "$(ls "$OUT" | grep '\.tmp\.')" ]
+check_truth "$OUT/live.folded" "$W/truth"
+
+echo "-- pprof ($SECONDS s)"
+check "live.pprof is gzip" gzip -t "$OUT/live.pprof"
+go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 "$OUT/live.pprof" \
+	> "$OUT/pprof.top" 2> "$OUT/pprof.err2"
+go tool pprof -raw "$OUT/live.pprof" > "$OUT/pprof.raw" 2>> "$OUT/pprof.err2"
+while read -r fn bytes count chain; do
+	check_eq "pprof: $fn inuse_space" "$bytes" "$(pprof_flat "$OUT/pprof.top" "$fn")"
+done < "$W/truth"
+for fn in $(awk '{ $NF = ""; n = split($0, f, ";"); print f[n] }' "$OUT/live.folded" | sort -u); do
+	check_eq "pprof agrees with folded: $fn" "$(leaf_bytes "$OUT/live.folded" "$fn")" \
+		"$(pprof_flat "$OUT/pprof.top" "$fn")"
+done
+check "pprof: the main binary is truth_fp, with its build-id" \
+	grep -qx "Build ID: $(build_id "$BIN/truth_fp")" "$OUT/pprof.top"
+check "pprof: libtruth.so's mapping has its build-id" \
+	grep -q "/libtruth.so $(build_id "$BIN/libtruth.so") \[FN\]" "$OUT/pprof.raw"
+check "pprof: four sample types, inuse_space the default" grep -qx \
+	"alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes\[dflt\]" \
+	"$OUT/pprof.raw"
+check "pprof: time and duration are set" grep -q "^Duration: [0-9.]*[1-9]" "$OUT/pprof.raw"
+check "pprof: the comment names the session" grep -qx "Comment: heapscope: PID $WPID (truth_fp), .*" \
+	"$OUT/pprof.raw"
+
+echo "-- svg ($SECONDS s)"
+check "live.svg is well-formed XML" xmllint --noout "$OUT/live.svg"
+while read -r fn bytes count chain; do
+	check_eq "svg: $fn bytes" "$bytes" "$(svg_bytes "$OUT/live.svg" "$fn")"
+done < "$W/truth"
+total=$(awk '{ sum += $NF } END { print sum }' "$OUT/live.folded")
+check_eq "svg: the root frame holds the folded total" "$total" "$(svg_bytes "$OUT/live.svg" all)"
+check "svg: the title names PID, command and weight" \
+	grep -q "<text id=\"title\" [^>]*>heapscope: PID $WPID (truth_fp), [0-9.]* s, inuse-bytes: " \
+	"$OUT/live.svg"
+
+# One browser run: a screenshot, and the page after its script ran the search
+# asked for in the URL (#s=).
+chromium_run --screenshot="$OUT/live.png" --dump-dom "file://$OUT/live.svg#s=keep_" \
+	> "$OUT/searched.dom"
+check "chromium wrote a screenshot" [ -s "$OUT/live.png" ]
+check "screenshot: not blank (more than 20 colours)" \
+	[ "$("$BIN/pngcolors" "$OUT/live.png" | sed -n 's/^colours //p')" -gt 20 ]
+check "screenshot: the root frame is drawn in its colour" pixel_is "$OUT/live.png" "$OUT/live.svg" "all ("
+check "screenshot: grow_realloc is drawn in its colour" \
+	pixel_is "$OUT/live.png" "$OUT/live.svg" "grow_realloc ("
+check_eq "screenshot: the search highlighted keep_malloc" "rgb(230,0,230)" \
+	"$(frame_pixel "$OUT/live.png" "$OUT/live.svg" "keep_malloc (")"
+# The share of the width the search reports: that of the keep_* stacks.
+expected=$(awk -v total="$total" '/keep_/ { sum += $NF } END { printf "%.1f", 100 * sum / total }' \
+	"$OUT/live.folded")
+matched=$(sed -n 's/.*Matched: \([0-9.]*\)% of the width (keep_).*/\1/p' "$OUT/searched.dom")
+check "search on load: matched share $matched% is the keep_ stacks' $expected%" \
+	awk -v a="${matched:-x}" -v b="$expected" 'BEGIN { exit !(a != "x" && a - b <= 0.1 && b - a <= 0.1) }'
+
+# Zoom (#z=): call_library across the whole width, lib_keep above it too, its
+# callers below it faded, everything else hidden.
+chromium_run --dump-dom "file://$OUT/live.svg#z=call_library" > "$OUT/zoomed.dom"
+check "zoom: call_library fills the width" \
+	grep -q '<g class=""><title>call_library ([^<]*</title><rect x="10.000" y="[0-9]*" width="1180.000"' \
+	"$OUT/zoomed.dom"
+check "zoom: lib_keep above it fills the width" \
+	grep -q '<g class=""><title>lib_keep ([^<]*</title><rect x="10.000" y="[0-9]*" width="1180.000"' \
+	"$OUT/zoomed.dom"
+check "zoom: main below it is faded" grep -q '<g class="parent"><title>main (' "$OUT/zoomed.dom"
+check "zoom: keep_malloc beside it is hidden" grep -q '<g class="hide"><title>keep_malloc (' \
+	"$OUT/zoomed.dom"
+
+echo "-- diff ($SECONDS s)"
+printf 'main;a<b>&"c'"'"' 10\nmain;\xff\xfe\x01]]> 5\nnot a stack\n' > "$OUT/hostile.folded"
+"$HEAPSCOPE" diff /dev/null "$OUT/hostile.folded" -o "$OUT/hostile.svg" 2> "$OUT/hostile.err"
+check_eq "diff of hostile names exits 0" 0 $?
+check "diff warns about the line that is not a stack" \
+	grep -q "hostile.folded: 1 lines are not folded stacks and were skipped (the first: line 3)" \
+	"$OUT/hostile.err"
+check "hostile names make well-formed XML" xmllint --noout "$OUT/hostile.svg"
+check_eq "diff folded of hostile names" "main;a<b>&\"c' 0 10" \
+	"$("$HEAPSCOPE" diff /dev/null "$OUT/hostile.folded" 2>/dev/null | head -1)"
+
+D=$OUT/demo
+mkdir -p "$D"
+"$ROOT/build/tools/demo_server" 1000 &
+PIDS_TO_KILL+=($!)
+demo_pid=$!
+start_heapscope "$D/old.err" -p "$demo_pid" -q -d 0.5 -o "$D/old.folded"; old_pid=$HPID
+start_heapscope "$D/new.err" -p "$demo_pid" -q -d 1.5 -o "$D/new.folded"; new_pid=$HPID
+wait "$old_pid"; check_eq "short session exits 0" 0 $?
+wait "$new_pid"; check_eq "long session exits 0" 0 $?
+kill "$demo_pid"
+"$HEAPSCOPE" diff "$D/old.folded" "$D/new.folded" -o "$D/growth.folded"
+"$HEAPSCOPE" diff "$D/old.folded" "$D/new.folded" -o "$D/growth.svg"
+check "diff: the first line is the leak, grown" \
+	awk 'NR == 1 { exit !($0 ~ /;listener_create [0-9]+ [0-9]+$/ && $NF > $(NF - 1)) }' "$D/growth.folded"
+read -r x y w h fill <<< "$(svg_rect "$D/growth.svg" "listener_create (")"
+check "diff: listener_create is red ($fill)" is_red "$fill"
+check "diff svg is well-formed XML" xmllint --noout "$D/growth.svg"
+finish
