@@ -10,9 +10,14 @@ server=$!
 trap 'kill $server 2>/dev/null' EXIT
 sleep 0.5
 echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
+# A second session beside the first writes the flame graph.
+./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.svg 2> /dev/null &
+svg_session=$!
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -o demo.folded
+wait $svg_session
 echo
 echo "demo: top stacks by live bytes (demo.folded):"
 head -5 demo.folded | sed 's/^/  /'
 echo
 echo "demo: listener_create keeps growing: the listener is never unregistered."
+echo "demo: flame graph in demo.svg (open it in a browser; demo.svg#s=listener highlights the leak)"
