@@ -170,6 +170,14 @@ static const struct option long_options[] = {
 		return -EINVAL;                        \
 	} while (0)
 
+/* Why getopt_long stopped at argv[optind - 1]: c is ':' (no value) or '?'. */
+static int bad_option(int c, char **argv, char *error, size_t error_len)
+{
+	if (c == ':')
+		FAIL("option '%s' needs a value", argv[optind - 1]);
+	FAIL("unknown option '%s'", argv[optind - 1]);
+}
+
 /* Returns 0, or -EINVAL with a one-line reason in error. */
 int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len)
 {
@@ -241,10 +249,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		case 'h':
 			opts->help = true;
 			return 0;
-		case ':':
-			FAIL("option '%s' needs a value", argv[optind - 1]);
 		default:
-			FAIL("unknown option '%s'", argv[optind - 1]);
+			return bad_option(c, argv, error, error_len);
 		}
 	}
 	if (optind < argc)
@@ -299,16 +305,14 @@ int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, c
 		case 'f':
 			if (parse_format(optarg, &opts->format) ||
 			    (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG))
-				FAIL("diff writes folded or svg, not '%s'", optarg);
+				FAIL("format '%s' is not folded or svg", optarg);
 			format_given = true;
 			break;
 		case 'h':
 			opts->help = true;
 			return 0;
-		case ':':
-			FAIL("option '%s' needs a value", argv[optind - 1]);
 		default:
-			FAIL("unknown option '%s'", argv[optind - 1]);
+			return bad_option(c, argv, error, error_len);
 		}
 	}
 	if (argc - optind != 2)
@@ -318,6 +322,7 @@ int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, c
 	if (!format_given && opts->output_path)
 		opts->format = hs_format_for_path(opts->output_path);
 	if (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG)
-		FAIL("diff writes folded or svg, not %s", hs_format_name(opts->format));
+		FAIL("format '%s' (from %s) is not folded or svg", hs_format_name(opts->format),
+		     opts->output_path);
 	return 0;
 }

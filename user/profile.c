@@ -2,7 +2,8 @@
 /*
  * profile.c - the symbolized profile every renderer reads: raw stacks turned
  * into frame names (root first), stacks with the same names merged, and the
- * four values per stack (in-use bytes/count, allocated bytes/count).
+ * four values per stack (in-use bytes/count, allocated bytes/count), and the
+ * mapped file each frame points into (path, range, build-id: pprof's mappings).
  *
  * This is the one place where addresses become names, so folded, SVG, pprof
  * and the report agree on the same session by construction.  Frames are the
@@ -17,22 +18,30 @@
 
 #include "hash.h"
 
-static const char *const weight_names[HS_WEIGHT_COUNT] = {
-	[HS_WEIGHT_INUSE_BYTES] = "inuse-bytes",
-	[HS_WEIGHT_INUSE_COUNT] = "inuse-count",
-	[HS_WEIGHT_ALLOC_BYTES] = "alloc-bytes",
-	[HS_WEIGHT_ALLOC_COUNT] = "alloc-count",
+static const struct {
+	const char *name, *unit;
+} weights[HS_WEIGHT_COUNT] = {
+	[HS_WEIGHT_INUSE_BYTES] = { "inuse-bytes", "bytes" },
+	[HS_WEIGHT_INUSE_COUNT] = { "inuse-count", "blocks" },
+	[HS_WEIGHT_ALLOC_BYTES] = { "alloc-bytes", "bytes" },
+	[HS_WEIGHT_ALLOC_COUNT] = { "alloc-count", "allocations" },
 };
 
 const char *hs_weight_name(enum hs_weight weight)
 {
-	return weight < HS_WEIGHT_COUNT ? weight_names[weight] : "?";
+	return weight < HS_WEIGHT_COUNT ? weights[weight].name : "?";
+}
+
+/* What one unit of the weight is: "bytes", "blocks" or "allocations". */
+const char *hs_weight_unit(enum hs_weight weight)
+{
+	return weight < HS_WEIGHT_COUNT ? weights[weight].unit : "?";
 }
 
 int hs_weight_parse(const char *text, enum hs_weight *weight)
 {
 	for (int i = 0; i < HS_WEIGHT_COUNT; i++) {
-		if (strcmp(text, weight_names[i]) == 0) {
+		if (strcmp(text, weights[i].name) == 0) {
 			*weight = i;
 			return 0;
 		}

@@ -56,6 +56,7 @@ int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *st
 void hs_profile_free(struct hs_profile *profile);
 int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id);
 const char *hs_weight_name(enum hs_weight weight);
+const char *hs_weight_unit(enum hs_weight weight);
 int hs_weight_parse(const char *text, enum hs_weight *weight);
 
 #endif

@@ -38,18 +38,6 @@
 #define SVG_TEXT_INSET_PX 3
 #define SVG_DIFF_PALE 235 /* the lightest red or blue of a differential graph */
 
-static const char *const weight_units[HS_WEIGHT_COUNT] = {
-	[HS_WEIGHT_INUSE_BYTES] = "bytes",
-	[HS_WEIGHT_INUSE_COUNT] = "blocks",
-	[HS_WEIGHT_ALLOC_BYTES] = "bytes",
-	[HS_WEIGHT_ALLOC_COUNT] = "allocations",
-};
-
-const char *hs_weight_unit(enum hs_weight weight)
-{
-	return weight < HS_WEIGHT_COUNT ? weight_units[weight] : "?";
-}
-
 /* 1234567 -> "1,234,567" */
 void hs_group_digits(uint64_t value, char *out, size_t len)
 {

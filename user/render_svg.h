@@ -22,7 +22,6 @@ struct hs_svg_labels {
 int hs_svg_write(FILE *out, struct hs_flame_stack *stacks, size_t count,
 		 const struct hs_svg_labels *labels);
 int hs_render_svg(FILE *out, const struct hs_render_input *input);
-const char *hs_weight_unit(enum hs_weight weight);
 void hs_group_digits(uint64_t value, char *out, size_t len);
 
 #endif
