@@ -34,7 +34,7 @@ $(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope
 
 $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
-	$(CC) -O2 -g -fno-omit-frame-pointer -Wall -o $@ $<
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors

@@ -4,11 +4,12 @@
  * keeps climbing.
  *
  * Clients subscribe to streams and unsubscribe again, over and over.  Each
- * subscription allocates a session, its jitter buffers and a listener that is
- * registered with the stream's event hub.  Unsubscribing frees the session and
- * its buffers, but forgets to unregister the listener: every cycle leaks one
- * small block from listener_create().  Most memory is churn; the leak is a
- * trickle, which is exactly what is hard to see in RSS.
+ * subscription allocates a session, its jitter buffers and a listener (with
+ * its event queue) that is registered with the stream's event hub.
+ * Unsubscribing frees the session and its buffers, but forgets to unregister
+ * the listener: every cycle leaks the listener and its queue from
+ * listener_create().  Most allocations are churn (packets, sessions, buffers
+ * that come and go); the leak grows steadily under them.
  *
  * Usage: demo_server [CYCLES_PER_SECOND]   (runs until killed)
  */
@@ -17,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOINLINE __attribute__((noinline))
+#define NOINLINE __attribute__((noinline, noclone))
 #define MAX_SESSIONS 64
 #define JITTER_BUFFERS 4
 
@@ -26,7 +27,11 @@ struct listener {
 	int stream_id;
 	void (*on_event)(int);
 	char name[80];
+	char *event_queue;
 };
+
+#define EVENT_QUEUE_BYTES 2048
+#define JITTER_BUFFER_BYTES 4096
 
 struct session {
 	int stream_id;
@@ -49,6 +54,8 @@ NOINLINE static struct listener *listener_create(int stream_id)
 	l->stream_id = stream_id;
 	l->on_event = on_keyframe;
 	strcpy(l->name, "keyframe-listener");
+	l->event_queue = malloc(EVENT_QUEUE_BYTES);
+	l->event_queue[0] = '\0';
 	l->next = event_hub;
 	event_hub = l;
 	return l;
@@ -68,7 +75,7 @@ NOINLINE static struct session *stream_subscribe(int stream_id)
 
 	s->stream_id = stream_id;
 	for (int i = 0; i < JITTER_BUFFERS; i++)
-		s->jitter[i] = jitter_buffer_alloc(16384);
+		s->jitter[i] = jitter_buffer_alloc(JITTER_BUFFER_BYTES);
 	s->listener = listener_create(stream_id);
 	return s;
 }
