@@ -14,7 +14,7 @@ BUILD    := build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE \
 	    -Iuser -Ibpf -I$(BUILD)
-LDLIBS   := -lbpf -lelf -ldw -lz -lcapstone -lstdc++
+LDLIBS   := -lbpf -lelf -ldw -lz -lcapstone -lstdc++ -lm
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis.h"
 #include "attach.h"
 #include "collect.h"
 #include "diff.h"
@@ -31,6 +32,8 @@
 #include "render.h"
 #include "summary.h"
 #include "symbolize.h"
+#include "timeline.h"
+#include "units.h"
 
 #define POLL_TIMEOUT_MS 100
 
@@ -82,19 +85,6 @@ static const char *reason(int err)
 	}
 }
 
-static void human_bytes(uint64_t bytes, char *out, size_t len)
-{
-	const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double value = bytes;
-	int unit = 0;
-
-	while (value >= 1024 && unit < 4) {
-		value /= 1024;
-		unit++;
-	}
-	snprintf(out, len, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
-}
-
 /* Everything one session holds; torn down in reverse order by session_free. */
 struct session {
 	struct hs_options *opts;
@@ -103,9 +93,11 @@ struct session {
 	struct hs_symbolizer sym;
 	struct hs_collector collector;
 	struct hs_attachment attachment;
+	struct hs_timeline timeline;
 	size_t prepared_stacks; /* stacks whose frames the symbolizer has read */
 	int pidfd;
 	double started_s;
+	double ended_s; /* when the programs were switched off */
 	struct hs_summary summary;
 };
 
@@ -218,6 +210,11 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
+	err = hs_timeline_init(&s->timeline, opts->pid, opts->interval_s, s->started_s);
+	if (err) {
+		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
+		return err;
+	}
 	fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", opts->pid,
 		s->plan.object_path, s->plan.probe_count);
 	return 0;
@@ -241,7 +238,7 @@ static void show_progress(struct session *s, double elapsed, uint64_t events_bef
 {
 	char live[32];
 
-	human_bytes(s->collector.live_bytes, live, sizeof(live));
+	hs_human_bytes(s->collector.live_bytes, live, sizeof(live));
 	fprintf(stderr, "\rheapscope: %5.0fs  %8.0f events/s  live %s       ", elapsed,
 		(s->collector.events - events_before) / interval, live);
 }
@@ -255,8 +252,13 @@ static void collect(struct session *s)
 
 	while (!stop_signal) {
 		double elapsed = now_s() - s->started_s;
-		int got = hs_collector_poll(&s->collector, POLL_TIMEOUT_MS);
+		int got = hs_timeline_tick(&s->timeline, &s->collector, now_s());
 
+		if (got < 0) {
+			fail("sampling the timeline failed: %s", reason(got));
+			break;
+		}
+		got = hs_collector_poll(&s->collector, POLL_TIMEOUT_MS);
 		if (got < 0) {
 			fail("reading events failed: %s", reason(got));
 			break;
@@ -289,13 +291,18 @@ static void stop(struct session *s)
 {
 	struct hs_summary *sum = &s->summary;
 	struct hs_collector *c = &s->collector;
+	int err;
 
 	hs_attach_end_session(&s->attachment);
-	sum->duration_s = now_s() - s->started_s;
+	s->ended_s = now_s();
+	sum->duration_s = s->ended_s - s->started_s;
 	hs_attach_detach(&s->attachment);
 	while (hs_collector_poll(c, 0) > 0)
 		;
 	prepare_new_stacks(s);
+	err = hs_timeline_sample(&s->timeline, c, s->ended_s);
+	if (err)
+		fail("sampling the timeline failed: %s", reason(err));
 	hs_attach_read_stats(&s->attachment, sum->kernel_stats);
 	sum->events = c->events;
 	sum->allocs = c->allocs;
@@ -316,24 +323,31 @@ static void stop(struct session *s)
 static int write_output(struct session *s)
 {
 	struct hs_output out;
-	struct hs_profile profile;
-	int err = hs_profile_build(&profile, &s->collector.stacks, &s->sym);
+	struct hs_analysis analysis;
+	struct hs_analysis_config config = {
+		.min_age_s = s->opts->min_age_s,
+		.end_s = s->ended_s,
+		.events = s->summary.events,
+		.lost_events = s->summary.lost_events,
+	};
+	int err = hs_analysis_build(&analysis, &s->collector, &s->timeline, &s->sym, &config);
 
 	if (err) {
 		fail("cannot build the profile: %s", reason(err));
-		hs_profile_free(&profile);
+		hs_analysis_free(&analysis);
 		return err;
 	}
 	err = hs_output_open(&out, s->opts->output_path);
 	if (err) {
 		fail("cannot write %s: %s", s->opts->output_path, strerror(-err));
-		hs_profile_free(&profile);
+		hs_analysis_free(&analysis);
 		return err;
 	}
 	struct hs_render_input input = {
-		.profile = &profile,
+		.profile = &analysis.profile,
 		.summary = &s->summary,
 		.weight = s->opts->weight,
+		.analysis = &analysis,
 	};
 	err = hs_render(out.file, s->opts->format, &input);
 	if (!err)
@@ -343,7 +357,7 @@ static int write_output(struct session *s)
 	if (err)
 		fail("cannot write %s: %s", s->opts->output_path ? s->opts->output_path : "stdout",
 		     strerror(-err));
-	hs_profile_free(&profile);
+	hs_analysis_free(&analysis);
 	return err;
 }
 
@@ -352,7 +366,7 @@ static void print_summary(const struct hs_summary *sum)
 	const uint64_t *k = sum->kernel_stats;
 	char live[32];
 
-	human_bytes(sum->live_bytes, live, sizeof(live));
+	hs_human_bytes(sum->live_bytes, live, sizeof(live));
 	fprintf(stderr,
 		"heapscope: PID %d (%s)%s: %.1f s, %llu events (%llu allocs, %llu frees, %llu "
 		"reallocs), live %s in %llu blocks\n",
@@ -384,6 +398,7 @@ static void print_summary(const struct hs_summary *sum)
 static void session_free(struct session *s)
 {
 	hs_attach_free(&s->attachment);
+	hs_timeline_free(&s->timeline);
 	hs_collector_free(&s->collector);
 	hs_symbolizer_free(&s->sym);
 	hs_maps_free(&s->maps);

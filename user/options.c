@@ -16,11 +16,18 @@
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
 #define DEFAULT_MAX_LIVE (16u << 20)
 #define DEFAULT_MAX_STACKS (1u << 20)
+#define DEFAULT_INTERVAL_S 1.0
+#define MIN_INTERVAL_S 0.1
+#define DEFAULT_POINTS 20 /* a short -d is sampled finer, to have this many points */
+
+#include "timeline.h"
 
 static const char *const format_names[HS_FORMAT_COUNT] = {
 	[HS_FORMAT_FOLDED] = "folded",
 	[HS_FORMAT_SVG] = "svg",
 	[HS_FORMAT_PPROF] = "pprof",
+	[HS_FORMAT_REPORT] = "report",
+	[HS_FORMAT_JSON] = "json",
 };
 
 const char *hs_format_name(enum hs_format format)
@@ -50,6 +57,9 @@ enum hs_format hs_format_for_path(const char *path)
 		{ ".svg", HS_FORMAT_SVG },
 		{ ".pb.gz", HS_FORMAT_PPROF },
 		{ ".pprof", HS_FORMAT_PPROF },
+		{ ".txt", HS_FORMAT_REPORT },
+		{ ".report", HS_FORMAT_REPORT },
+		{ ".json", HS_FORMAT_JSON },
 	};
 	size_t len = strlen(path);
 
@@ -75,10 +85,19 @@ void hs_options_usage(FILE *out)
 		"                           the format follows the extension unless -f is given\n"
 		"  -f, --format FORMAT      folded (default), svg (flame graph; frames narrower\n"
 		"                           than %.1f px are not drawn, and counted), pprof\n"
-		"                           (gzip'd profile.proto); -o .svg, .pb.gz, .pprof,\n"
-		"                           .folded choose it too\n"
+		"                           (gzip'd profile.proto), report (text: verdict,\n"
+		"                           growth, ages), json (the report for scripts);\n"
+		"                           -o .svg, .pb.gz, .pprof, .folded, .txt, .report,\n"
+		"                           .json choose it too\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
+		"  -i, --interval SECONDS   sample live heap, stacks and /proc memory this often\n"
+		"                           (default 1, or -d/%d when -d is under %d s; min %.1f);\n"
+		"                           keeps %d points (then every other one is dropped and\n"
+		"                           the interval doubles) and the series of the %d stacks\n"
+		"                           with the highest peaks\n"
+		"      --min-age SECONDS    show only live blocks allocated at least this long\n"
+		"                           before the end, in every format\n"
 		"      --ringbuf-size BYTES kernel->user event ring (default 16M; power of two;\n"
 		"                           a full ring drops events, which are counted)\n"
 		"      --max-frames N       deepest stack kept, 1..%d (default %d; deeper ones\n"
@@ -94,8 +113,10 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 -d 30 -o heap.folded   # 30 s of PID 4242's live heap\n"
 		"  sudo heapscope -p 4242 > heap.folded          # until Ctrl-C or the target exits\n"
 		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
-		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n",
-		HS_SVG_MIN_FRAME_WIDTH_PX, HS_MAX_FRAMES, HS_MAX_FRAMES);
+		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
+		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache? why?\n",
+		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
+		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES);
 }
 
 /* A count or size with an optional K/M/G suffix (powers of 1024). */
@@ -140,12 +161,22 @@ static int parse_pid(const char *text, pid_t *pid)
 	return 0;
 }
 
+/* 1 s, or finer when -d is short, so that even a short session has a series. */
+static double default_interval(double duration_s)
+{
+	double interval = duration_s && duration_s < DEFAULT_POINTS * DEFAULT_INTERVAL_S ?
+				  duration_s / DEFAULT_POINTS : DEFAULT_INTERVAL_S;
+
+	return interval < MIN_INTERVAL_S ? MIN_INTERVAL_S : interval;
+}
+
 static bool is_power_of_two(size_t n)
 {
 	return n && !(n & (n - 1));
 }
 
-enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY };
+enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY,
+       OPT_MIN_AGE };
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -153,6 +184,8 @@ static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "weight", required_argument, NULL, 'w' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 	{ "max-live", required_argument, NULL, OPT_MAX_LIVE },
@@ -193,7 +226,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	opts->weight = HS_WEIGHT_INUSE_BYTES;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:qvh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pid(optarg, &opts->pid))
@@ -215,6 +248,15 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 			if (hs_weight_parse(optarg, &opts->weight))
 				FAIL("unknown weight '%s': expected inuse-bytes, inuse-count, "
 				     "alloc-bytes or alloc-count", optarg);
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &opts->interval_s) || opts->interval_s < MIN_INTERVAL_S)
+				FAIL("invalid interval '%s': expected seconds >= %.1f", optarg,
+				     MIN_INTERVAL_S);
+			break;
+		case OPT_MIN_AGE:
+			if (parse_seconds(optarg, &opts->min_age_s))
+				FAIL("invalid --min-age '%s': expected seconds > 0", optarg);
 			break;
 		case OPT_RINGBUF:
 			if (parse_size(optarg, &number) || !is_power_of_two(number) || number < 4096 ||
@@ -259,6 +301,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		opts->format = hs_format_for_path(opts->output_path);
 	if (!opts->pid)
 		FAIL("no target: use -p PID");
+	if (!opts->interval_s)
+		opts->interval_s = default_interval(opts->duration_s);
 	return 0;
 }
 

@@ -14,6 +14,8 @@ enum hs_format {
 	HS_FORMAT_FOLDED = 0,
 	HS_FORMAT_SVG,
 	HS_FORMAT_PPROF,
+	HS_FORMAT_REPORT,
+	HS_FORMAT_JSON,
 	HS_FORMAT_COUNT,
 };
 
@@ -27,6 +29,8 @@ struct hs_options {
 	uint32_t max_frames;
 	size_t max_live;
 	size_t max_stacks;
+	double interval_s; /* timeline sampling interval */
+	double min_age_s;  /* 0: every live block */
 	bool verbose;
 	bool quiet;
 	bool probe_only;

@@ -76,6 +76,13 @@ static int read_text_file(const char *path, char **text)
 	return hs_read_file(path, text, NULL);
 }
 
+static const char *next_line(const char *line)
+{
+	const char *newline = strchr(line, '\n');
+
+	return newline ? newline + 1 : "";
+}
+
 /* "start-end perms offset major:minor inode   path" */
 static int parse_line(const char *line, struct hs_mapping *map)
 {
@@ -115,7 +122,7 @@ int hs_maps_parse(const char *text, struct hs_maps *maps)
 	maps->items = calloc(cap, sizeof(*maps->items));
 	if (!maps->items)
 		return -ENOMEM;
-	for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+	for (const char *line = text; *line; line = next_line(line)) {
 		if (maps->count == cap) {
 			struct hs_mapping *bigger = realloc(maps->items, 2 * cap * sizeof(*bigger));
 
@@ -272,4 +279,68 @@ int hs_proc_exe_inode(pid_t pid, uint64_t *inode, uint32_t *dev_major, uint32_t 
 	*dev_major = major(st.st_dev);
 	*dev_minor = minor(st.st_dev);
 	return 0;
+}
+
+/* The value of "KEY:   1234 kB" in status-like text, in bytes; false when absent. */
+bool hs_proc_field_bytes(const char *text, const char *key, uint64_t *bytes)
+{
+	size_t key_len = strlen(key);
+
+	for (const char *line = text; *line; line = next_line(line)) {
+		if (strncmp(line, key, key_len) == 0 && line[key_len] == ':') {
+			*bytes = strtoull(line + key_len + 1, NULL, 10) * 1024;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Size of the [heap] line of maps text (the brk area glibc's main arena grows). */
+uint64_t hs_maps_heap_bytes(const char *maps_text)
+{
+	for (const char *line = maps_text; *line; line = next_line(line)) {
+		struct hs_mapping map;
+
+		if (parse_line(line, &map) == 0 && strcmp(map.path, "[heap]") == 0)
+			return map.end - map.start;
+	}
+	return 0;
+}
+
+/*
+ * RSS and anonymous memory come from smaps_rollup, which walks the page
+ * tables (exact, cost grows with the target's size); /proc/PID/status has the
+ * same counters without the walk but, before Linux 6.16, only approximately
+ * (per-CPU batches not summed), so it is the fallback for kernels without
+ * smaps_rollup (< 4.14).  -errno when the process cannot be read.
+ */
+int hs_proc_memory(pid_t pid, struct hs_proc_memory *mem)
+{
+	char path[64], *text;
+	int err;
+
+	memset(mem, 0, sizeof(*mem));
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	err = read_text_file(path, &text);
+	if (!err) {
+		hs_proc_field_bytes(text, "Rss", &mem->rss_bytes);
+		hs_proc_field_bytes(text, "Anonymous", &mem->anon_bytes);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+		err = read_text_file(path, &text);
+		if (err)
+			return err;
+		hs_proc_field_bytes(text, "VmRSS", &mem->rss_bytes);
+		hs_proc_field_bytes(text, "RssAnon", &mem->anon_bytes);
+	}
+	free(text);
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	err = read_text_file(path, &text);
+	if (err)
+		return err;
+	mem->heap_bytes = hs_maps_heap_bytes(text);
+	free(text);
+	/* A zombie's files read as empty: that is not a measurement. */
+	mem->valid = mem->rss_bytes > 0;
+	return mem->valid ? 0 : -ESRCH;
 }

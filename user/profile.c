@@ -9,6 +9,11 @@
  * and the report agree on the same session by construction.  Frames are the
  * callers of the allocator: the probed allocator function itself is never a
  * frame.
+ *
+ * In-use values come from the stacks' own totals, or from a per-stack view of
+ * the live table (--min-age keeps only older blocks): then stacks without
+ * such blocks are left out.  sample_of_stack maps every raw stack to the
+ * sample it was merged into, so per-stack figures (growth, ages) can follow.
  */
 #include "profile.h"
 
@@ -229,34 +234,44 @@ static void merge_samples(struct hs_profile *profile)
 			for (int w = 0; w < HS_WEIGHT_COUNT; w++)
 				into->values[w] += sample->values[w];
 			into->truncated |= sample->truncated;
+			profile->sample_of_stack[sample->stack_id] = kept - 1;
 			free(sample->names);
 			free(sample->addrs);
 			free(sample->mappings);
 			continue;
 		}
+		profile->sample_of_stack[sample->stack_id] = kept;
 		profile->samples[kept++] = *sample;
 	}
 	profile->sample_count = kept;
 }
 
-int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
-		     struct hs_symbolizer *sym)
+/* live: per-stack in-use values to use instead of the stacks' totals, or NULL. */
+int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
+			  const struct hs_stack_live *live, struct hs_symbolizer *sym)
 {
 	memset(profile, 0, sizeof(*profile));
 	profile->samples = calloc(stacks->count ? stacks->count : 1, sizeof(*profile->samples));
-	if (!profile->samples)
+	profile->sample_of_stack = malloc((stacks->count ? stacks->count : 1) * sizeof(uint32_t));
+	if (!profile->samples || !profile->sample_of_stack)
 		return -ENOMEM;
+	profile->stack_count = stacks->count;
 	for (size_t id = 0; id < stacks->count; id++) {
 		const struct hs_stack *stack = &stacks->stacks[id];
 		struct hs_profile_sample *sample = &profile->samples[profile->sample_count];
+		struct hs_stack_live in_use = { stack->live_bytes, stack->live_count };
 		int err;
 
-		if (stack->alloc_count == 0 && stack->live_count == 0)
+		profile->sample_of_stack[id] = HS_NO_SAMPLE;
+		if (live)
+			in_use = live[id];
+		if (live ? in_use.count == 0 : stack->alloc_count == 0 && stack->live_count == 0)
 			continue;
 		sample->pid = stack->pid;
 		sample->truncated = stack->truncated;
-		sample->values[HS_WEIGHT_INUSE_BYTES] = stack->live_bytes;
-		sample->values[HS_WEIGHT_INUSE_COUNT] = stack->live_count;
+		sample->stack_id = id;
+		sample->values[HS_WEIGHT_INUSE_BYTES] = in_use.bytes;
+		sample->values[HS_WEIGHT_INUSE_COUNT] = in_use.count;
 		sample->values[HS_WEIGHT_ALLOC_BYTES] = stack->alloc_bytes;
 		sample->values[HS_WEIGHT_ALLOC_COUNT] = stack->alloc_count;
 		for (int w = 0; w < HS_WEIGHT_COUNT; w++)
@@ -268,6 +283,12 @@ int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *st
 	}
 	merge_samples(profile);
 	return 0;
+}
+
+int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
+		     struct hs_symbolizer *sym)
+{
+	return hs_profile_build_live(profile, stacks, NULL, sym);
 }
 
 void hs_profile_free(struct hs_profile *profile)
@@ -285,5 +306,6 @@ void hs_profile_free(struct hs_profile *profile)
 	free(profile->samples);
 	free(profile->names);
 	free(profile->name_index);
+	free(profile->sample_of_stack);
 	memset(profile, 0, sizeof(*profile));
 }

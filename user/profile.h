@@ -27,6 +27,7 @@ struct hs_profile_sample {
 	uint32_t *mappings; /* per frame, root first: id + 1 into the profile's mappings, 0: none */
 	uint64_t values[HS_WEIGHT_COUNT];
 	bool truncated;
+	uint32_t stack_id; /* a raw stack merged into it: the first */
 };
 
 /* A mapped file (or special region) that frames point into, for formats that name them (pprof). */
@@ -39,6 +40,14 @@ struct hs_profile_mapping {
 	const struct hs_mapping *source; /* the symbolizer's; only compared, while building */
 };
 
+/* A stack's in-use values when they do not come from its own totals (--min-age). */
+struct hs_stack_live {
+	uint64_t bytes;
+	uint64_t count;
+};
+
+#define HS_NO_SAMPLE UINT32_MAX
+
 struct hs_profile {
 	struct hs_profile_sample *samples;
 	size_t sample_count;
@@ -49,10 +58,14 @@ struct hs_profile {
 	uint64_t totals[HS_WEIGHT_COUNT];
 	struct hs_profile_mapping *mappings;
 	size_t mapping_count, mapping_capacity;
+	uint32_t *sample_of_stack; /* per raw stack id: its sample, or HS_NO_SAMPLE */
+	size_t stack_count;
 };
 
 int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
 		     struct hs_symbolizer *sym);
+int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
+			  const struct hs_stack_live *live, struct hs_symbolizer *sym);
 void hs_profile_free(struct hs_profile *profile);
 int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id);
 const char *hs_weight_name(enum hs_weight weight);

@@ -10,6 +10,8 @@
 #include "render_folded.h"
 #include "render_pprof.h"
 #include "render_svg.h"
+#include "render_json.h"
+#include "render_report.h"
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input)
 {
@@ -20,6 +22,10 @@ int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *in
 		return hs_render_svg(out, input);
 	case HS_FORMAT_PPROF:
 		return hs_render_pprof(out, input);
+	case HS_FORMAT_REPORT:
+		return hs_render_report(out, input);
+	case HS_FORMAT_JSON:
+		return hs_render_json(out, input);
 	default:
 		return -EINVAL;
 	}

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "analysis.h"
 #include "options.h"
 #include "profile.h"
 #include "summary.h"
@@ -13,6 +14,7 @@ struct hs_render_input {
 	const struct hs_profile *profile;
 	const struct hs_summary *summary;
 	enum hs_weight weight;
+	const struct hs_analysis *analysis; /* growth, ages, verdict: report and json */
 };
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input);

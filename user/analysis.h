@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_ANALYSIS_H
+#define HEAPSCOPE_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collect.h"
+#include "profile.h"
+#include "symbolize.h"
+#include "timeline.h"
+#include "verdict.h"
+
+/* What the report says about one profile sample besides its four values. */
+struct hs_sample_stats {
+	bool has_trend;		   /* its stacks have a series of at least two points */
+	double growth_bytes_per_s; /* Theil-Sen slope of its live bytes */
+	double steadiness;	   /* Kendall's tau of the same series: 1 = rose every time */
+	double oldest_age_s;	   /* of its live blocks shown (after --min-age); 0 if none */
+	double median_age_s;
+};
+
+struct hs_analysis_config {
+	double min_age_s; /* 0: every live block */
+	double end_s;	  /* CLOCK_MONOTONIC seconds at which the session ended */
+	uint64_t events, lost_events;
+};
+
+/* Everything the outputs read, computed once when the session has ended. */
+struct hs_analysis {
+	struct hs_profile profile;
+	struct hs_sample_stats *stats; /* one per profile sample */
+	struct hs_verdict verdict;
+	const struct hs_timeline *timeline;
+	double min_age_s;
+	size_t stacks_without_series; /* HS_TIMELINE_MAX_STACKS was hit */
+};
+
+enum hs_sample_order {
+	HS_ORDER_LIVE,	 /* most live bytes first, then most allocated */
+	HS_ORDER_GROWTH, /* fastest growing first; only growing samples */
+};
+
+int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
+		      const struct hs_timeline *tl, struct hs_symbolizer *sym,
+		      const struct hs_analysis_config *config);
+void hs_analysis_free(struct hs_analysis *a);
+int hs_analysis_order(const struct hs_analysis *a, enum hs_sample_order order, size_t **indexes,
+		      size_t *count);
+
+#endif

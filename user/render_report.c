@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * render_report.c - the report for people: the verdict in plain words with
+ * its figures, the memory at start and end, a short timeline, the top stacks
+ * by live bytes and by growth with their frames (leaf first, like a
+ * backtrace), and what was lost.  Everything here comes from the analysis
+ * (analysis.c); this file only lays it out.
+ */
+#include "render_report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+#define REPORT_WIDTH 96
+#define REPORT_TOP_STACKS 10 /* per list */
+#define REPORT_MAX_FRAMES 16 /* per stack; deeper ones say how many are left out */
+#define REPORT_TIMELINE_ROWS 12
+
+struct human {
+	char text[32];
+};
+
+static struct human human(double bytes)
+{
+	struct human h;
+
+	hs_human_bytes(bytes, h.text, sizeof(h.text));
+	return h;
+}
+
+/* Text wrapped at REPORT_WIDTH, each line indented. */
+static void wrap(FILE *out, const char *text, int indent)
+{
+	while (*text) {
+		size_t room = REPORT_WIDTH - indent, len = strlen(text), cut = len;
+
+		if (len > room) {
+			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = room;
+		}
+		fprintf(out, "%*s%.*s\n", indent, "", (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+static void write_header(FILE *out, const struct hs_render_input *in)
+{
+	const struct hs_summary *sum = in->summary;
+	const struct hs_timeline *tl = in->analysis->timeline;
+
+	fprintf(out, "heapscope report: PID %d (%s)%s, %.1f s, %zu points every %.2g s\n\n",
+		sum->pid, sum->comm, sum->target_exited ? ", exited" : "", sum->duration_s,
+		tl->count, tl->interval_s);
+}
+
+static void write_verdict(FILE *out, const struct hs_analysis *a)
+{
+	char explanation[4096];
+
+	hs_verdict_explain(&a->verdict, explanation, sizeof(explanation));
+	fprintf(out, "VERDICT: %s\n", hs_verdict_name(a->verdict.kind));
+	wrap(out, explanation, 2);
+	fputc('\n', out);
+}
+
+static void write_memory_row(FILE *out, const char *what, bool known, double start, double end)
+{
+	if (known)
+		fprintf(out, "  %-30s %12s %12s %12s\n", what, human(start).text, human(end).text,
+			human(end - start).text);
+	else
+		fprintf(out, "  %-30s %12s %12s %12s\n", what, "?", "?", "?");
+}
+
+static void write_memory(FILE *out, const struct hs_render_input *in)
+{
+	const struct hs_analysis *a = in->analysis;
+	const struct hs_verdict *v = &a->verdict;
+	const struct hs_timeline *tl = a->timeline;
+	struct hs_timeline_rates rates;
+
+	fprintf(out, "MEMORY %25s %12s %12s %12s\n", "", "start", "end", "change");
+	write_memory_row(out, "live heap (since attach)", tl->count > 0,
+			 tl->count ? tl->points[0].live_bytes : 0,
+			 tl->count ? tl->points[tl->count - 1].live_bytes : 0);
+	write_memory_row(out, "RSS", v->memory_known, v->rss_start, v->rss_end);
+	write_memory_row(out, "anonymous", v->memory_known, v->anon_start, v->anon_end);
+	write_memory_row(out, "[heap] mapping", v->memory_known, v->heap_start, v->heap_end);
+	write_memory_row(out, "anonymous - live heap", v->memory_known, v->gap_start, v->gap_end);
+	if (in->summary->unknown_frees)
+		fprintf(out, "  (the live heap counts blocks allocated since attach; %llu older blocks "
+			"were freed, sizes unknown,\n   so anonymous - live heap falls as they go)\n",
+			(unsigned long long)in->summary->unknown_frees);
+	if (tl->count > 1) {
+		hs_timeline_rates(tl, 0, tl->count - 1, &rates);
+		fprintf(out, "  live heap peak %s; on average %.0f allocations/s, %.0f frees/s, "
+			"%s/s allocated\n", human(v->live_peak).text, rates.allocs_per_s,
+			rates.frees_per_s, human(rates.alloc_bytes_per_s).text);
+	}
+	fputc('\n', out);
+}
+
+/* A few evenly spread points, the last one included. */
+static void write_timeline(FILE *out, const struct hs_timeline *tl)
+{
+	size_t rows = tl->count < REPORT_TIMELINE_ROWS ? tl->count : REPORT_TIMELINE_ROWS;
+	size_t previous = 0;
+
+	if (rows < 2)
+		return;
+	fprintf(out, "TIMELINE %8s %12s %12s %12s %14s\n", "t", "live heap", "anonymous", "RSS",
+		"allocs/s");
+	for (size_t r = 0; r < rows; r++) {
+		size_t i = r * (tl->count - 1) / (rows - 1);
+		const struct hs_timeline_point *p = &tl->points[i];
+		struct hs_timeline_rates rates;
+
+		hs_timeline_rates(tl, previous, i, &rates);
+		fprintf(out, "  %14.1fs %12s %12s %12s %14.0f\n", p->t_s, human(p->live_bytes).text,
+			p->mem.valid ? human(p->mem.anon_bytes).text : "?",
+			p->mem.valid ? human(p->mem.rss_bytes).text : "?", rates.allocs_per_s);
+		previous = i;
+	}
+	fputc('\n', out);
+}
+
+static void write_frames(FILE *out, const struct hs_profile *profile,
+			 const struct hs_profile_sample *sample)
+{
+	uint32_t shown = sample->frame_count < REPORT_MAX_FRAMES ? sample->frame_count :
+								    REPORT_MAX_FRAMES;
+
+	for (uint32_t f = 0; f < shown; f++)
+		fprintf(out, "        %s\n",
+			profile->names[sample->names[sample->frame_count - 1 - f]]);
+	if (shown < sample->frame_count)
+		fprintf(out, "        ... %u more frames\n", sample->frame_count - shown);
+	if (sample->truncated)
+		fputs("        ... (stack truncated at --max-frames)\n", out);
+}
+
+static void write_stack(FILE *out, const struct hs_analysis *a, size_t rank, size_t index)
+{
+	const struct hs_profile_sample *sample = &a->profile.samples[index];
+	const struct hs_sample_stats *st = &a->stats[index];
+
+	fprintf(out, "  #%zu  %s live in %llu blocks; %s allocated in %llu calls\n", rank,
+		human(sample->values[HS_WEIGHT_INUSE_BYTES]).text,
+		(unsigned long long)sample->values[HS_WEIGHT_INUSE_COUNT],
+		human(sample->values[HS_WEIGHT_ALLOC_BYTES]).text,
+		(unsigned long long)sample->values[HS_WEIGHT_ALLOC_COUNT]);
+	if (st->has_trend)
+		fprintf(out, "      growth %s/s (steadiness %.2f)", human(st->growth_bytes_per_s).text,
+			st->steadiness);
+	else
+		fputs("      growth not measured", out);
+	if (sample->values[HS_WEIGHT_INUSE_COUNT])
+		fprintf(out, "; live blocks aged %.1f s oldest, %.1f s median",
+			st->oldest_age_s, st->median_age_s);
+	fputc('\n', out);
+	write_frames(out, &a->profile, sample);
+}
+
+static int write_top(FILE *out, const struct hs_analysis *a, enum hs_sample_order order,
+		     const char *title)
+{
+	size_t *indexes, count, shown;
+	int err = hs_analysis_order(a, order, &indexes, &count);
+
+	if (err)
+		return err;
+	if (order == HS_ORDER_LIVE)
+		while (count && !a->profile.samples[indexes[count - 1]].values[HS_WEIGHT_INUSE_BYTES])
+			count--;
+	shown = count < REPORT_TOP_STACKS ? count : REPORT_TOP_STACKS;
+	fprintf(out, "%s (%zu of %zu)%s\n", title, shown, count, count ? "" : ": none");
+	for (size_t i = 0; i < shown; i++)
+		write_stack(out, a, i + 1, indexes[i]);
+	fputc('\n', out);
+	free(indexes);
+	return 0;
+}
+
+static void write_losses(FILE *out, const struct hs_render_input *in)
+{
+	const struct hs_summary *sum = in->summary;
+
+	fprintf(out, "LOSSES: %llu events lost, %llu frees never seen, %llu stacks not kept, "
+		"%zu stacks without a series (over %d)\n",
+		(unsigned long long)sum->lost_events, (unsigned long long)sum->replaced_blocks,
+		(unsigned long long)sum->stacks_not_kept, in->analysis->stacks_without_series,
+		HS_TIMELINE_MAX_STACKS);
+	fprintf(out, "UNKNOWN FREES: %llu (blocks allocated before attach: not in the live heap, "
+		"which counts only blocks allocated since)\n",
+		(unsigned long long)sum->unknown_frees);
+}
+
+int hs_render_report(FILE *out, const struct hs_render_input *input)
+{
+	const struct hs_analysis *a = input->analysis;
+	const struct hs_profile *p = &a->profile;
+	int err;
+
+	write_header(out, input);
+	write_verdict(out, a);
+	write_memory(out, input);
+	write_timeline(out, a->timeline);
+	if (a->min_age_s > 0)
+		fprintf(out, "Only live blocks older than %.1f s are shown (--min-age): %s in %llu "
+			"blocks.\n\n", a->min_age_s, human(p->totals[HS_WEIGHT_INUSE_BYTES]).text,
+			(unsigned long long)p->totals[HS_WEIGHT_INUSE_COUNT]);
+	err = write_top(out, a, HS_ORDER_GROWTH, "TOP STACKS BY GROWTH");
+	if (!err)
+		err = write_top(out, a, HS_ORDER_LIVE, "TOP STACKS BY LIVE BYTES");
+	if (err)
+		return err;
+	write_losses(out, input);
+	return ferror(out) ? -EIO : 0;
+}

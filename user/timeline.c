@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * timeline.c - the session over time: at every interval, the live heap, the
+ * allocation and free counts, the process's memory from /proc, and the live
+ * bytes of the stacks that matter.
+ *
+ * Owns: the points and the per-stack series.  Does not own: what they mean
+ * (verdict.c) nor how stacks are named (profile.c).
+ *
+ * Bounded whatever the session length: at most HS_TIMELINE_MAX_POINTS points;
+ * when full, every other point is dropped and the interval doubles, so a long
+ * session keeps its start, its end and an even spread between.  At most
+ * HS_TIMELINE_MAX_STACKS stacks have a series: a stack gets one the first time
+ * it holds memory at a point; when none is free, stacks holding more than the
+ * smallest peak of a tracked stack take its place.
+ *
+ * Invariant: every series has a value at every point from known_from to
+ * count - 1, and a stack that never held memory at an earlier point (while it
+ * had no series) has known_from 0: its zeros are observations, not gaps.
+ */
+#include "timeline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* States in series_of_stack besides an index. */
+#define HS_SERIES_NONE (-1)    /* no series, and held nothing at any point so far */
+#define HS_SERIES_DROPPED (-2) /* held memory at some point without a series */
+
+int hs_timeline_init(struct hs_timeline *tl, pid_t pid, double interval_s, double start_s)
+{
+	memset(tl, 0, sizeof(*tl));
+	tl->pid = pid;
+	tl->interval_s = interval_s;
+	tl->start_s = start_s;
+	tl->next_s = start_s;
+	tl->points = calloc(HS_TIMELINE_MAX_POINTS, sizeof(*tl->points));
+	tl->series = calloc(HS_TIMELINE_MAX_STACKS, sizeof(*tl->series));
+	if (!tl->points || !tl->series) {
+		hs_timeline_free(tl);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void hs_timeline_free(struct hs_timeline *tl)
+{
+	for (size_t i = 0; i < tl->series_count; i++)
+		free(tl->series[i].live_bytes);
+	free(tl->series);
+	free(tl->points);
+	free(tl->series_of_stack);
+	memset(tl, 0, sizeof(*tl));
+}
+
+static int cover_stacks(struct hs_timeline *tl, size_t stack_count)
+{
+	size_t capacity = tl->stack_capacity ? tl->stack_capacity : 1024;
+	int32_t *bigger;
+
+	if (stack_count <= tl->stack_capacity)
+		return 0;
+	while (capacity < stack_count)
+		capacity *= 2;
+	bigger = realloc(tl->series_of_stack, capacity * sizeof(*bigger));
+	if (!bigger)
+		return -ENOMEM;
+	for (size_t i = tl->stack_capacity; i < capacity; i++)
+		bigger[i] = HS_SERIES_NONE;
+	tl->series_of_stack = bigger;
+	tl->stack_capacity = capacity;
+	return 0;
+}
+
+/* Keep every other point (the first one included), in the points and every series. */
+static void thin(struct hs_timeline *tl)
+{
+	for (size_t i = 0; 2 * i < tl->count; i++)
+		tl->points[i] = tl->points[2 * i];
+	for (size_t s = 0; s < tl->series_count; s++) {
+		struct hs_stack_series *series = &tl->series[s];
+
+		for (size_t i = 0; 2 * i < tl->count; i++)
+			series->live_bytes[i] = series->live_bytes[2 * i];
+		series->known_from = (series->known_from + 1) / 2;
+	}
+	tl->count = (tl->count + 1) / 2;
+	tl->interval_s *= 2;
+	tl->thinned++;
+}
+
+/* Give stack_id the series at index slot; its earlier zeros are known unless it was dropped. */
+static void start_series(struct hs_timeline *tl, size_t slot, uint32_t stack_id)
+{
+	struct hs_stack_series *series = &tl->series[slot];
+
+	series->known_from = tl->series_of_stack[stack_id] == HS_SERIES_NONE ? 0 : tl->count;
+	series->stack_id = stack_id;
+	series->peak_bytes = 0;
+	memset(series->live_bytes, 0, tl->count * sizeof(*series->live_bytes));
+	tl->series_of_stack[stack_id] = (int32_t)slot;
+}
+
+struct candidate {
+	uint32_t stack_id;
+	uint64_t bytes; /* live bytes of a candidate, peak of a tracked series */
+	size_t slot;
+};
+
+static int most_bytes_first(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	return x->bytes != y->bytes ? (x->bytes > y->bytes ? -1 : 1) : 0;
+}
+
+/* Tracked series from the smallest peak up: the ones to give up first. */
+static int fewest_bytes_first(const void *a, const void *b)
+{
+	return most_bytes_first(b, a);
+}
+
+/*
+ * Candidates (stacks holding memory without a series), most bytes first, take
+ * free slots, then replace the tracked series with the smallest peaks while
+ * they hold more than that peak.  The others are marked dropped.
+ */
+static int place_candidates(struct hs_timeline *tl, struct candidate *cands, size_t count)
+{
+	struct candidate *tracked = NULL;
+	size_t next = 0, victim = 0;
+
+	qsort(cands, count, sizeof(*cands), most_bytes_first);
+	for (; next < count && tl->series_count < HS_TIMELINE_MAX_STACKS; next++) {
+		struct hs_stack_series *series = &tl->series[tl->series_count];
+
+		series->live_bytes = calloc(HS_TIMELINE_MAX_POINTS, sizeof(*series->live_bytes));
+		if (!series->live_bytes)
+			return -ENOMEM;
+		start_series(tl, tl->series_count++, cands[next].stack_id);
+	}
+	if (next < count) {
+		tracked = calloc(tl->series_count, sizeof(*tracked));
+		if (!tracked)
+			return -ENOMEM;
+		for (size_t s = 0; s < tl->series_count; s++)
+			tracked[s] = (struct candidate){ tl->series[s].stack_id,
+							 tl->series[s].peak_bytes, s };
+		qsort(tracked, tl->series_count, sizeof(*tracked), fewest_bytes_first);
+	}
+	for (; next < count; next++) {
+		uint32_t stack_id = cands[next].stack_id;
+
+		if (victim < tl->series_count && cands[next].bytes > tracked[victim].bytes) {
+			tl->series_of_stack[tracked[victim].stack_id] = HS_SERIES_DROPPED;
+			start_series(tl, tracked[victim++].slot, stack_id);
+		} else {
+			tl->series_of_stack[stack_id] = HS_SERIES_DROPPED;
+		}
+	}
+	free(tracked);
+	return 0;
+}
+
+static int track_stacks(struct hs_timeline *tl, const struct hs_stack_table *stacks)
+{
+	struct candidate *cands = NULL;
+	size_t count = 0, capacity = 0;
+	int err = cover_stacks(tl, stacks->count);
+
+	for (uint32_t id = 0; !err && id < stacks->count; id++) {
+		if (!stacks->stacks[id].live_bytes || tl->series_of_stack[id] >= 0)
+			continue;
+		if (count == capacity) {
+			struct candidate *bigger;
+
+			capacity = capacity ? capacity * 2 : 64;
+			bigger = realloc(cands, capacity * sizeof(*cands));
+			if (!bigger) {
+				err = -ENOMEM;
+				break;
+			}
+			cands = bigger;
+		}
+		cands[count++] = (struct candidate){ id, stacks->stacks[id].live_bytes, 0 };
+	}
+	if (!err && count)
+		err = place_candidates(tl, cands, count);
+	free(cands);
+	return err;
+}
+
+/*
+ * Add one point: the caller filled its collector and memory figures; the bytes
+ * allocated so far and the per-stack values come from the stack table.
+ */
+int hs_timeline_add(struct hs_timeline *tl, const struct hs_stack_table *stacks,
+		    struct hs_timeline_point *point)
+{
+	int err;
+
+	if (tl->count == HS_TIMELINE_MAX_POINTS)
+		thin(tl);
+	err = track_stacks(tl, stacks);
+	if (err)
+		return err;
+	point->alloc_bytes = 0;
+	for (size_t id = 0; id < stacks->count; id++)
+		point->alloc_bytes += stacks->stacks[id].alloc_bytes;
+	for (size_t s = 0; s < tl->series_count; s++) {
+		struct hs_stack_series *series = &tl->series[s];
+		uint64_t bytes = stacks->stacks[series->stack_id].live_bytes;
+
+		series->live_bytes[tl->count] = bytes;
+		if (bytes > series->peak_bytes)
+			series->peak_bytes = bytes;
+	}
+	tl->points[tl->count++] = *point;
+	return 0;
+}
+
+/* Take a point now: the collector's state and the target's memory (invalid once it exited). */
+int hs_timeline_sample(struct hs_timeline *tl, const struct hs_collector *c, double now_s)
+{
+	struct hs_timeline_point point = {
+		.t_s = now_s - tl->start_s,
+		.live_bytes = c->live_bytes,
+		.live_count = c->live.count,
+		.allocs = c->allocs + c->reallocs,
+		.frees = c->frees,
+	};
+
+	hs_proc_memory(tl->pid, &point.mem);
+	return hs_timeline_add(tl, &c->stacks, &point);
+}
+
+/* Called on every turn of the collect loop: takes a point when one is due. */
+int hs_timeline_tick(struct hs_timeline *tl, const struct hs_collector *c, double now_s)
+{
+	if (now_s < tl->next_s)
+		return 0;
+	tl->next_s += tl->interval_s;
+	if (tl->next_s <= now_s)
+		tl->next_s = now_s + tl->interval_s;
+	return hs_timeline_sample(tl, c, now_s);
+}
+
+const struct hs_stack_series *hs_timeline_series(const struct hs_timeline *tl, uint32_t stack_id)
+{
+	if (stack_id >= tl->stack_capacity || tl->series_of_stack[stack_id] < 0)
+		return NULL;
+	return &tl->series[tl->series_of_stack[stack_id]];
+}
+
+/* Stacks that held memory at some point but have no series now: the limit was hit. */
+size_t hs_timeline_stacks_without_series(const struct hs_timeline *tl)
+{
+	size_t count = 0;
+
+	for (size_t id = 0; id < tl->stack_capacity; id++)
+		count += tl->series_of_stack[id] == HS_SERIES_DROPPED;
+	return count;
+}
+
+/* Allocation and free rates between points from and to (zero when they coincide). */
+void hs_timeline_rates(const struct hs_timeline *tl, size_t from, size_t to,
+		       struct hs_timeline_rates *rates)
+{
+	const struct hs_timeline_point *a = &tl->points[from], *b = &tl->points[to];
+	double seconds = b->t_s - a->t_s;
+
+	memset(rates, 0, sizeof(*rates));
+	if (seconds <= 0)
+		return;
+	rates->allocs_per_s = (b->allocs - a->allocs) / seconds;
+	rates->frees_per_s = (b->frees - a->frees) / seconds;
+	rates->alloc_bytes_per_s = (b->alloc_bytes - a->alloc_bytes) / seconds;
+}
