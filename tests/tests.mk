@@ -23,6 +23,11 @@ $(TEST_BIN)/truth_fp: tests/workloads/truth.c tests/workloads/workload.h $(TEST_
 $(TEST_BIN)/churn_checked: tests/workloads/churn_checked.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
 
+# The verdict scenarios: one workload each, built alike.
+SCENARIOS := leak_churn retention cache_plateau quiet
+$(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
@@ -38,6 +43,7 @@ $(BUILD)/tools/demo_server: tools/demo_server.c
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors
+WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 

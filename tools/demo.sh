@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/demo.sh - what `make demo` runs: start the toy media server, attach
-# heapscope to it while it runs, write its live heap, show the top stacks.
+# heapscope to it while it runs, write its live heap, show the top stacks and
+# the verdict of the text report (demo.report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_PROFILE=${DEMO_SECONDS:-5}
@@ -10,14 +11,19 @@ server=$!
 trap 'kill $server 2>/dev/null' EXIT
 sleep 0.5
 echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
-# A second session beside the first writes the flame graph.
+# Sessions beside the first write the flame graph and the report.
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.svg 2> /dev/null &
 svg_session=$!
+./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.report 2> /dev/null &
+report_session=$!
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -o demo.folded
-wait $svg_session
+wait $svg_session $report_session
 echo
 echo "demo: top stacks by live bytes (demo.folded):"
 head -5 demo.folded | sed 's/^/  /'
 echo
 echo "demo: listener_create keeps growing: the listener is never unregistered."
 echo "demo: flame graph in demo.svg (open it in a browser; demo.svg#s=listener highlights the leak)"
+echo
+echo "demo: leak or not? (demo.report, the whole report)"
+sed -n '/^VERDICT/,/^$/p; /^TOP STACKS BY GROWTH/,/^$/p' demo.report | sed 's/^/  /'

@@ -323,9 +323,9 @@ static void explain_memory(const struct hs_verdict *v, struct text *text)
 
 static void explain_leak(const struct hs_verdict *v, struct text *text)
 {
-	say(text, "The live heap grows steadily: +%s in %.1f s (%s/s; Kendall's tau %.2f over %zu "
-		  "points), and still %s/s over the last third.", human(v->live_rise).text,
-	    v->duration_s, human(v->live.slope).text, v->live.tau, v->points,
+	say(text, "The live heap grows steadily: %s/s, about +%s over %.1f s (Kendall's tau %.2f "
+		  "over %zu points), and still %s/s over the last third.", human(v->live.slope).text,
+	    human(v->live.slope * v->duration_s).text, v->duration_s, v->live.tau, v->points,
 	    human(v->live_late.slope).text);
 	say(text, " Blocks allocated during the session stay allocated: the top growing stacks "
 		  "hold them.");
@@ -338,9 +338,9 @@ static void explain_leak(const struct hs_verdict *v, struct text *text)
 
 static void explain_bounded(const struct hs_verdict *v, struct text *text)
 {
-	say(text, "The live heap grew, then flattened: +%s in %.1f s (%s/s over the first two "
-		  "thirds, %s/s over the last third).", human(v->live_rise).text, v->duration_s,
-	    human(v->live_early.slope).text, human(v->live_late.slope).text);
+	say(text, "The live heap grew, then flattened at %s (%s/s over the first two thirds of "
+		  "%.1f s, %s/s over the last third).", human(v->live_end).text,
+	    human(v->live_early.slope).text, v->duration_s, human(v->live_late.slope).text);
 	say(text, " A cache or pool reaching its size looks like this, not a leak; if it grows "
 		  "again later, a longer session will show it.");
 	explain_memory(v, text);
@@ -348,10 +348,10 @@ static void explain_bounded(const struct hs_verdict *v, struct text *text)
 
 static void explain_retention(const struct hs_verdict *v, struct text *text)
 {
-	say(text, "The live heap did not grow (%s to %s, peak %s) but anonymous memory grew by %s "
-		  "(%s to %s; the [heap] mapping %s to %s): memory freed by the program is kept "
-		  "by the allocator instead of being returned to the system.",
-	    human(v->live_start).text, human(v->live_end).text, human(v->live_peak).text,
+	say(text, "The live heap did not grow (it ends at %s, after a peak of %s) but anonymous "
+		  "memory grew by %s (%s to %s; the [heap] mapping %s to %s): memory freed by "
+		  "the program is kept by the allocator instead of being returned to the system.",
+	    human(v->live_end).text, human(v->live_peak).text,
 	    human(v->anon_end - v->anon_start).text, human(v->anon_start).text,
 	    human(v->anon_end).text, human(v->heap_start).text, human(v->heap_end).text);
 	say(text, " Anonymous memory minus live heap went from %s to %s.", human(v->gap_start).text,

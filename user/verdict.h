@@ -11,7 +11,7 @@
 /* Thresholds of the classification; README "Verdict" explains each. */
 #define HS_VERDICT_MIN_SECONDS 3.0
 #define HS_VERDICT_MIN_POINTS 6
-#define HS_VERDICT_MIN_GROWTH_BYTES (64.0 * 1024)	/* a smaller live-heap rise is not growth */
+#define HS_VERDICT_MIN_GROWTH_BYTES (32.0 * 1024)	/* a smaller live-heap rise is not growth */
 #define HS_VERDICT_MIN_RETAINED_BYTES (1024.0 * 1024) /* a smaller RSS rise is not retention */
 #define HS_VERDICT_NOISE_FACTOR 3.0 /* a rise must exceed this many noise spreads */
 #define HS_VERDICT_TREND_Z 2.33	    /* Mann-Kendall: a trend at the 1% level */

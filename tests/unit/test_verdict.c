@@ -204,7 +204,7 @@ static double quiet(double t, unsigned *state)
 	return t > 0 ? 64 * KiB + 1 * KiB * noise(state) + 1 * KiB : 0;
 }
 
-/* 5 KiB/s for 6 s is 30 KiB: below what a 6 s session can tell. */
+/* 5 KiB/s for 6 s: a rise of 22.5 KiB between the quarters, below what 6 s can tell. */
 static double slow_leak(double t, unsigned *state)
 {
 	(void)state;

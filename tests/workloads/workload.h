@@ -63,6 +63,33 @@ static inline void workload_start(int argc, char **argv)
 	workload_wait("go");
 }
 
+/*
+ * Scenario workloads (the verdict tests) run their phase for PHASE_S seconds
+ * (environment; default 6), paced by the clock: what they do is a function
+ * of time however busy the machine is.  None of this allocates.
+ */
+static inline double workload_phase_s(void)
+{
+	const char *text = getenv("PHASE_S");
+
+	return text ? atof(text) : 6;
+}
+
+static inline double workload_now_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static inline void workload_nap_ms(long ms)
+{
+	struct timespec pause = { ms / 1000, (ms % 1000) * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+}
+
 /* Truth lines are collected in a static buffer and written at the end, so
  * writing them allocates nothing during the work phase. */
 static char workload_truth[16384];

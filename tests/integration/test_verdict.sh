@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Leak or retention?  One session per scenario workload, each over the
+# workload's whole phase (PHASE_S seconds, paced by the clock), read back from
+# the JSON report: the verdict, the stack that explains it, and every stack's
+# live bytes against the workload's truth.  Then the demo target's text
+# report names its leak.
+. "$(dirname "$0")/../lib.sh"
+PHASE_S=5
+
+# scenario NAME [HEAPSCOPE ARGS...]: a session over the phase of workload NAME.
+scenario() {
+	local name=$1; shift
+	W=$OUT/$name
+	J=$OUT/$name.json
+	start_workload "$name" "$W" PHASE_S=$PHASE_S
+	start_heapscope "$OUT/$name.err" -p "$WPID" -q -i 0.25 -o "$J" "$@"
+	run_phase "$W"
+	stop_heapscope INT
+	release_workload "$W"
+	check_eq "$name: heapscope exits 0" 0 "$HRC"
+	check "$name: the output is JSON with stacks" jq_true '.stacks | length > 0' "$J"
+	check_eq "$name: no lost events" 0 "$(jq .lost_events "$J")"
+}
+
+jq_true() { jq -e "$@" > /dev/null; }
+verdict() { jq -r .verdict "$J"; }
+top_live() { jq -r '.stacks[0].frames[-1]' "$J"; }
+top_growing() { jq -r '.stacks | max_by(.growth_bytes_per_s // -1e300) | .frames[-1]' "$J"; }
+leaf_json() { jq -r --arg fn "$1" "[.stacks[] | select(.frames[-1] == \$fn) | .$2] | add // 0" "$J"; }
+truth() { awk -v fn="$1" '$1 == fn { print $2 }' "$W/truth"; }
+
+# check_live FUNCTION...: their live bytes in the JSON equal the truth.
+check_live() {
+	for fn in "$@"; do
+		check_eq "$fn live bytes" "$(truth "$fn")" "$(leaf_json "$fn" live_bytes)"
+	done
+}
+
+echo "leak under churn:"
+scenario leak_churn
+check_eq "verdict" leak "$(verdict)"
+check_eq "fastest growing stack" remember_client "$(top_growing)"
+check_live remember_client handle_request
+leaked_per_s=$(( $(truth remember_client) / PHASE_S ))
+check "its growth is the workload's leak rate (+-50%: $leaked_per_s B/s)" \
+	jq_true --argjson rate "$leaked_per_s" '[.stacks[] | select(.frames[-1] == "remember_client")][0]
+		| .growth_bytes_per_s > 0.5 * $rate and .growth_bytes_per_s < 1.5 * $rate' "$J"
+check_eq "remember_client's frames, root first" '"main","serve","remember_client"' \
+	"$(jq -c '[.stacks[] | select(.frames[-1] == "remember_client")][0].frames[-3:]' "$J" | tr -d '[]')"
+
+echo "glibc retention:"
+scenario retention
+read -r before_kb after_kb < "$W/retained"
+check "glibc kept the dropped cache resident (workload saw ${before_kb} -> ${after_kb} kB)" \
+	[ $((after_kb - before_kb)) -ge 12288 ]
+check_eq "verdict" retention "$(verdict)"
+check_eq "stack holding the live heap" pin_heap_top "$(top_live)"
+check_live pin_heap_top fill_session_cache
+check "anonymous memory grew by 12 MiB or more" \
+	jq_true '.anon_bytes_end - .anon_bytes_start >= 12582912' "$J"
+check "the explanation suggests malloc_trim" jq_true '.explanation | test("malloc_trim")' "$J"
+
+echo "a cache that plateaus (--min-age 3):"
+scenario cache_plateau --min-age 3
+check_eq "verdict" bounded "$(verdict)"
+check_eq "stack holding the live heap" cache_insert "$(top_live)"
+check_live cache_insert
+check "every stack shown has live blocks older than 3 s" \
+	jq_true '.min_age_s == 3 and ([.stacks[] | .oldest_age_s >= 3 and .live_count > 0] | all)' "$J"
+check_eq "cache_lookup (no old blocks) is left out" 0 \
+	"$(jq '[.stacks[] | select(.frames[-1] == "cache_lookup")] | length' "$J")"
+
+echo "a quiet process:"
+scenario quiet
+check_eq "verdict" stable "$(verdict)"
+check_eq "stack holding the live heap" load_config "$(top_live)"
+check_live load_config check_timer
+
+echo "the demo target, text report:"
+"$ROOT/build/tools/demo_server" 500 &
+DEMO=$!
+PIDS_TO_KILL+=("$DEMO")
+sleep 0.5
+"$HEAPSCOPE" -p "$DEMO" -q -d 5 -o "$OUT/demo.report" 2> "$OUT/demo.err"
+check_eq "heapscope exits 0" 0 "$?"
+check "the report says VERDICT: leak" grep -q "^VERDICT: leak$" "$OUT/demo.report"
+check_eq "the fastest growing stack is the leak" listener_create \
+	"$(awk '/^TOP STACKS BY GROWTH/ { found = 1 } found && /^        / { print $1; exit }' \
+		"$OUT/demo.report")"
+kill "$DEMO"
+finish
