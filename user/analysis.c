@@ -27,7 +27,8 @@ static struct hs_stack_live *live_older_than(const struct hs_collector *c, uint6
 
 	if (!live)
 		return NULL;
-	hs_live_foreach(&c->live, block) {
+	hs_live_foreach(&c->live, block)
+	{
 		if (block->ts_ns > max_ts_ns)
 			continue;
 		live[block->stack_id].bytes += block->size;
@@ -114,16 +115,20 @@ static int compute_ages(struct hs_analysis *a, const struct hs_collector *c, uin
 	int err = first && filled && ages ? 0 : -ENOMEM;
 
 	/* Counting sort by sample: count, prefix sums, place. */
-	hs_live_foreach(&c->live, block) {
-		if (!err && block->ts_ns <= max_ts_ns && p->sample_of_stack[block->stack_id] != HS_NO_SAMPLE)
+	hs_live_foreach(&c->live, block)
+	{
+		if (!err && block->ts_ns <= max_ts_ns &&
+		    p->sample_of_stack[block->stack_id] != HS_NO_SAMPLE)
 			first[p->sample_of_stack[block->stack_id] + 1]++;
 	}
 	for (size_t s = 0; !err && s < p->sample_count; s++)
 		first[s + 1] += first[s];
-	hs_live_foreach(&c->live, block) {
+	hs_live_foreach(&c->live, block)
+	{
 		uint32_t s;
 
-		if (err || block->ts_ns > max_ts_ns || p->sample_of_stack[block->stack_id] == HS_NO_SAMPLE)
+		if (err || block->ts_ns > max_ts_ns ||
+		    p->sample_of_stack[block->stack_id] == HS_NO_SAMPLE)
 			continue;
 		s = p->sample_of_stack[block->stack_id];
 		ages[first[s] + filled[s]++] =
@@ -227,10 +232,11 @@ int hs_analysis_order(const struct hs_analysis *a, enum hs_sample_order order, s
 
 		if (order == HS_ORDER_GROWTH && !(st->has_trend && st->growth_bytes_per_s > 0))
 			continue;
-		ranked[n++] = order == HS_ORDER_GROWTH ?
-			(struct ranked){ i, st->growth_bytes_per_s, st->steadiness } :
-			(struct ranked){ i, p->samples[i].values[HS_WEIGHT_INUSE_BYTES],
-					 p->samples[i].values[HS_WEIGHT_ALLOC_BYTES] };
+		ranked[n++] =
+			order == HS_ORDER_GROWTH
+				? (struct ranked){i, st->growth_bytes_per_s, st->steadiness}
+				: (struct ranked){i, p->samples[i].values[HS_WEIGHT_INUSE_BYTES],
+						  p->samples[i].values[HS_WEIGHT_ALLOC_BYTES]};
 	}
 	qsort(ranked, n, sizeof(*ranked), highest_first);
 	for (size_t i = 0; i < n; i++)

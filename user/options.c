@@ -91,8 +91,8 @@ void hs_options_usage(FILE *out)
 		"                           .json choose it too\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
-		"  -i, --interval SECONDS   sample live heap, stacks and /proc memory this often\n"
-		"                           (default 1, or -d/%d when -d is under %d s; min %.1f);\n"
+		"  -i, --interval SECONDS   sample heap, stacks and /proc memory this often\n"
+		"                           (default 1, -d/%d when -d is under %d; min %.1f);\n"
 		"                           keeps %d points (then every other one is dropped and\n"
 		"                           the interval doubles) and the series of the %d stacks\n"
 		"                           with the highest peaks\n"
@@ -114,7 +114,7 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 > heap.folded          # until Ctrl-C or the target exits\n"
 		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
-		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache? why?\n",
+		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n",
 		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
 		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES);
 }
@@ -250,7 +250,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 				     "alloc-bytes or alloc-count", optarg);
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &opts->interval_s) || opts->interval_s < MIN_INTERVAL_S)
+			if (parse_seconds(optarg, &opts->interval_s) ||
+			    opts->interval_s < MIN_INTERVAL_S)
 				FAIL("invalid interval '%s': expected seconds >= %.1f", optarg,
 				     MIN_INTERVAL_S);
 			break;

@@ -75,13 +75,16 @@ static void write_series(FILE *out, const struct hs_timeline *tl)
 		fprintf(out, ", \"live_bytes\": %llu, \"live_count\": %llu",
 			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count);
 		if (p->mem.valid)
-			fprintf(out, ", \"rss_bytes\": %llu, \"anon_bytes\": %llu, "
-				"\"heap_mapping_bytes\": %llu", (unsigned long long)p->mem.rss_bytes,
+			fprintf(out,
+				", \"rss_bytes\": %llu, \"anon_bytes\": %llu, "
+				"\"heap_mapping_bytes\": %llu",
+				(unsigned long long)p->mem.rss_bytes,
 				(unsigned long long)p->mem.anon_bytes,
 				(unsigned long long)p->mem.heap_bytes);
 		else
 			fputs(", \"rss_bytes\": null, \"anon_bytes\": null, "
-			      "\"heap_mapping_bytes\": null", out);
+			      "\"heap_mapping_bytes\": null",
+			      out);
 		fputs(", \"allocs_per_s\": ", out);
 		hs_json_number(out, rates.allocs_per_s);
 		fputs(", \"frees_per_s\": ", out);
@@ -101,7 +104,8 @@ static void write_stack(FILE *out, const struct hs_profile *profile,
 		fputs(f ? ", " : "", out);
 		hs_json_string(out, profile->names[sample->names[f]]);
 	}
-	fprintf(out, "], \"live_bytes\": %llu, \"live_count\": %llu, \"alloc_bytes\": %llu, "
+	fprintf(out,
+		"], \"live_bytes\": %llu, \"live_count\": %llu, \"alloc_bytes\": %llu, "
 		"\"alloc_count\": %llu, \"growth_bytes_per_s\": ",
 		(unsigned long long)sample->values[HS_WEIGHT_INUSE_BYTES],
 		(unsigned long long)sample->values[HS_WEIGHT_INUSE_COUNT],

@@ -14,22 +14,10 @@
 
 #include "units.h"
 
-#define REPORT_WIDTH 96
-#define REPORT_TOP_STACKS 10 /* per list */
-#define REPORT_MAX_FRAMES 16 /* per stack; deeper ones say how many are left out */
+#define REPORT_WIDTH	     96
+#define REPORT_TOP_STACKS    10 /* per list */
+#define REPORT_MAX_FRAMES    16 /* per stack; deeper ones say how many are left out */
 #define REPORT_TIMELINE_ROWS 12
-
-struct human {
-	char text[32];
-};
-
-static struct human human(double bytes)
-{
-	struct human h;
-
-	hs_human_bytes(bytes, h.text, sizeof(h.text));
-	return h;
-}
 
 /* Text wrapped at REPORT_WIDTH, each line indented. */
 static void wrap(FILE *out, const char *text, int indent)
@@ -73,8 +61,8 @@ static void write_verdict(FILE *out, const struct hs_analysis *a)
 static void write_memory_row(FILE *out, const char *what, bool known, double start, double end)
 {
 	if (known)
-		fprintf(out, "  %-30s %12s %12s %12s\n", what, human(start).text, human(end).text,
-			human(end - start).text);
+		fprintf(out, "  %-30s %12s %12s %12s\n", what, HS_BYTES(start), HS_BYTES(end),
+			HS_BYTES(end - start));
 	else
 		fprintf(out, "  %-30s %12s %12s %12s\n", what, "?", "?", "?");
 }
@@ -95,14 +83,18 @@ static void write_memory(FILE *out, const struct hs_render_input *in)
 	write_memory_row(out, "[heap] mapping", v->memory_known, v->heap_start, v->heap_end);
 	write_memory_row(out, "anonymous - live heap", v->memory_known, v->gap_start, v->gap_end);
 	if (in->summary->unknown_frees)
-		fprintf(out, "  (the live heap counts blocks allocated since attach; %llu older blocks "
-			"were freed, sizes unknown,\n   so anonymous - live heap falls as they go)\n",
+		fprintf(out,
+			"  (the live heap counts blocks allocated since attach; %llu older blocks "
+			"were freed, sizes unknown,\n"
+			"   so anonymous - live heap falls as they go)\n",
 			(unsigned long long)in->summary->unknown_frees);
 	if (tl->count > 1) {
 		hs_timeline_rates(tl, 0, tl->count - 1, &rates);
-		fprintf(out, "  live heap peak %s; on average %.0f allocations/s, %.0f frees/s, "
-			"%s/s allocated\n", human(v->live_peak).text, rates.allocs_per_s,
-			rates.frees_per_s, human(rates.alloc_bytes_per_s).text);
+		fprintf(out,
+			"  live heap peak %s; on average %.0f allocations/s, %.0f frees/s, "
+			"%s/s allocated\n",
+			HS_BYTES(v->live_peak), rates.allocs_per_s, rates.frees_per_s,
+			HS_BYTES(rates.alloc_bytes_per_s));
 	}
 	fputc('\n', out);
 }
@@ -123,9 +115,9 @@ static void write_timeline(FILE *out, const struct hs_timeline *tl)
 		struct hs_timeline_rates rates;
 
 		hs_timeline_rates(tl, previous, i, &rates);
-		fprintf(out, "  %14.1fs %12s %12s %12s %14.0f\n", p->t_s, human(p->live_bytes).text,
-			p->mem.valid ? human(p->mem.anon_bytes).text : "?",
-			p->mem.valid ? human(p->mem.rss_bytes).text : "?", rates.allocs_per_s);
+		fprintf(out, "  %14.1fs %12s %12s %12s %14.0f\n", p->t_s, HS_BYTES(p->live_bytes),
+			p->mem.valid ? HS_BYTES(p->mem.anon_bytes) : "?",
+			p->mem.valid ? HS_BYTES(p->mem.rss_bytes) : "?", rates.allocs_per_s);
 		previous = i;
 	}
 	fputc('\n', out);
@@ -134,8 +126,8 @@ static void write_timeline(FILE *out, const struct hs_timeline *tl)
 static void write_frames(FILE *out, const struct hs_profile *profile,
 			 const struct hs_profile_sample *sample)
 {
-	uint32_t shown = sample->frame_count < REPORT_MAX_FRAMES ? sample->frame_count :
-								    REPORT_MAX_FRAMES;
+	uint32_t shown =
+		sample->frame_count < REPORT_MAX_FRAMES ? sample->frame_count : REPORT_MAX_FRAMES;
 
 	for (uint32_t f = 0; f < shown; f++)
 		fprintf(out, "        %s\n",
@@ -152,18 +144,18 @@ static void write_stack(FILE *out, const struct hs_analysis *a, size_t rank, siz
 	const struct hs_sample_stats *st = &a->stats[index];
 
 	fprintf(out, "  #%zu  %s live in %llu blocks; %s allocated in %llu calls\n", rank,
-		human(sample->values[HS_WEIGHT_INUSE_BYTES]).text,
+		HS_BYTES(sample->values[HS_WEIGHT_INUSE_BYTES]),
 		(unsigned long long)sample->values[HS_WEIGHT_INUSE_COUNT],
-		human(sample->values[HS_WEIGHT_ALLOC_BYTES]).text,
+		HS_BYTES(sample->values[HS_WEIGHT_ALLOC_BYTES]),
 		(unsigned long long)sample->values[HS_WEIGHT_ALLOC_COUNT]);
 	if (st->has_trend)
-		fprintf(out, "      growth %s/s (steadiness %.2f)", human(st->growth_bytes_per_s).text,
-			st->steadiness);
+		fprintf(out, "      growth %s/s (steadiness %.2f)",
+			HS_BYTES(st->growth_bytes_per_s), st->steadiness);
 	else
 		fputs("      growth not measured", out);
 	if (sample->values[HS_WEIGHT_INUSE_COUNT])
-		fprintf(out, "; live blocks aged %.1f s oldest, %.1f s median",
-			st->oldest_age_s, st->median_age_s);
+		fprintf(out, "; live blocks aged %.1f s oldest, %.1f s median", st->oldest_age_s,
+			st->median_age_s);
 	fputc('\n', out);
 	write_frames(out, &a->profile, sample);
 }
@@ -177,7 +169,8 @@ static int write_top(FILE *out, const struct hs_analysis *a, enum hs_sample_orde
 	if (err)
 		return err;
 	if (order == HS_ORDER_LIVE)
-		while (count && !a->profile.samples[indexes[count - 1]].values[HS_WEIGHT_INUSE_BYTES])
+		while (count &&
+		       !a->profile.samples[indexes[count - 1]].values[HS_WEIGHT_INUSE_BYTES])
 			count--;
 	shown = count < REPORT_TOP_STACKS ? count : REPORT_TOP_STACKS;
 	fprintf(out, "%s (%zu of %zu)%s\n", title, shown, count, count ? "" : ": none");
@@ -192,12 +185,14 @@ static void write_losses(FILE *out, const struct hs_render_input *in)
 {
 	const struct hs_summary *sum = in->summary;
 
-	fprintf(out, "LOSSES: %llu events lost, %llu frees never seen, %llu stacks not kept, "
+	fprintf(out,
+		"LOSSES: %llu events lost, %llu frees never seen, %llu stacks not kept, "
 		"%zu stacks without a series (over %d)\n",
 		(unsigned long long)sum->lost_events, (unsigned long long)sum->replaced_blocks,
 		(unsigned long long)sum->stacks_not_kept, in->analysis->stacks_without_series,
 		HS_TIMELINE_MAX_STACKS);
-	fprintf(out, "UNKNOWN FREES: %llu (blocks allocated before attach: not in the live heap, "
+	fprintf(out,
+		"UNKNOWN FREES: %llu (blocks allocated before attach: not in the live heap, "
 		"which counts only blocks allocated since)\n",
 		(unsigned long long)sum->unknown_frees);
 }
@@ -213,8 +208,10 @@ int hs_render_report(FILE *out, const struct hs_render_input *input)
 	write_memory(out, input);
 	write_timeline(out, a->timeline);
 	if (a->min_age_s > 0)
-		fprintf(out, "Only live blocks older than %.1f s are shown (--min-age): %s in %llu "
-			"blocks.\n\n", a->min_age_s, human(p->totals[HS_WEIGHT_INUSE_BYTES]).text,
+		fprintf(out,
+			"Only live blocks older than %.1f s are shown (--min-age): %s in %llu "
+			"blocks.\n\n",
+			a->min_age_s, HS_BYTES(p->totals[HS_WEIGHT_INUSE_BYTES]),
 			(unsigned long long)p->totals[HS_WEIGHT_INUSE_COUNT]);
 	err = write_top(out, a, HS_ORDER_GROWTH, "TOP STACKS BY GROWTH");
 	if (!err)

@@ -25,7 +25,7 @@
 #include <string.h>
 
 /* States in series_of_stack besides an index. */
-#define HS_SERIES_NONE (-1)    /* no series, and held nothing at any point so far */
+#define HS_SERIES_NONE	  (-1) /* no series, and held nothing at any point so far */
 #define HS_SERIES_DROPPED (-2) /* held memory at some point without a series */
 
 int hs_timeline_init(struct hs_timeline *tl, pid_t pid, double interval_s, double start_s)
@@ -145,8 +145,8 @@ static int place_candidates(struct hs_timeline *tl, struct candidate *cands, siz
 		if (!tracked)
 			return -ENOMEM;
 		for (size_t s = 0; s < tl->series_count; s++)
-			tracked[s] = (struct candidate){ tl->series[s].stack_id,
-							 tl->series[s].peak_bytes, s };
+			tracked[s] = (struct candidate){tl->series[s].stack_id,
+							tl->series[s].peak_bytes, s};
 		qsort(tracked, tl->series_count, sizeof(*tracked), fewest_bytes_first);
 	}
 	for (; next < count; next++) {
@@ -163,15 +163,33 @@ static int place_candidates(struct hs_timeline *tl, struct candidate *cands, siz
 	return 0;
 }
 
+/* With every series taken, only a stack above the smallest peak can get one. */
+static uint64_t smallest_peak(const struct hs_timeline *tl)
+{
+	uint64_t smallest = UINT64_MAX;
+
+	if (tl->series_count < HS_TIMELINE_MAX_STACKS)
+		return 0;
+	for (size_t s = 0; s < tl->series_count; s++)
+		if (tl->series[s].peak_bytes < smallest)
+			smallest = tl->series[s].peak_bytes;
+	return smallest;
+}
+
 static int track_stacks(struct hs_timeline *tl, const struct hs_stack_table *stacks)
 {
 	struct candidate *cands = NULL;
 	size_t count = 0, capacity = 0;
+	uint64_t threshold = smallest_peak(tl);
 	int err = cover_stacks(tl, stacks->count);
 
 	for (uint32_t id = 0; !err && id < stacks->count; id++) {
 		if (!stacks->stacks[id].live_bytes || tl->series_of_stack[id] >= 0)
 			continue;
+		if (stacks->stacks[id].live_bytes <= threshold) {
+			tl->series_of_stack[id] = HS_SERIES_DROPPED;
+			continue;
+		}
 		if (count == capacity) {
 			struct candidate *bigger;
 
@@ -183,7 +201,7 @@ static int track_stacks(struct hs_timeline *tl, const struct hs_stack_table *sta
 			}
 			cands = bigger;
 		}
-		cands[count++] = (struct candidate){ id, stacks->stacks[id].live_bytes, 0 };
+		cands[count++] = (struct candidate){id, stacks->stacks[id].live_bytes, 0};
 	}
 	if (!err && count)
 		err = place_candidates(tl, cands, count);

@@ -11,7 +11,7 @@
 /* "0 B", "1023 B", "1.5 KiB", "-2.0 MiB" (growth can be negative). */
 void hs_human_bytes(double bytes, char *out, size_t len)
 {
-	const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double value = bytes < 0 ? -bytes : bytes;
 	int unit = 0;
 
@@ -21,4 +21,12 @@ void hs_human_bytes(double bytes, char *out, size_t len)
 	}
 	snprintf(out, len, unit ? "%s%.1f %s" : "%s%.0f %s", bytes < 0 ? "-" : "", value,
 		 units[unit]);
+}
+
+struct hs_bytes_text hs_bytes_text(double bytes)
+{
+	struct hs_bytes_text t;
+
+	hs_human_bytes(bytes, t.text, sizeof(t.text));
+	return t;
 }

@@ -171,8 +171,8 @@ static int fit_span(const struct hs_verdict_input *in, double from_s, double to_
 	return hs_trend_fit(t, live, select_points(in, from_s, to_s, t, live), trend);
 }
 
-static double median_level(const struct hs_verdict_input *in, double from_s, double to_s,
-			   double *t, double *live)
+static double median_level(const struct hs_verdict_input *in, double from_s, double to_s, double *t,
+			   double *live)
 {
 	return hs_median(live, select_points(in, from_s, to_s, t, live));
 }
@@ -245,7 +245,8 @@ static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v
 	v->live_start = median_level(in, t0, t0 + span / 4, t, live);
 	v->live_end = median_level(in, t1 - span / 4, t1, t, live);
 	v->live_rise = v->live_end - v->live_start;
-	v->detect_bytes = fmax(HS_VERDICT_MIN_GROWTH_BYTES, HS_VERDICT_NOISE_FACTOR * v->live.noise);
+	v->detect_bytes =
+		fmax(HS_VERDICT_MIN_GROWTH_BYTES, HS_VERDICT_NOISE_FACTOR * v->live.noise);
 	if (v->live_rise >= HS_VERDICT_MIN_GROWTH_BYTES && v->live.z >= HS_VERDICT_TREND_Z)
 		classify_growth(v);
 	else
@@ -301,32 +302,21 @@ __attribute__((format(printf, 2, 3))) static void say(struct text *text, const c
 		text->used += n;
 }
 
-struct figure {
-	char text[32];
-};
-
-static struct figure human(double bytes)
-{
-	struct figure f;
-
-	hs_human_bytes(bytes, f.text, sizeof(f.text));
-	return f;
-}
-
 static void explain_memory(const struct hs_verdict *v, struct text *text)
 {
 	if (!v->memory_known)
 		return;
-	say(text, " Anonymous memory went from %s to %s (RSS %s to %s).", human(v->anon_start).text,
-	    human(v->anon_end).text, human(v->rss_start).text, human(v->rss_end).text);
+	say(text, " Anonymous memory went from %s to %s (RSS %s to %s).", HS_BYTES(v->anon_start),
+	    HS_BYTES(v->anon_end), HS_BYTES(v->rss_start), HS_BYTES(v->rss_end));
 }
 
 static void explain_leak(const struct hs_verdict *v, struct text *text)
 {
-	say(text, "The live heap grows steadily: %s/s, about +%s over %.1f s (Kendall's tau %.2f "
-		  "over %zu points), and still %s/s over the last third.", human(v->live.slope).text,
-	    human(v->live.slope * v->duration_s).text, v->duration_s, v->live.tau, v->points,
-	    human(v->live_late.slope).text);
+	say(text,
+	    "The live heap grows steadily: %s/s, about +%s over %.1f s (Kendall's tau %.2f "
+	    "over %zu points), and still %s/s over the last third.",
+	    HS_BYTES(v->live.slope), HS_BYTES(v->live.slope * v->duration_s), v->duration_s,
+	    v->live.tau, v->points, HS_BYTES(v->live_late.slope));
 	say(text, " Blocks allocated during the session stay allocated: the top growing stacks "
 		  "hold them.");
 	explain_memory(v, text);
@@ -338,9 +328,11 @@ static void explain_leak(const struct hs_verdict *v, struct text *text)
 
 static void explain_bounded(const struct hs_verdict *v, struct text *text)
 {
-	say(text, "The live heap grew, then flattened at %s (%s/s over the first two thirds of "
-		  "%.1f s, %s/s over the last third).", human(v->live_end).text,
-	    human(v->live_early.slope).text, v->duration_s, human(v->live_late.slope).text);
+	say(text,
+	    "The live heap grew, then flattened at %s (%s/s over the first two thirds of "
+	    "%.1f s, %s/s over the last third).",
+	    HS_BYTES(v->live_end), HS_BYTES(v->live_early.slope), v->duration_s,
+	    HS_BYTES(v->live_late.slope));
 	say(text, " A cache or pool reaching its size looks like this, not a leak; if it grows "
 		  "again later, a longer session will show it.");
 	explain_memory(v, text);
@@ -348,14 +340,15 @@ static void explain_bounded(const struct hs_verdict *v, struct text *text)
 
 static void explain_retention(const struct hs_verdict *v, struct text *text)
 {
-	say(text, "The live heap did not grow (it ends at %s, after a peak of %s) but anonymous "
-		  "memory grew by %s (%s to %s; the [heap] mapping %s to %s): memory freed by "
-		  "the program is kept by the allocator instead of being returned to the system.",
-	    human(v->live_end).text, human(v->live_peak).text,
-	    human(v->anon_end - v->anon_start).text, human(v->anon_start).text,
-	    human(v->anon_end).text, human(v->heap_start).text, human(v->heap_end).text);
-	say(text, " Anonymous memory minus live heap went from %s to %s.", human(v->gap_start).text,
-	    human(v->gap_end).text);
+	say(text,
+	    "The live heap did not grow (it ends at %s, after a peak of %s) but anonymous "
+	    "memory grew by %s (%s to %s; the [heap] mapping %s to %s): memory freed by "
+	    "the program is kept by the allocator instead of being returned to the system.",
+	    HS_BYTES(v->live_end), HS_BYTES(v->live_peak), HS_BYTES(v->anon_end - v->anon_start),
+	    HS_BYTES(v->anon_start), HS_BYTES(v->anon_end), HS_BYTES(v->heap_start),
+	    HS_BYTES(v->heap_end));
+	say(text, " Anonymous memory minus live heap went from %s to %s.", HS_BYTES(v->gap_start),
+	    HS_BYTES(v->gap_end));
 	say(text, " glibc returns memory only from the top of the heap, so one block still in use "
 		  "near the top pins everything below it. To try: call malloc_trim(0) after large "
 		  "frees; MALLOC_ARENA_MAX=2 when many threads allocate; a lower mmap threshold "
@@ -369,30 +362,36 @@ static void explain_stable(const struct hs_verdict *v, struct text *text)
 	double visible = v->detect_bytes / (0.75 * v->duration_s);
 
 	say(text, "The live heap did not grow beyond noise: %s to %s in %.1f s.",
-	    human(v->live_start).text, human(v->live_end).text, v->duration_s);
+	    HS_BYTES(v->live_start), HS_BYTES(v->live_end), v->duration_s);
 	explain_memory(v, text);
-	say(text, " Growth slower than about %s/s cannot be seen in a session this short; a "
-		  "session N times longer sees growth N times slower.", human(visible).text);
+	say(text,
+	    " Growth slower than about %s/s cannot be seen in a session this short; a "
+	    "session N times longer sees growth N times slower.",
+	    HS_BYTES(visible));
 }
 
 static void explain_doubt(const struct hs_verdict *v, struct text *text)
 {
 	switch (v->doubt) {
 	case HS_DOUBT_LOST_EVENTS:
-		say(text, "%llu of %llu events were lost, and a lost free looks like a leak: no "
-			  "verdict. Run again with a larger --ringbuf-size.",
+		say(text,
+		    "%llu of %llu events were lost, and a lost free looks like a leak: no "
+		    "verdict. Run again with a larger --ringbuf-size.",
 		    (unsigned long long)v->lost_events, (unsigned long long)v->events);
 		break;
 	case HS_DOUBT_TOO_SHORT:
-		say(text, "%.1f s and %zu points are too few to tell growth from noise: run at "
-			  "least %.0f s (-d %.0f).", v->duration_s, v->points, v->suggest_s,
-		    v->suggest_s);
+		say(text,
+		    "%.1f s and %zu points are too few to tell growth from noise: run at "
+		    "least %.0f s (-d %.0f).",
+		    v->duration_s, v->points, v->suggest_s, v->suggest_s);
 		break;
 	default:
-		say(text, "The live heap rose by %s in %.1f s, but unsteadily (Kendall's tau %.2f; "
-			  "swings of %s around the trend): run longer (-d %.0f) to tell a trend "
-			  "from noise.", human(v->live_rise).text, v->duration_s, v->live.tau,
-		    human(v->live.noise).text, v->suggest_s);
+		say(text,
+		    "The live heap rose by %s in %.1f s, but unsteadily (Kendall's tau %.2f; "
+		    "swings of %s around the trend): run longer (-d %.0f) to tell a trend "
+		    "from noise.",
+		    HS_BYTES(v->live_rise), v->duration_s, v->live.tau, HS_BYTES(v->live.noise),
+		    v->suggest_s);
 		break;
 	}
 }
@@ -400,7 +399,7 @@ static void explain_doubt(const struct hs_verdict *v, struct text *text)
 /* The verdict in plain words, with its figures: one paragraph. */
 void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len)
 {
-	struct text text = { out, len, 0 };
+	struct text text = {out, len, 0};
 
 	if (len)
 		out[0] = '\0';

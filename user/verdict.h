@@ -9,16 +9,16 @@
 #include "timeline.h"
 
 /* Thresholds of the classification; README "Verdict" explains each. */
-#define HS_VERDICT_MIN_SECONDS 3.0
-#define HS_VERDICT_MIN_POINTS 6
-#define HS_VERDICT_MIN_GROWTH_BYTES (32.0 * 1024)	/* a smaller live-heap rise is not growth */
+#define HS_VERDICT_MIN_SECONDS	      3.0
+#define HS_VERDICT_MIN_POINTS	      6
+#define HS_VERDICT_MIN_GROWTH_BYTES   (32.0 * 1024)   /* a smaller live-heap rise is not growth */
 #define HS_VERDICT_MIN_RETAINED_BYTES (1024.0 * 1024) /* a smaller RSS rise is not retention */
-#define HS_VERDICT_NOISE_FACTOR 3.0 /* a rise must exceed this many noise spreads */
-#define HS_VERDICT_TREND_Z 2.33	    /* Mann-Kendall: a trend at the 1% level */
-#define HS_VERDICT_STEADY_TAU 0.5   /* Kendall's tau of a steady rise */
-#define HS_VERDICT_FLAT_RATIO 0.25  /* last third's slope under this share of the rest: flat */
-#define HS_VERDICT_MAX_LOST_SHARE 0.01 /* lost events above this share: no verdict */
-#define HS_VERDICT_SUGGEST_SECONDS 30.0
+#define HS_VERDICT_NOISE_FACTOR	      3.0  /* a rise must exceed this many noise spreads */
+#define HS_VERDICT_TREND_Z	      2.33 /* Mann-Kendall: a trend at the 1% level */
+#define HS_VERDICT_STEADY_TAU	      0.5  /* Kendall's tau of a steady rise */
+#define HS_VERDICT_FLAT_RATIO	      0.25 /* last third's slope / the rest's under this: flat */
+#define HS_VERDICT_MAX_LOST_SHARE     0.01 /* lost events above this share: no verdict */
+#define HS_VERDICT_SUGGEST_SECONDS    30.0
 
 /* A straight line through (t, y), robust to outliers, and how monotone y is. */
 struct hs_trend {
@@ -58,10 +58,10 @@ struct hs_verdict {
 	enum hs_verdict_doubt doubt;
 	double duration_s;
 	size_t points;
-	struct hs_trend live;		  /* the live heap over the whole session */
+	struct hs_trend live;		       /* the live heap over the whole session */
 	struct hs_trend live_early, live_late; /* its first two thirds and last third */
-	double live_start, live_end;	  /* medians of the first and the last quarter */
-	double live_rise;		  /* live_end - live_start */
+	double live_start, live_end;	       /* medians of the first and the last quarter */
+	double live_rise;		       /* live_end - live_start */
 	double live_peak;
 	double detect_bytes; /* the smallest rise this session tells from noise */
 	bool memory_known;   /* the /proc figures below were read at start and end */

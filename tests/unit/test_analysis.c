@@ -37,8 +37,12 @@ struct session {
 static void alloc(struct session *s, uint64_t frame, uint64_t size, uint64_t ts_ns)
 {
 	struct hs_event ev = {
-		.ts_ns = ts_ns, .addr = s->next_addr += 0x100, .size = size, .pid = getpid(),
-		.kind = HS_EV_ALLOC, .nr_frames = 1,
+		.ts_ns = ts_ns,
+		.addr = s->next_addr += 0x100,
+		.size = size,
+		.pid = getpid(),
+		.kind = HS_EV_ALLOC,
+		.nr_frames = 1,
 	};
 
 	ev.frames[0] = frame;
@@ -52,8 +56,9 @@ static void alloc(struct session *s, uint64_t frame, uint64_t size, uint64_t ts_
  */
 static void run_session(struct session *s)
 {
-	struct hs_collect_limits limits = { 1024, 1024 };
-	uint64_t a1 = (uint64_t)holder_a + 1, a2 = (uint64_t)holder_a + 2, b = (uint64_t)holder_b + 1;
+	struct hs_collect_limits limits = {1024, 1024};
+	uint64_t a1 = (uint64_t)holder_a + 1, a2 = (uint64_t)holder_a + 2,
+		 b = (uint64_t)holder_b + 1;
 
 	memset(s, 0, sizeof(*s));
 	s->next_addr = 0x10000;
@@ -63,7 +68,7 @@ static void run_session(struct session *s)
 	CHECK_EQ(hs_symbolizer_add_process(&s->sym, getpid()), 0);
 	alloc(s, b, 1000, NS);
 	for (int t = 0; t <= 10; t++) {
-		struct hs_timeline_point point = { .t_s = t, .live_bytes = s->c.live_bytes };
+		struct hs_timeline_point point = {.t_s = t, .live_bytes = s->c.live_bytes};
 
 		alloc(s, a1, 100, (t + 1) * NS);
 		alloc(s, a2, 50, (t + 1) * NS);
@@ -97,7 +102,7 @@ static void test_merged_growth_and_ages(void)
 {
 	struct session s;
 	struct hs_analysis a;
-	struct hs_analysis_config config = { .end_s = 11.0, .events = 23 };
+	struct hs_analysis_config config = {.end_s = 11.0, .events = 23};
 	const struct hs_profile_sample *sa, *sb;
 	const struct hs_sample_stats *st_a = NULL, *st_b = NULL;
 	size_t *order, count;
@@ -137,7 +142,7 @@ static void test_min_age(void)
 {
 	struct session s;
 	struct hs_analysis a;
-	struct hs_analysis_config config = { .end_s = 11.0, .min_age_s = 5.5 };
+	struct hs_analysis_config config = {.end_s = 11.0, .min_age_s = 5.5};
 	const struct hs_profile_sample *sa, *sb;
 	const struct hs_sample_stats *st_a = NULL, *st_b = NULL;
 

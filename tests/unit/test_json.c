@@ -19,32 +19,44 @@ static int same(const char *got, const char *want)
 	return 0;
 }
 
-static int string_is(const char *in, const char *want)
+/* What a writer put in a memory stream. */
+struct captured {
+	char *text;
+	size_t len;
+};
+
+static FILE *capture(struct captured *c)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
+	c->text = NULL;
+	return open_memstream(&c->text, &c->len);
+}
+
+static int captured_is(FILE *out, struct captured *c, const char *want)
+{
 	int ok;
 
-	hs_json_string(out, in);
 	fclose(out);
-	ok = same(text, want);
-	free(text);
+	ok = same(c->text, want);
+	free(c->text);
 	return ok;
+}
+
+static int string_is(const char *in, const char *want)
+{
+	struct captured c;
+	FILE *out = capture(&c);
+
+	hs_json_string(out, in);
+	return captured_is(out, &c, want);
 }
 
 static int number_is(double in, const char *want)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	int ok;
+	struct captured c;
+	FILE *out = capture(&c);
 
 	hs_json_number(out, in);
-	fclose(out);
-	ok = same(text, want);
-	free(text);
-	return ok;
+	return captured_is(out, &c, want);
 }
 
 static void test_plain_and_escaped(void)
@@ -53,21 +65,23 @@ static void test_plain_and_escaped(void)
 	CHECK(string_is("", "\"\""));
 	CHECK(string_is("operator\"\"_x", "\"operator\\\"\\\"_x\""));
 	CHECK(string_is("a\\b", "\"a\\\\b\""));
-	CHECK(string_is("line\nnext\ttab\r\x01\x1f\x7f", "\"line\\nnext\\ttab\\u000d\\u0001\\u001f\\u007f\""));
-	CHECK(string_is("std::map<int, std::string>::insert", "\"std::map<int, std::string>::insert\""));
+	CHECK(string_is("line\nnext\ttab\r\x01\x1f\x7f",
+			"\"line\\nnext\\ttab\\u000d\\u0001\\u001f\\u007f\""));
+	CHECK(string_is("std::map<int, std::string>::insert",
+			"\"std::map<int, std::string>::insert\""));
 }
 
 static void test_utf8(void)
 {
-	CHECK(string_is("caf\xc3\xa9", "\"caf\xc3\xa9\""));		/* é */
-	CHECK(string_is("\xe2\x82\xac", "\"\xe2\x82\xac\""));		/* € */
-	CHECK(string_is("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""));	/* U+1F600 */
-	CHECK(string_is("\xff", "\"\\u00ff\""));			/* never UTF-8 */
-	CHECK(string_is("\xc0\x80", "\"\\u00c0\\u0080\""));		/* overlong NUL */
-	CHECK(string_is("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""));	/* surrogate */
-	CHECK(string_is("\xe2\x82", "\"\\u00e2\\u0082\""));		/* cut short */
+	CHECK(string_is("caf\xc3\xa9", "\"caf\xc3\xa9\""));			  /* é */
+	CHECK(string_is("\xe2\x82\xac", "\"\xe2\x82\xac\""));			  /* € */
+	CHECK(string_is("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""));		  /* U+1F600 */
+	CHECK(string_is("\xff", "\"\\u00ff\""));				  /* never UTF-8 */
+	CHECK(string_is("\xc0\x80", "\"\\u00c0\\u0080\""));			  /* overlong NUL */
+	CHECK(string_is("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""));		  /* surrogate */
+	CHECK(string_is("\xe2\x82", "\"\\u00e2\\u0082\""));			  /* cut short */
 	CHECK(string_is("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"")); /* > U+10FFFF */
-	CHECK(string_is("x\x80y", "\"x\\u0080y\""));			/* lone continuation */
+	CHECK(string_is("x\x80y", "\"x\\u0080y\"")); /* lone continuation */
 }
 
 static void test_numbers(void)

@@ -35,7 +35,7 @@ static uint32_t stack(struct fixture *f, uint64_t frame)
 
 static void add(struct fixture *f, double t_s, uint64_t allocs)
 {
-	struct hs_timeline_point point = { .t_s = t_s, .allocs = allocs, .frees = allocs / 2 };
+	struct hs_timeline_point point = {.t_s = t_s, .allocs = allocs, .frees = allocs / 2};
 
 	CHECK_EQ(hs_timeline_add(&f->tl, &f->stacks, &point), 0);
 }
@@ -160,10 +160,11 @@ static void test_eviction(void)
 static void test_memory_figures(void)
 {
 	const char *status = "Name:\tx\nVmRSS:\t  1234 kB\nRssAnon:\t     100 kB\n";
-	const char *maps = "55d0-55e0 r-xp 00000000 08:01 12 /bin/x\n"
-			   "5600000-5621000 rw-p 00000000 00:00 0                          [heap]\n";
+	const char *maps =
+		"55d0-55e0 r-xp 00000000 08:01 12 /bin/x\n"
+		"5600000-5621000 rw-p 00000000 00:00 0                          [heap]\n";
 	struct hs_collector c;
-	struct hs_collect_limits limits = { 16, 16 };
+	struct hs_collect_limits limits = {16, 16};
 	struct hs_timeline tl;
 	uint64_t bytes = 0;
 

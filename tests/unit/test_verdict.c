@@ -10,8 +10,8 @@
 #include "check.h"
 #include "verdict.h"
 
-#define KiB 1024.0
-#define MiB (1024.0 * 1024)
+#define KiB		1024.0
+#define MiB		(1024.0 * 1024)
 #define NEAR(a, b, eps) (fabs((a) - (b)) <= (eps))
 
 /* Deterministic noise in [-1, 1]. */
@@ -23,7 +23,7 @@ static double noise(unsigned *state)
 
 static void test_median(void)
 {
-	double odd[] = { 5, 1, 4, 2, 3 }, even[] = { 8, 1, 7, 2 }, same[] = { 2, 2, 2, 2, 2, 2 };
+	double odd[] = {5, 1, 4, 2, 3}, even[] = {8, 1, 7, 2}, same[] = {2, 2, 2, 2, 2, 2};
 
 	CHECK(hs_median(odd, 5) == 3);
 	CHECK(hs_median(even, 4) == 4.5);
@@ -123,7 +123,7 @@ static void run(struct scenario *sc, size_t n, double seconds, double (*live)(do
 		p->mem.rss_bytes = p->mem.anon_bytes + 3 * MiB;
 		p->mem.heap_bytes = p->mem.anon_bytes;
 	}
-	sc->in = (struct hs_verdict_input){ sc->points, n, 100000, 0 };
+	sc->in = (struct hs_verdict_input){sc->points, n, 100000, 0};
 	CHECK_EQ(hs_verdict_classify(&sc->in, &sc->v), 0);
 	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
 }
@@ -258,7 +258,7 @@ static void test_noisy(void)
 	run(&sc, 61, 6, sawtooth, anon_follows_live);
 	CHECK_EQ(sc.v.kind, HS_VERDICT_INCONCLUSIVE);
 	CHECK_EQ(sc.v.doubt, HS_DOUBT_NOISY);
-	CHECK(sc.v.live.z > HS_VERDICT_TREND_Z);  /* there is a trend, */
+	CHECK(sc.v.live.z > HS_VERDICT_TREND_Z);   /* there is a trend, */
 	CHECK(sc.v.live_rise < sc.v.detect_bytes); /* but the teeth are as large as the rise */
 	CHECK(strstr(sc.text, "-d 24") != NULL);
 }

@@ -8,9 +8,9 @@
  */
 #include "workload.h"
 
-#define ENTRIES 4096
-#define ENTRY_BYTES 512
-#define KEY_BYTES 48
+#define ENTRIES	      4096
+#define ENTRY_BYTES   512
+#define KEY_BYTES     48
 #define LOOKUPS_PER_S 2000
 
 /* volatile: blocks only stored are otherwise optimized away, malloc and all */

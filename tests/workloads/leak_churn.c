@@ -9,11 +9,11 @@
  */
 #include "workload.h"
 
-#define REQUESTS_PER_S 400
-#define RING_SLOTS 256
+#define REQUESTS_PER_S	    400
+#define RING_SLOTS	    256
 #define BUFFERS_PER_REQUEST 4
-#define CLIENT_BYTES 256
-#define MAX_CLIENTS (REQUESTS_PER_S * 60)
+#define CLIENT_BYTES	    256
+#define MAX_CLIENTS	    (REQUESTS_PER_S * 60)
 
 /* volatile: blocks only stored are otherwise optimized away, malloc and all */
 static void *volatile ring[RING_SLOTS];

@@ -8,7 +8,7 @@
 #include "workload.h"
 
 #define CONFIG_BLOCKS 64
-#define CONFIG_BYTES 1024
+#define CONFIG_BYTES  1024
 
 /* volatile: blocks only stored are otherwise optimized away, malloc and all */
 static void *volatile config[CONFIG_BLOCKS];

@@ -15,10 +15,10 @@
 
 #include "workload.h"
 
-#define BLOCKS 8192
+#define BLOCKS	    8192
 #define BLOCK_BYTES 2048
-#define FILL_STEPS 10 /* the fill takes FILL_STEPS naps of 100 ms: a ramp, not a jump */
-#define PIN_BYTES 4096
+#define FILL_STEPS  10 /* the fill takes FILL_STEPS naps of 100 ms: a ramp, not a jump */
+#define PIN_BYTES   4096
 
 /* volatile: blocks only stored are otherwise optimized away, malloc and all */
 static void *volatile blocks[BLOCKS];
@@ -44,7 +44,8 @@ static long anon_kb(void)
 NOINLINE static void fill_session_cache(void)
 {
 	for (int step = 0; step < FILL_STEPS; step++) {
-		for (int i = step * (BLOCKS / FILL_STEPS); i < (step + 1) * (BLOCKS / FILL_STEPS); i++) {
+		for (int i = step * (BLOCKS / FILL_STEPS); i < (step + 1) * (BLOCKS / FILL_STEPS);
+		     i++) {
 			blocks[i] = malloc(BLOCK_BYTES);
 			memset(blocks[i], 1, BLOCK_BYTES);
 		}
