@@ -211,6 +211,8 @@ static int start(struct session *s)
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
 	err = hs_timeline_init(&s->timeline, opts->pid, opts->interval_s, s->started_s);
+	if (!err)
+		err = hs_timeline_tick(&s->timeline, &s->collector, s->started_s);
 	if (err) {
 		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
 		return err;
@@ -252,18 +254,18 @@ static void collect(struct session *s)
 
 	while (!stop_signal) {
 		double elapsed = now_s() - s->started_s;
-		int got = hs_timeline_tick(&s->timeline, &s->collector, now_s());
+		int got = hs_collector_poll(&s->collector, POLL_TIMEOUT_MS);
 
-		if (got < 0) {
-			fail("sampling the timeline failed: %s", reason(got));
-			break;
-		}
-		got = hs_collector_poll(&s->collector, POLL_TIMEOUT_MS);
 		if (got < 0) {
 			fail("reading events failed: %s", reason(got));
 			break;
 		}
 		prepare_new_stacks(s);
+		got = hs_timeline_tick(&s->timeline, &s->collector, now_s());
+		if (got < 0) {
+			fail("sampling the timeline failed: %s", reason(got));
+			break;
+		}
 		if (s->opts->duration_s && elapsed >= s->opts->duration_s)
 			break;
 		/* Exit first: an exec event for this PID after the target died is a
@@ -295,12 +297,13 @@ static void stop(struct session *s)
 
 	hs_attach_end_session(&s->attachment);
 	s->ended_s = now_s();
+	hs_timeline_mark_end(&s->timeline, s->ended_s);
 	sum->duration_s = s->ended_s - s->started_s;
 	hs_attach_detach(&s->attachment);
 	while (hs_collector_poll(c, 0) > 0)
 		;
 	prepare_new_stacks(s);
-	err = hs_timeline_sample(&s->timeline, c, s->ended_s);
+	err = hs_timeline_finish(&s->timeline, c);
 	if (err)
 		fail("sampling the timeline failed: %s", reason(err));
 	hs_attach_read_stats(&s->attachment, sum->kernel_stats);

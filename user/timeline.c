@@ -238,19 +238,48 @@ int hs_timeline_add(struct hs_timeline *tl, const struct hs_stack_table *stacks,
 	return 0;
 }
 
-/* Take a point now: the collector's state and the target's memory (invalid once it exited). */
-int hs_timeline_sample(struct hs_timeline *tl, const struct hs_collector *c, double now_s)
+static int add_collector_point(struct hs_timeline *tl, const struct hs_collector *c, double at_s,
+			       const struct hs_proc_memory *mem)
 {
 	struct hs_timeline_point point = {
-		.t_s = now_s - tl->start_s,
+		.t_s = at_s - tl->start_s,
 		.live_bytes = c->live_bytes,
 		.live_count = c->live.count,
 		.allocs = c->allocs + c->reallocs,
 		.frees = c->frees,
+		.mem = *mem,
 	};
 
-	hs_proc_memory(tl->pid, &point.mem);
 	return hs_timeline_add(tl, &c->stacks, &point);
+}
+
+/*
+ * Take a point now: the collector's state and the target's memory (invalid
+ * once it exited).  Call it right after draining the ring, so both describe
+ * the same instant.
+ */
+int hs_timeline_sample(struct hs_timeline *tl, const struct hs_collector *c, double now_s)
+{
+	struct hs_proc_memory mem;
+
+	hs_proc_memory(tl->pid, &mem);
+	return add_collector_point(tl, c, now_s, &mem);
+}
+
+/*
+ * The last point is taken in two steps: the memory at the instant the
+ * programs were switched off (the target goes on while probes are detached,
+ * unobserved), then the collector's state once the ring is drained.
+ */
+void hs_timeline_mark_end(struct hs_timeline *tl, double now_s)
+{
+	tl->end_s = now_s;
+	hs_proc_memory(tl->pid, &tl->end_memory);
+}
+
+int hs_timeline_finish(struct hs_timeline *tl, const struct hs_collector *c)
+{
+	return add_collector_point(tl, c, tl->end_s, &tl->end_memory);
 }
 
 /* Called on every turn of the collect loop: takes a point when one is due. */

@@ -44,6 +44,8 @@ struct hs_timeline {
 	size_t series_count;
 	int32_t *series_of_stack; /* per stack id: index into series, or a HS_SERIES_* state */
 	size_t stack_capacity;
+	double end_s; /* hs_timeline_mark_end: the session-over instant and the memory then */
+	struct hs_proc_memory end_memory;
 };
 
 /* Rates between two points. */
@@ -55,6 +57,8 @@ int hs_timeline_init(struct hs_timeline *tl, pid_t pid, double interval_s, doubl
 void hs_timeline_free(struct hs_timeline *tl);
 int hs_timeline_tick(struct hs_timeline *tl, const struct hs_collector *c, double now_s);
 int hs_timeline_sample(struct hs_timeline *tl, const struct hs_collector *c, double now_s);
+void hs_timeline_mark_end(struct hs_timeline *tl, double now_s);
+int hs_timeline_finish(struct hs_timeline *tl, const struct hs_collector *c);
 int hs_timeline_add(struct hs_timeline *tl, const struct hs_stack_table *stacks,
 		    struct hs_timeline_point *point);
 const struct hs_stack_series *hs_timeline_series(const struct hs_timeline *tl, uint32_t stack_id);

@@ -186,6 +186,13 @@ static void test_memory_figures(void)
 	CHECK(tl.points[0].mem.rss_bytes >= tl.points[0].mem.anon_bytes);
 	CHECK(tl.points[0].mem.anon_bytes > 0);
 	CHECK(tl.points[0].mem.heap_bytes > 0); /* this test's own malloc uses brk */
+	/* The end: memory at the session-over instant, the collector's state after the drain. */
+	hs_timeline_mark_end(&tl, 12.5);
+	c.live_bytes = 777;
+	CHECK_EQ(hs_timeline_finish(&tl, &c), 0);
+	CHECK_EQ(tl.count, 3);
+	CHECK(tl.points[2].t_s == 12.5 && tl.points[2].mem.valid);
+	CHECK_EQ(tl.points[2].live_bytes, 777);
 	hs_timeline_free(&tl);
 	hs_collector_free(&c);
 }
