@@ -39,14 +39,14 @@ $(BUILD):
 $(VMLINUX):
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BPF_OBJ): $(BPF_SRC) bpf/events.h $(VMLINUX) | $(BUILD)
+$(BPF_OBJ): $(BPF_SRC) bpf/events.h bpf/unwind.h bpf/unwind.bpf.h $(VMLINUX) | $(BUILD)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf -c $< -o $@
 	$(STRIP) -g $@
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name heapscope_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKEL) | $(BUILD)
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h bpf/unwind.h $(SKEL) | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libheapscope.a: $(LIB_OBJ)

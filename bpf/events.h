@@ -53,6 +53,10 @@ enum hs_stat {
 	HS_STAT_NESTED_CALLS,			    /* allocator calls inside allocator calls */
 	HS_STAT_STALE_ENTRIES,			    /* entry whose return never came, replaced */
 	HS_STAT_EVENTS,				    /* events written to the ring buffer */
+	HS_STAT_UNWIND_CFI_FRAMES,		    /* frames found through an unwind table row */
+	HS_STAT_UNWIND_FP_FRAMES,		    /* ... through the frame pointer: no row there */
+	HS_STAT_UNWIND_UNKNOWN_PC,		    /* pcs in no known mapping (an object loaded
+						     * since attach?  userspace looks) */
 	HS_STAT_COUNT,
 };
 

@@ -12,10 +12,13 @@
  *
  * Why the stack is captured at return: at the return probe the callee has
  * restored the caller's rbp and rsp, and the instruction pointer is the return
- * address into the caller, so the immediate caller is frames[0] and the frame
- * pointer chain continues from there; the walk never has to guess how far the
+ * address into the caller, so the immediate caller is frames[0] and the walk
+ * continues from the caller's own registers; it never has to guess how far the
  * allocator got into its own prologue.  It is the same address a walk from the
- * entry probe reads at *(u64 *)sp.
+ * entry probe reads at *(u64 *)sp.  The walk uses the unwind tables built from
+ * the target's CFI where they exist (unwind.bpf.h: code without frame
+ * pointers, glibc's strdup, libstdc++'s operator new) and the frame-pointer
+ * chain otherwise (--unwind fp, or a pc no table covers).
  *
  * Why free is emitted at entry: a free must reach the collector before another
  * thread's allocation can return the same address, and the ring buffer orders
@@ -165,6 +168,8 @@ static long fp_step(__u32 index, struct fp_walk *walk)
 	return 0;
 }
 
+#include "unwind.bpf.h"
+
 /* Fill ev->frames from the caller's registers at the return probe. */
 static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *ev)
 {
@@ -175,7 +180,10 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
 	};
 
 	ev->frames[0] = PT_REGS_IP(ctx);
-	bpf_loop(HS_MAX_FRAMES, fp_step, &walk, 0);
+	if (unwind_with_tables)
+		cfi_walk_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx), false, &walk);
+	else
+		bpf_loop(HS_MAX_FRAMES, fp_step, &walk, 0);
 	ev->nr_frames = walk.n;
 	ev->flags = 0;
 	if (walk.truncated) {

@@ -103,12 +103,15 @@ chain_bytes() {
 }
 
 # check_truth FOLDED TRUTH [chains]: every function's live bytes equal the truth,
-# by leaf; with "chains", also all of them under the complete chain.
+# by leaf; with "chains", also all of them under the complete chain.  The leaf is
+# the chain's last frame (names with spaces, like C++'s "operator new(unsigned
+# long)", cannot be the truth file's first column).
 check_truth() {
 	local folded=$1 truth=$2 chains=${3:-}
-	local fn bytes count chain
+	local fn bytes count chain leaf
 	while read -r fn bytes count chain; do
-		check_eq "$fn live bytes" "$bytes" "$(leaf_bytes "$folded" "$fn")"
+		leaf=${chain##*;}
+		check_eq "$fn live bytes" "$bytes" "$(leaf_bytes "$folded" "${leaf:-$fn}")"
 		if [ -n "$chains" ]; then
 			check_eq "$fn bytes under $chain" "$bytes" "$(chain_bytes "$folded" "$chain")"
 		fi

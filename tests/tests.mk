@@ -28,6 +28,32 @@ SCENARIOS := leak_churn retention cache_plateau quiet
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
+# The same workload without frame pointers, as -O2 production builds are: only
+# the CFI walk gets complete stacks.  PIE with its library's .eh_frame; non-PIE
+# with a library that has only .debug_frame (no .eh_frame at all).
+NOFP_CFLAGS := $(WORKLOAD_CFLAGS) -O2 -fomit-frame-pointer
+
+$(TEST_BIN)/libtruth_nofp.so: tests/workloads/truth_lib.c | $(TEST_BIN)
+	$(CC) $(NOFP_CFLAGS) -fPIC -shared -o $@ $<
+
+$(TEST_BIN)/libtruth_dframe.so: tests/workloads/truth_lib.c | $(TEST_BIN)
+	$(CC) $(NOFP_CFLAGS) -fno-asynchronous-unwind-tables -fno-unwind-tables -fPIC -shared -o $@ $<
+
+$(TEST_BIN)/truth_nofp: tests/workloads/truth.c tests/workloads/workload.h $(TEST_BIN)/libtruth_nofp.so
+	$(CC) $(NOFP_CFLAGS) -o $@ $< -L$(TEST_BIN) -ltruth_nofp -Wl,-rpath,$(abspath $(TEST_BIN))
+
+$(TEST_BIN)/truth_nofp_nopie: tests/workloads/truth.c tests/workloads/workload.h \
+			      $(TEST_BIN)/libtruth_dframe.so
+	$(CC) $(NOFP_CFLAGS) -fno-pie -no-pie -o $@ $< -L$(TEST_BIN) -ltruth_dframe \
+		-Wl,-rpath,$(abspath $(TEST_BIN))
+
+$(TEST_BIN)/dlopen_nofp: tests/workloads/dlopen.c tests/workloads/workload.h \
+			 $(TEST_BIN)/libtruth_nofp.so
+	$(CC) $(NOFP_CFLAGS) -o $@ $<
+
+$(TEST_BIN)/truth_cxx: tests/workloads/truth_cxx.cpp tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(NOFP_CFLAGS) -o $@ $<
+
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
@@ -44,6 +70,8 @@ $(BUILD)/tools/demo_server: tools/demo_server.c
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
+WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
+	     $(TEST_BIN)/dlopen_nofp
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 

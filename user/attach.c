@@ -42,9 +42,12 @@ int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *confi
 		return -errno ? -errno : -EINVAL;
 	a->skel->rodata->max_frames = config->max_frames;
 	a->skel->rodata->probe_only = config->probe_only;
+	a->skel->rodata->unwind_with_tables = config->unwind_with_tables;
 	/* Wake the consumer once an eighth of the ring is pending. */
 	a->skel->rodata->wakeup_bytes = config->ringbuf_bytes / 8;
 	err = bpf_map__set_max_entries(a->skel->maps.events, config->ringbuf_bytes);
+	if (!err && config->unwind_rows)
+		err = bpf_map__set_max_entries(a->skel->maps.unwind_rows, config->unwind_rows);
 	if (!err)
 		err = heapscope_bpf__load(a->skel);
 	if (err) {
@@ -238,6 +241,11 @@ void hs_attach_free(struct hs_attachment *a)
 int hs_attach_ringbuf_fd(const struct hs_attachment *a)
 {
 	return bpf_map__fd(a->skel->maps.events);
+}
+
+struct bpf_object *hs_attach_bpf_object(const struct hs_attachment *a)
+{
+	return a->skel->obj;
 }
 
 /* Sum the per-CPU counters. */

@@ -12,11 +12,14 @@
 
 struct heapscope_bpf;
 struct bpf_link;
+struct bpf_object;
 
 struct hs_attach_config {
 	size_t ringbuf_bytes; /* power of two, >= page size */
 	uint32_t max_frames;
 	bool probe_only;
+	bool unwind_with_tables; /* walk stacks with unwind tables (unwind_maps.c fills them) */
+	size_t unwind_rows;	 /* row map entries */
 };
 
 struct hs_attachment {
@@ -33,6 +36,7 @@ void hs_attach_end_session(struct hs_attachment *a);
 void hs_attach_detach(struct hs_attachment *a);
 void hs_attach_free(struct hs_attachment *a);
 int hs_attach_ringbuf_fd(const struct hs_attachment *a);
+struct bpf_object *hs_attach_bpf_object(const struct hs_attachment *a);
 int hs_attach_read_stats(const struct hs_attachment *a, uint64_t totals[HS_STAT_COUNT]);
 int hs_attach_check_kernel(void);
 

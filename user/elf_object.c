@@ -61,7 +61,8 @@ static void point_names(struct hs_elf_object *obj)
 		obj->symbols[i].name = obj->name_pool + obj->symbols[i].name_offset;
 }
 
-static int read_segments(Elf *elf, struct hs_elf_object *obj)
+/* Only the PT_LOAD segments (read_elf reads them with everything else). */
+int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj)
 {
 	size_t count;
 
@@ -181,11 +182,13 @@ static int compare_symbols(const void *a, const void *b)
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	/* At one address prefer a global name with a size (malloc over __libc_malloc is
-	 * not decidable; a sized global over a local alias is). */
+	/* At one address prefer a global name with a size (a sized global over a local
+	 * alias), then the public spelling: strdup over glibc's __strdup. */
 	if (x->global != y->global)
 		return x->global ? -1 : 1;
-	return (y->size != 0) - (x->size != 0);
+	if ((x->size != 0) != (y->size != 0))
+		return (y->size != 0) - (x->size != 0);
+	return (int)strspn(x->name, "_") - (int)strspn(y->name, "_");
 }
 
 /* Read sections; symtab_only: only .symtab (from a detached debug file). */
@@ -237,7 +240,7 @@ static int read_elf(Elf *elf, struct hs_elf_object *obj)
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr))
 		return -ENOEXEC;
 	obj->type = ehdr.e_type;
-	err = read_segments(elf, obj);
+	err = hs_elf_read_segments(elf, obj);
 	if (!err)
 		err = read_sections(elf, obj, false);
 	if (err)

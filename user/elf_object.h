@@ -2,6 +2,7 @@
 #ifndef HEAPSCOPE_ELF_OBJECT_H
 #define HEAPSCOPE_ELF_OBJECT_H
 
+#include <libelf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,7 @@ struct hs_elf_object {
 };
 
 int hs_elf_read_fd(int fd, struct hs_elf_object *obj);
+int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj);
 int hs_elf_add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *object_path);
 void hs_elf_free(struct hs_elf_object *obj);

@@ -34,6 +34,7 @@
 #include "symbolize.h"
 #include "timeline.h"
 #include "units.h"
+#include "unwind_maps.h"
 
 #define POLL_TIMEOUT_MS 100
 
@@ -94,6 +95,8 @@ struct session {
 	struct hs_collector collector;
 	struct hs_attachment attachment;
 	struct hs_timeline timeline;
+	struct hs_unwind unwind;
+	uint64_t unknown_pcs; /* walker's pcs in no known mapping, when last looked */
 	size_t prepared_stacks; /* stacks whose frames the symbolizer has read */
 	int pidfd;
 	double started_s;
@@ -166,6 +169,68 @@ static int plan_probes(struct session *s)
 	return err;
 }
 
+/* -v: the tables of objects first..last, one line each. */
+static void print_unwind_objects(struct session *s, size_t first)
+{
+	for (size_t i = first; s->opts->verbose && i < s->unwind.object_count; i++) {
+		const struct hs_unwind_object_info *obj = s->unwind.objects[i];
+
+		fprintf(stderr, "heapscope: unwind table %s: %zu functions, %u rows (%zu bytes)%s\n",
+			obj->path, obj->fde_count, obj->row_count,
+			obj->row_count * sizeof(struct hs_unwind_row),
+			obj->id == HS_UNWIND_NO_TABLE ? " - not used: frame pointers there" : "");
+	}
+}
+
+/* Unwind tables for every executable object of the target, before the BPF
+ * object is loaded: the row map is created to fit them. */
+static int build_unwind_tables(struct session *s)
+{
+	double started = now_s();
+	int err;
+
+	if (s->opts->unwind == HS_UNWIND_FP)
+		return 0;
+	err = hs_unwind_add_process(&s->unwind, s->opts->pid, &s->maps);
+	s->summary.unwind_build_ms = (now_s() - started) * 1e3;
+	if (err && s->unwind.failed_path)
+		fail("cannot build the unwind table of %s: %s (try --unwind auto)",
+		     s->unwind.failed_path, reason(err));
+	else if (err)
+		fail("cannot build unwind tables for PID %d: %s", s->opts->pid, reason(err));
+	return err;
+}
+
+static int install_unwind_tables(struct session *s)
+{
+	int err;
+
+	if (s->opts->unwind == HS_UNWIND_FP)
+		return 0;
+	err = hs_unwind_install(&s->unwind, hs_attach_bpf_object(&s->attachment));
+	if (err && s->unwind.failed_path)
+		fail("cannot load the unwind table of %s: %s (try --unwind auto)",
+		     s->unwind.failed_path, reason(err));
+	else if (err)
+		fail("cannot load unwind tables: %s", reason(err));
+	print_unwind_objects(s, 0);
+	return err;
+}
+
+/* The walker met pcs in no known mapping: tables for objects loaded since attach. */
+static void follow_new_objects(struct session *s)
+{
+	uint64_t stats[HS_STAT_COUNT];
+	size_t known = s->unwind.object_count;
+
+	if (s->opts->unwind == HS_UNWIND_FP || hs_attach_read_stats(&s->attachment, stats) ||
+	    stats[HS_STAT_UNWIND_UNKNOWN_PC] == s->unknown_pcs)
+		return;
+	s->unknown_pcs = stats[HS_STAT_UNWIND_UNKNOWN_PC];
+	hs_unwind_refresh(&s->unwind, s->opts->pid); /* on failure those frames stay on fp */
+	print_unwind_objects(s, known);
+}
+
 static int start(struct session *s)
 {
 	struct hs_options *opts = s->opts;
@@ -173,6 +238,7 @@ static int start(struct session *s)
 		.ringbuf_bytes = opts->ringbuf_bytes,
 		.max_frames = opts->max_frames,
 		.probe_only = opts->probe_only,
+		.unwind_with_tables = opts->unwind != HS_UNWIND_FP,
 	};
 	struct hs_collect_limits limits = { .max_live = opts->max_live, .max_stacks = opts->max_stacks };
 	double attach_started = now_s();
@@ -186,11 +252,18 @@ static int start(struct session *s)
 		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
 		return err;
 	}
+	err = build_unwind_tables(s);
+	if (err)
+		return err;
+	config.unwind_rows = hs_unwind_rows_wanted(&s->unwind);
 	err = hs_attach_load(&s->attachment, &config);
 	if (err) {
 		fail("cannot load BPF programs: %s", reason(err));
 		return err;
 	}
+	err = install_unwind_tables(s);
+	if (err)
+		return err;
 	err = hs_collector_open_ring(&s->collector, hs_attach_ringbuf_fd(&s->attachment));
 	if (err) {
 		fail("cannot open the BPF ring buffer: %s", reason(err));
@@ -249,7 +322,7 @@ static void show_progress(struct session *s, double elapsed, uint64_t events_bef
 static void collect(struct session *s)
 {
 	bool progress = !s->opts->quiet && isatty(STDERR_FILENO);
-	double last_progress = s->started_s;
+	double last_progress = s->started_s, last_unwind_check = s->started_s;
 	uint64_t events_at_progress = 0;
 
 	while (!stop_signal) {
@@ -277,6 +350,10 @@ static void collect(struct session *s)
 		if (s->collector.execed_count) {
 			s->summary.target_execed = true;
 			break;
+		}
+		if (now_s() - last_unwind_check >= 1.0) {
+			follow_new_objects(s);
+			last_unwind_check = now_s();
 		}
 		if (progress && now_s() - last_progress >= 1.0) {
 			show_progress(s, elapsed, events_at_progress, now_s() - last_progress);
@@ -318,6 +395,11 @@ static void stop(struct session *s)
 	sum->replaced_blocks = c->replaced_blocks;
 	sum->stacks_not_kept = c->stacks.overflowed;
 	sum->collector_bytes = hs_collector_memory_bytes(c);
+	sum->unwind_mode = hs_unwind_mode_name(s->opts->unwind);
+	size_t rows;
+	sum->unwind_tables = hs_unwind_tables(&s->unwind, &rows);
+	sum->unwind_rows = rows;
+	sum->unwind_kernel_bytes = hs_unwind_kernel_bytes(&s->unwind);
 	sum->lost_events = c->untracked_allocs + c->malformed_events;
 	for (int i = 0; i < HS_STAT_LOSS_END; i++)
 		sum->lost_events += sum->kernel_stats[i];
@@ -364,6 +446,23 @@ static int write_output(struct session *s)
 	return err;
 }
 
+static void print_unwind_summary(const struct hs_summary *sum)
+{
+	const uint64_t *k = sum->kernel_stats;
+	char table_bytes[32];
+
+	if (strcmp(sum->unwind_mode, "fp") == 0) {
+		fprintf(stderr, "heapscope: unwind fp: frame pointers only\n");
+		return;
+	}
+	hs_human_bytes(sum->unwind_kernel_bytes, table_bytes, sizeof(table_bytes));
+	fprintf(stderr, "heapscope: unwind %s: tables for %llu objects, %llu rows, %s kernel memory, "
+		"built in %.0f ms; frames by table %llu, by frame pointer %llu\n", sum->unwind_mode,
+		(unsigned long long)sum->unwind_tables, (unsigned long long)sum->unwind_rows,
+		table_bytes, sum->unwind_build_ms, (unsigned long long)k[HS_STAT_UNWIND_CFI_FRAMES],
+		(unsigned long long)k[HS_STAT_UNWIND_FP_FRAMES]);
+}
+
 static void print_summary(const struct hs_summary *sum)
 {
 	const uint64_t *k = sum->kernel_stats;
@@ -381,6 +480,7 @@ static void print_summary(const struct hs_summary *sum)
 		"truncated stacks %llu, attach %.0f ms\n",
 		(unsigned long long)sum->unknown_frees,
 		(unsigned long long)k[HS_STAT_STACK_TRUNCATED], sum->attach_ms);
+	print_unwind_summary(sum);
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept)
 		fprintf(stderr,
 			"heapscope: WARNING: results may be incomplete: %llu events lost (ring buffer "
@@ -402,6 +502,7 @@ static void session_free(struct session *s)
 {
 	hs_attach_free(&s->attachment);
 	hs_timeline_free(&s->timeline);
+	hs_unwind_free(&s->unwind);
 	hs_collector_free(&s->collector);
 	hs_symbolizer_free(&s->sym);
 	hs_maps_free(&s->maps);
@@ -424,6 +525,7 @@ static int run_session(struct hs_options *opts)
 	struct session s = { .opts = opts, .pidfd = -1 };
 	int err;
 
+	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF);
 	hs_symbolizer_init(&s.sym);
 	install_signal_handlers();
 	err = check_target(&s);

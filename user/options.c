@@ -105,6 +105,14 @@ void hs_options_usage(FILE *out)
 		"      --max-live N         live allocations tracked at once (default 16M,\n"
 		"                           32 bytes each; more are counted as untracked)\n"
 		"      --max-stacks N       distinct stacks kept (default 1M; more are counted)\n"
+		"      --unwind MODE        auto (default): walk stacks with tables built from\n"
+		"                           each object's CFI (.eh_frame/.debug_frame), frame\n"
+		"                           pointers where there is none; dwarf: the same, but\n"
+		"                           a table that cannot be built is an error; fp: frame\n"
+		"                           pointers only.  Tables take 8 bytes a row in kernel\n"
+		"                           memory (libc ~23K rows) plus %uK spare rows for\n"
+		"                           objects loaded later; objects that do not fit, and\n"
+		"                           mappings beyond %u a process, use frame pointers\n"
 		"  -q, --quiet              no progress line on stderr\n"
 		"  -v, --verbose            say what is probed where, and libbpf's messages\n"
 		"  -h, --help               this text\n"
@@ -116,7 +124,8 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
 		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n",
 		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
-		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES);
+		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES,
+		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS);
 }
 
 /* A count or size with an optional K/M/G suffix (powers of 1024). */
@@ -176,7 +185,7 @@ static bool is_power_of_two(size_t n)
 }
 
 enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY,
-       OPT_MIN_AGE };
+       OPT_MIN_AGE, OPT_UNWIND };
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -190,6 +199,7 @@ static const struct option long_options[] = {
 	{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 	{ "max-live", required_argument, NULL, OPT_MAX_LIVE },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -279,6 +289,10 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 			if (parse_size(optarg, &number) || number < 1 || number > UINT32_MAX)
 				FAIL("invalid --max-stacks '%s'", optarg);
 			opts->max_stacks = number;
+			break;
+		case OPT_UNWIND:
+			if (hs_unwind_mode_parse(optarg, &opts->unwind))
+				FAIL("unknown --unwind '%s': expected auto, dwarf or fp", optarg);
 			break;
 		case OPT_PROBE_ONLY:
 			opts->probe_only = true;

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "profile.h"
+#include "unwind_maps.h"
 
 enum hs_format {
 	HS_FORMAT_FOLDED = 0,
@@ -31,6 +32,7 @@ struct hs_options {
 	size_t max_stacks;
 	double interval_s; /* timeline sampling interval */
 	double min_age_s;  /* 0: every live block */
+	enum hs_unwind_mode unwind;
 	bool verbose;
 	bool quiet;
 	bool probe_only;

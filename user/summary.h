@@ -26,6 +26,11 @@ struct hs_summary {
 	uint64_t stacks_not_kept;
 	uint64_t lost_events; /* the sum of every loss above that can make results wrong */
 	uint64_t collector_bytes;
+	const char *unwind_mode;     /* "auto", "dwarf" or "fp" */
+	uint64_t unwind_tables;	     /* objects whose table the walker has */
+	uint64_t unwind_rows;
+	uint64_t unwind_kernel_bytes; /* the unwind maps' kernel memory */
+	double unwind_build_ms;	     /* building the tables at attach (part of attach_ms) */
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "workload.h"
@@ -85,6 +86,28 @@ NOINLINE static void call_library(void)
 
 	kept_count += 77;
 	workload_expect("lib_keep", bytes, 77, "main;call_library;lib_keep");
+}
+
+/*
+ * Through a glibc helper: strdup calls malloc, so strdup is the leaf and
+ * remember_name its caller.  glibc is built without frame pointers: a
+ * frame-pointer walk from strdup skips remember_name; the CFI walk keeps it.
+ * Called through a volatile pointer so the compiler cannot turn it into
+ * malloc + memcpy.
+ */
+static char *(*volatile duplicate)(const char *) = strdup;
+
+NOINLINE static void remember_name(void)
+{
+	unsigned long long bytes = 0;
+	char name[64];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "name-%d-%.*s", i, i % 17, "abcdefghijklmnopq");
+		keep(duplicate(name));
+		bytes += strlen(name) + 1;
+	}
+	workload_expect("strdup", bytes, 40, CHAIN(remember_name) ";strdup");
 }
 
 /* Blocks allocated in one thread and freed in another: nothing stays live. */
@@ -196,6 +219,7 @@ int main(int argc, char **argv)
 	keep_aligned();
 	keep_reallocarray();
 	call_library();
+	remember_name();
 	cross_thread();
 	churn_all_freed();
 	realloc_to_zero();
