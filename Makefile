@@ -3,6 +3,7 @@
 #   make demo     install what is missing, build, profile the bundled demo target
 #   make test     unit + integration tests (needs root: real BPF on real processes)
 #   make bench    probe cost and collector throughput figures
+#   make bench-unwind  cost per allocation of unwind tables against frame pointers
 #   make deps     install the Debian packages heapscope and its tests need
 
 CC       ?= gcc
@@ -30,7 +31,7 @@ USER_OBJ := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 # Everything but main: unit tests link against it.
 LIB_OBJ  := $(filter-out $(BUILD)/main.o,$(USER_OBJ))
 
-.PHONY: all deps demo test bench clean
+.PHONY: all deps demo test bench bench-unwind clean
 all: heapscope
 
 $(BUILD):
@@ -57,6 +58,10 @@ heapscope: $(BUILD)/main.o $(BUILD)/libheapscope.a
 
 deps:
 	tools/install-deps.sh
+
+# Cost per allocation of --unwind dwarf against --unwind fp (root).
+bench-unwind: heapscope $(BUILD)/tools/unwind_loop
+	tools/bench_unwind.sh
 
 demo:
 	tools/install-deps.sh --if-missing

@@ -67,6 +67,11 @@ $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
 
+$(BUILD)/tools/unwind_loop: tools/unwind_loop.c tests/workloads/workload.h
+	mkdir -p $(BUILD)/tools
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Itests/workloads -Wall \
+		-o $@ $<
+
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))

@@ -16,6 +16,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
 	golang-go               # go tool pprof reads our pprof output in tests
 	jq                      # reads the JSON report in tests
+	g++                     # the C++ test workload (stacks through operator new)
 	chromium                # headless render check of the SVG flame graph
 	libxml2-utils           # xmllint: the SVG flame graph is well-formed XML
 	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0  # other allocators under test

@@ -563,6 +563,7 @@ int hs_unwind_table_build_fd(int fd, struct hs_unwind_table *table)
 	Elf *elf;
 	int err;
 
+	memset(table, 0, sizeof(*table));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOTSUP;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
