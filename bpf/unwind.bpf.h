@@ -73,8 +73,8 @@ unwind_find_mapping(const struct hs_unwind_process *proc, __u64 pc)
 	if (hi > HS_UNWIND_MAX_MAPPINGS)
 		hi = HS_UNWIND_MAX_MAPPINGS;
 	for (int i = 0; i < HS_UNWIND_MAPPING_SEARCH_STEPS && lo < hi; i++) {
-		__u32 mid = lo + (hi - lo) / 2;
-		const struct hs_unwind_mapping *map = &proc->mappings[mid & (HS_UNWIND_MAX_MAPPINGS - 1)];
+		__u32 mid = (lo + (hi - lo) / 2) & (HS_UNWIND_MAX_MAPPINGS - 1);
+		const struct hs_unwind_mapping *map = &proc->mappings[mid];
 
 		if (pc < map->start)
 			hi = mid;

@@ -46,8 +46,8 @@ enum hs_cfa_rule {
 	HS_CFA_NONE = 0, /* no usable CFI here: take this step with the frame pointer */
 	HS_CFA_RSP,	 /* CFA = rsp + 8 * cfa_words */
 	HS_CFA_RBP,	 /* CFA = rbp + 8 * cfa_words */
-	HS_CFA_PLT,	 /* PLT stub: CFA = rsp + 8 * cfa_words, + 8 when (rip & 15) >= rbp_words */
-	HS_CFA_END,	 /* return address undefined: the outermost frame (_start, thread start) */
+	HS_CFA_PLT,	 /* PLT stub: rsp + 8 * cfa_words, + 8 when (rip & 15) >= rbp_words */
+	HS_CFA_END,	 /* return address undefined: outermost frame (_start, thread start) */
 	HS_CFA_RULE_COUNT,
 };
 

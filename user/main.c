@@ -175,7 +175,8 @@ static void print_unwind_objects(struct session *s, size_t first)
 	for (size_t i = first; s->opts->verbose && i < s->unwind.object_count; i++) {
 		const struct hs_unwind_object_info *obj = s->unwind.objects[i];
 
-		fprintf(stderr, "heapscope: unwind table %s: %zu functions, %u rows (%zu bytes)%s\n",
+		fprintf(stderr,
+			"heapscope: unwind table %s: %zu functions, %u rows (%zu bytes)%s\n",
 			obj->path, obj->fde_count, obj->row_count,
 			obj->row_count * sizeof(struct hs_unwind_row),
 			obj->id == HS_UNWIND_NO_TABLE ? " - not used: frame pointers there" : "");

@@ -32,6 +32,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "array.h"
+
 static const char *const mode_names[HS_UNWIND_MODE_COUNT] = {
 	[HS_UNWIND_AUTO] = "auto",
 	[HS_UNWIND_DWARF] = "dwarf",
@@ -107,15 +109,9 @@ static struct hs_unwind_object_info *load_object(struct hs_unwind *u, pid_t pid,
 
 	if (obj)
 		return obj;
-	if (u->object_count == u->object_capacity) {
-		size_t capacity = u->object_capacity ? u->object_capacity * 2 : 16;
-		struct hs_unwind_object_info **bigger = realloc(u->objects, capacity * sizeof(*bigger));
-
-		if (!bigger)
-			return NULL;
-		u->objects = bigger;
-		u->object_capacity = capacity;
-	}
+	if (hs_array_reserve((void **)&u->objects, &u->object_capacity, u->object_count,
+			     sizeof(*u->objects), 16))
+		return NULL;
 	obj = calloc(1, sizeof(*obj));
 	if (!obj || !(obj->path = strdup(map->path))) {
 		free(obj);
@@ -161,15 +157,9 @@ static struct hs_unwind_target *new_target(struct hs_unwind *u, pid_t pid)
 {
 	struct hs_unwind_target *target;
 
-	if (u->target_count == u->target_capacity) {
-		size_t capacity = u->target_capacity ? u->target_capacity * 2 : 4;
-		struct hs_unwind_target *bigger = realloc(u->targets, capacity * sizeof(*bigger));
-
-		if (!bigger)
-			return NULL;
-		u->targets = bigger;
-		u->target_capacity = capacity;
-	}
+	if (hs_array_reserve((void **)&u->targets, &u->target_capacity, u->target_count,
+			     sizeof(*u->targets), 4))
+		return NULL;
 	target = &u->targets[u->target_count];
 	memset(target, 0, sizeof(*target));
 	target->pid = pid;
@@ -244,7 +234,8 @@ static int publish_objects(struct hs_unwind *u)
 			obj->error = -ENOSPC;
 			u->objects_without_room++;
 		} else {
-			memcpy(u->rows + u->rows_used, obj->table.rows, hs_unwind_table_bytes(&obj->table));
+			memcpy(u->rows + u->rows_used, obj->table.rows,
+			       hs_unwind_table_bytes(&obj->table));
 			entry.row_count = obj->table.row_count;
 			if (bpf_map_update_elem(u->objects_fd, &id, &entry, BPF_ANY))
 				obj->error = -errno;
@@ -270,8 +261,9 @@ static int publish_target(struct hs_unwind *u, struct hs_unwind_target *target)
 
 	for (uint32_t i = 0; i < target->entry->count; i++) {
 		const struct hs_unwind_object_info *obj = target->objects[i];
+		bool usable = obj && !obj->error;
 
-		target->entry->mappings[i].object = obj && !obj->error ? obj->id : HS_UNWIND_NO_TABLE;
+		target->entry->mappings[i].object = usable ? obj->id : HS_UNWIND_NO_TABLE;
 	}
 	return bpf_map_update_elem(u->processes_fd, &pid, target->entry, BPF_ANY) ? -errno : 0;
 }

@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 /* DWARF register numbers on x86_64. */
 #define DWARF_RBP 6
 #define DWARF_RSP 7
@@ -72,27 +74,11 @@ struct builder {
 	size_t fde_count, unsupported_rows;
 };
 
-static int grow(void **items, size_t *capacity, size_t count, size_t item_size)
-{
-	size_t bigger_capacity;
-	void *bigger;
-
-	if (count < *capacity)
-		return 0;
-	bigger_capacity = *capacity ? *capacity * 2 : 1024;
-	bigger = realloc(*items, bigger_capacity * item_size);
-	if (!bigger)
-		return -ENOMEM;
-	*items = bigger;
-	*capacity = bigger_capacity;
-	return 0;
-}
-
 static int add_row(struct builder *b, uint64_t pc, struct hs_unwind_row row, bool weak)
 {
 	if (b->count >= MAX_ROWS_PER_OBJECT)
 		return -E2BIG;
-	if (grow((void **)&b->rows, &b->capacity, b->count, sizeof(*b->rows)))
+	if (hs_array_reserve((void **)&b->rows, &b->capacity, b->count, sizeof(*b->rows), 1024))
 		return -ENOMEM;
 	b->rows[b->count++] = (struct build_row){ .pc = pc, .row = row, .weak = weak };
 	return 0;
@@ -201,8 +187,9 @@ static void read_cie(struct cfi_section *s, Dwarf_Off offset)
 	Dwarf_Off next;
 
 	s->cie_offset = offset;
-	s->cie_usable = dwarf_next_cfi(s->ident, s->data, s->eh_frame, offset, &next, &entry) == 0 &&
-			dwarf_cfi_cie_p(&entry) && fde_encoding(&entry.cie, &s->cie_encoding) == 0;
+	s->cie_usable =
+		dwarf_next_cfi(s->ident, s->data, s->eh_frame, offset, &next, &entry) == 0 &&
+		dwarf_cfi_cie_p(&entry) && fde_encoding(&entry.cie, &s->cie_encoding) == 0;
 }
 
 /* [lo, hi) of an FDE; -ENOENT for one to skip (unreadable, or empty). */
@@ -259,8 +246,8 @@ static int literal(const Dwarf_Op *op)
 static bool plt_expression(const Dwarf_Op *ops, size_t nops, int64_t *offset, int *threshold)
 {
 	if (nops != 9 || ops[0].atom != DW_OP_breg0 + DWARF_RSP ||
-	    ops[1].atom != DW_OP_breg0 + DWARF_RIP || ops[1].number != 0 || literal(&ops[2]) != 15 ||
-	    ops[3].atom != DW_OP_and || literal(&ops[4]) < 0 || ops[5].atom != DW_OP_ge ||
+	    ops[1].atom != DW_OP_breg0 + DWARF_RIP || ops[1].number != 0 ||
+	    literal(&ops[2]) != 15 || ops[3].atom != DW_OP_and || literal(&ops[4]) < 0 || ops[5].atom != DW_OP_ge ||
 	    literal(&ops[6]) != 3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
 		return false;
 	*offset = (int64_t)ops[0].number;
@@ -314,13 +301,16 @@ static bool classify_cfa(Dwarf_Frame *frame, struct hs_unwind_row *row)
 	if (dwarf_frame_cfa(frame, &ops, &nops) || nops == 0)
 		return false;
 	if (base_register(ops, nops, &reg, &offset)) {
-		if ((reg != DWARF_RSP && reg != DWARF_RBP) || !in_words(offset, 0, UINT16_MAX, &words))
+		if (reg != DWARF_RSP && reg != DWARF_RBP)
+			return false;
+		if (!in_words(offset, 0, UINT16_MAX, &words))
 			return false;
 		row->cfa_rule = reg == DWARF_RSP ? HS_CFA_RSP : HS_CFA_RBP;
 		row->cfa_words = words;
 		return true;
 	}
-	if (plt_expression(ops, nops, &offset, &threshold) && in_words(offset, 0, UINT16_MAX, &words)) {
+	if (plt_expression(ops, nops, &offset, &threshold) &&
+	    in_words(offset, 0, UINT16_MAX, &words)) {
 		row->cfa_rule = HS_CFA_PLT;
 		row->cfa_words = words;
 		row->rbp_words = threshold;
@@ -382,7 +372,8 @@ static int add_fde_rows(struct builder *b, const struct pc_range *range)
 	int err = 0;
 
 	if (b->eh_pass) {
-		if (grow((void **)&b->eh_ranges, &b->eh_capacity, b->eh_count, sizeof(*b->eh_ranges)))
+		if (hs_array_reserve((void **)&b->eh_ranges, &b->eh_capacity, b->eh_count,
+				     sizeof(*b->eh_ranges), 256))
 			return -ENOMEM;
 		b->eh_ranges[b->eh_count++] = *range;
 	} else if (overlaps_eh_frame(b, range)) {
@@ -396,7 +387,7 @@ static int add_fde_rows(struct builder *b, const struct pc_range *range)
 		struct hs_unwind_row row;
 
 		if (dwarf_cfi_addrframe(b->cfi, pc, &frame))
-			break; /* libdw cannot read it: the end row below makes it a frame-pointer step */
+			break; /* unreadable: the end row below makes it a frame-pointer step */
 		if (dwarf_frame_info(frame, &start, &end, &signal_frame) < 0)
 			end = range->hi;
 		row = classify(frame, signal_frame, &supported);
@@ -448,7 +439,9 @@ static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_f
 		if (rc > 0 || next == (Dwarf_Off)-1 || next <= offset)
 			break;
 		offset = next;
-		if (rc == 0 && !dwarf_cfi_cie_p(&entry) && fde_range(&section, &entry.fde, &range) == 0)
+		if (rc != 0 || dwarf_cfi_cie_p(&entry))
+			continue;
+		if (fde_range(&section, &entry.fde, &range) == 0)
 			err = add_fde_rows(b, &range);
 	}
 	if (eh_frame && b->eh_count)
