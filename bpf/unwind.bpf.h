@@ -65,11 +65,20 @@ struct cfi_walk {
 	bool truncated;
 };
 
-static __always_inline const struct hs_unwind_mapping *
-unwind_find_mapping(const struct hs_unwind_process *proc, __u64 pc)
-{
-	__u32 lo = 0, hi = proc->count;
+/*
+ * The two binary searches are global functions: the verifier checks each once
+ * on its own, instead of once for every path that reaches it (inlined, every
+ * way out of one search multiplied the paths through the other).
+ */
 
+/* Index of the mapping holding pc in proc->mappings, or -1. */
+__noinline int unwind_mapping_index(const struct hs_unwind_process *proc, __u64 pc)
+{
+	__u32 lo = 0, hi;
+
+	if (!proc)
+		return -1;
+	hi = proc->count;
 	if (hi > HS_UNWIND_MAX_MAPPINGS)
 		hi = HS_UNWIND_MAX_MAPPINGS;
 	for (int i = 0; i < HS_UNWIND_MAPPING_SEARCH_STEPS && lo < hi; i++) {
@@ -81,37 +90,44 @@ unwind_find_mapping(const struct hs_unwind_process *proc, __u64 pc)
 		else if (pc >= map->end)
 			lo = mid + 1;
 		else
-			return map;
+			return mid;
 	}
-	return NULL;
+	return -1;
 }
 
-/* The object's last row at or below vaddr, or NULL. */
-static __always_inline const struct hs_unwind_row *unwind_find_row(__u32 object, __u64 vaddr)
+/* Index in unwind_rows of the last row at or below vaddr among the count rows
+ * from first, or -1. */
+__noinline long unwind_row_index(__u32 first, __u32 count, __u64 vaddr)
 {
-	const struct hs_unwind_object *obj = bpf_map_lookup_elem(&unwind_objects, &object);
-	__u32 lo, hi, first;
+	__u32 lo = first, hi = first + count;
 
-	if (!obj || obj->row_count == 0 || vaddr > 0xffffffffull)
-		return NULL;
-	first = obj->first_row;
-	lo = first;
-	hi = first + obj->row_count;
 	for (int i = 0; i < HS_UNWIND_ROW_SEARCH_STEPS && lo < hi; i++) {
 		__u32 mid = lo + (hi - lo) / 2;
 		const struct hs_unwind_row *row = bpf_map_lookup_elem(&unwind_rows, &mid);
 
 		if (!row)
-			return NULL;
+			return -1;
 		if (row->pc <= vaddr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo != hi || lo == first)
+	return lo == hi && lo != first ? (long)lo - 1 : -1;
+}
+
+static __always_inline const struct hs_unwind_row *unwind_find_row(__u32 object, __u64 vaddr)
+{
+	const struct hs_unwind_object *obj = bpf_map_lookup_elem(&unwind_objects, &object);
+	long index;
+	__u32 key;
+
+	if (!obj || obj->row_count == 0 || vaddr > 0xffffffffull)
 		return NULL;
-	lo--;
-	return bpf_map_lookup_elem(&unwind_rows, &lo);
+	index = unwind_row_index(obj->first_row, obj->row_count, vaddr);
+	if (index < 0)
+		return NULL;
+	key = index;
+	return bpf_map_lookup_elem(&unwind_rows, &key);
 }
 
 /* The row for pc in this process: NULL where no table covers it. */
@@ -120,13 +136,16 @@ static __always_inline const struct hs_unwind_row *unwind_row_for(__u32 pid, __u
 	const struct hs_unwind_process *proc = bpf_map_lookup_elem(&unwind_processes, &pid);
 	const struct hs_unwind_mapping *map;
 
+	int index;
+
 	if (!proc)
 		return NULL;
-	map = unwind_find_mapping(proc, pc);
-	if (!map) {
+	index = unwind_mapping_index(proc, pc);
+	if (index < 0) {
 		count(HS_STAT_UNWIND_UNKNOWN_PC);
 		return NULL;
 	}
+	map = &proc->mappings[index & (HS_UNWIND_MAX_MAPPINGS - 1)];
 	if (map->object == HS_UNWIND_NO_TABLE)
 		return NULL;
 	return unwind_find_row(map->object, pc - map->bias);
