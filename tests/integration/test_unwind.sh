@@ -26,16 +26,29 @@ check_walked_by_tables() {
 	check "$1: no lost events" grep -q "lost events: 0" "$OUT/$1.err"
 }
 
+"$HEAPSCOPE" -p 1 --unwind frames 2> "$OUT/bad_mode.err"
+check_eq "an unknown --unwind mode is a usage error" 2 "$?"
+check "and says which modes exist" grep -q "expected auto, dwarf or fp" "$OUT/bad_mode.err"
+
 elf_type() { readelf -h "$1" | sed -n 's/^ *Type: *\([A-Z]*\).*/\1/p'; }
 check_eq "truth_nofp is a PIE" DYN "$(elf_type "$BIN/truth_nofp")"
 check_eq "truth_nofp_nopie is not" EXEC "$(elf_type "$BIN/truth_nofp_nopie")"
 
-for workload in truth_nofp truth_nofp_nopie truth_cxx; do
+for workload in truth_nofp truth_nofp_nopie; do
 	echo "  -- $workload"
 	session "$workload" "$workload" --unwind dwarf
 	check_truth "$OUT/$workload.folded" "$OUT/$workload/truth" chains
 	check_walked_by_tables "$workload"
 done
+
+# C++, with a frame limit that cuts the libc start frames above main: the chain
+# from main stays complete and every cut stack is counted.
+echo "  -- truth_cxx"
+session truth_cxx truth_cxx --unwind dwarf --max-frames 4
+check_truth "$OUT/truth_cxx.folded" "$OUT/truth_cxx/truth" chains
+check_walked_by_tables truth_cxx
+check "truth_cxx: the 200 operator new stacks cut at 4 frames are counted" \
+	[ "$(sed -n 's/.*truncated stacks \([0-9]*\).*/\1/p' "$OUT/truth_cxx.err")" -ge 200 ]
 
 echo "  -- a library loaded after attach"
 start_workload dlopen_nofp "$OUT/dlopen"
