@@ -450,17 +450,15 @@ static int write_output(struct session *s)
 static void print_unwind_summary(const struct hs_summary *sum)
 {
 	const uint64_t *k = sum->kernel_stats;
-	char table_bytes[32];
 
 	if (strcmp(sum->unwind_mode, "fp") == 0) {
 		fprintf(stderr, "heapscope: unwind fp: frame pointers only\n");
 		return;
 	}
-	hs_human_bytes(sum->unwind_kernel_bytes, table_bytes, sizeof(table_bytes));
 	fprintf(stderr, "heapscope: unwind %s: tables for %llu objects, %llu rows, %s kernel memory, "
 		"built in %.0f ms; frames by table %llu, by frame pointer %llu\n", sum->unwind_mode,
 		(unsigned long long)sum->unwind_tables, (unsigned long long)sum->unwind_rows,
-		table_bytes, sum->unwind_build_ms, (unsigned long long)k[HS_STAT_UNWIND_CFI_FRAMES],
+		HS_BYTES(sum->unwind_kernel_bytes), sum->unwind_build_ms, (unsigned long long)k[HS_STAT_UNWIND_CFI_FRAMES],
 		(unsigned long long)k[HS_STAT_UNWIND_FP_FRAMES]);
 }
 
