@@ -40,6 +40,13 @@ enum hs_probe_fn {
 	HS_FN_MEMALIGN,		  /* (align, size) -> ptr: memalign, aligned_alloc */
 	HS_FN_POSIX_MEMALIGN,	  /* (void **out, align, size) -> 0 on success */
 	HS_FN_FREE,		  /* (ptr) */
+	HS_FN_DEALLOC,		  /* (ptr, ...): released at entry like free; a return probe closes
+				   * the call, so a free it makes inside counts nothing
+				   * (operator delete, sdallocx, dallocx) */
+	HS_FN_XALLOCX,		  /* (ptr, size, extra, flags) -> usable size, resized in place */
+	HS_FN_WRAPPER,		  /* (size, ...) entry only: allocates through a probed function,
+				   * whose result is reported with this call's size and caller
+				   * (libstdc++'s operator new over malloc) */
 	HS_FN_COUNT,
 };
 

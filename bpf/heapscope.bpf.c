@@ -56,11 +56,17 @@ static __always_inline bool inactive(void)
 struct hs_pending {
 	__u64 size;
 	__u64 old_addr;	   /* realloc's input block */
-	__u64 out_ptr;	   /* posix_memalign's void ** */
+	union {
+		__u64 out_ptr; /* posix_memalign's void ** */
+		__u64 extra;   /* xallocx's optional extra bytes */
+	};
 	__u64 entry_ts_ns;
 	__u64 entry_sp;	   /* stack pointer at the outermost entry: deeper calls are nested */
-	__u32 depth;	   /* probed calls in progress on this thread, outermost included */
-	__u32 fn;	   /* enum hs_probe_fn of the outermost call */
+	__u64 caller_ip;   /* wrapper: its return address, where the caller resumes */
+	__u64 caller_fp;   /* wrapper: the caller's frame pointer at entry */
+	__u32 depth;	   /* probed calls with a return probe in progress, outermost included */
+	__u16 fn;	   /* enum hs_probe_fn of the outermost call */
+	__u16 inner_fn;	   /* wrapper: the probed call that makes its allocation */
 };
 
 struct {
@@ -89,6 +95,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
+
+/* A wrapper's caller's registers, rebuilt to capture its stack (too large for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_regs);
+} caller_regs SEC(".maps");
 
 /* The event under construction: too large for the 512-byte BPF stack. */
 struct {
@@ -200,37 +214,55 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
  * probe fires last.  An entry whose return never came (the thread died inside
  * malloc) is recognised because a new call starts above its stack pointer.
  */
-static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
+static __always_inline bool call_open(struct hs_pending *call)
 {
-	return call && call->depth > 0 && sp <= call->entry_sp && call->entry_ts_ns >= armed_ns;
+	/* A wrapper has no return probe: it stays open until its inner call returns. */
+	return call->depth > 0 || call->fn == HS_FN_WRAPPER;
 }
 
-static __always_inline int enter(struct pt_regs *ctx, __u32 fn, __u64 size, __u64 old_addr,
-				 __u64 out_ptr)
+static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
+{
+	return call && call_open(call) && sp <= call->entry_sp && call->entry_ts_ns >= armed_ns;
+}
+
+/*
+ * Start tracking a call on this thread, or, inside a call already tracked, only
+ * deepen it.  fresh->depth is 1 for a call with a return probe, 0 for an
+ * entry-only wrapper.  Returns true for an outermost call.
+ */
+static __always_inline bool enter_call(struct pt_regs *ctx, struct hs_pending *fresh)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 sp = PT_REGS_SP(ctx);
 	struct hs_pending *call = bpf_map_lookup_elem(&pending, &tid);
 
 	if (nested_call(call, sp)) {
-		call->depth++;
+		if (fresh->depth && call->depth++ == 0)
+			call->inner_fn = fresh->fn;
 		count(HS_STAT_NESTED_CALLS);
-		return 0;
+		return false;
 	}
-	if (call && call->depth > 0)
+	if (call && call_open(call))
 		count(HS_STAT_STALE_ENTRIES);
+	fresh->entry_ts_ns = bpf_ktime_get_ns();
+	fresh->entry_sp = sp;
+	if (bpf_map_update_elem(&pending, &tid, fresh, BPF_ANY))
+		count(HS_STAT_PENDING_FULL);
+	return true;
+}
 
+static __always_inline int enter(struct pt_regs *ctx, __u32 fn, __u64 size, __u64 old_addr,
+				 __u64 out_ptr)
+{
 	struct hs_pending fresh = {
 		.size = size,
 		.old_addr = old_addr,
 		.out_ptr = out_ptr,
-		.entry_ts_ns = bpf_ktime_get_ns(),
-		.entry_sp = sp,
 		.depth = 1,
 		.fn = fn,
 	};
-	if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
-		count(HS_STAT_PENDING_FULL);
+
+	enter_call(ctx, &fresh);
 	return 0;
 }
 
@@ -297,11 +329,74 @@ int BPF_KPROBE(posix_memalign_enter, __u64 out_ptr, __u64 align, __u64 size)
 }
 
 SEC("uprobe")
+int BPF_KPROBE(xallocx_enter, __u64 addr, __u64 size, __u64 extra)
+{
+	struct hs_pending fresh = {
+		.size = size,
+		.old_addr = addr,
+		.extra = extra,
+		.depth = 1,
+		.fn = HS_FN_XALLOCX,
+	};
+
+	if (inactive())
+		return 0;
+	enter_call(ctx, &fresh);
+	return 0;
+}
+
+/*
+ * libstdc++'s operator new: entry only.  A return probe would hijack its
+ * return address, and a std::bad_alloc thrown out of it could then not be
+ * unwound (the return trampoline has no unwind info): the process would
+ * terminate.  Its malloc reports instead, with new's size and the stack of
+ * new's caller, rebuilt from the registers saved here.
+ */
+SEC("uprobe")
+int BPF_KPROBE(wrapper_enter, __u64 size)
+{
+	struct hs_pending fresh = {
+		.size = size,
+		.caller_fp = PT_REGS_FP(ctx),
+		.depth = 0,
+		.fn = HS_FN_WRAPPER,
+	};
+
+	if (inactive())
+		return 0;
+	/* At the entry instruction the stack pointer points at the return address. */
+	if (bpf_probe_read_user(&fresh.caller_ip, sizeof(fresh.caller_ip), (void *)PT_REGS_SP(ctx)))
+		fresh.caller_ip = 0;
+	enter_call(ctx, &fresh);
+	return 0;
+}
+
+static __always_inline void emit_free(__u64 addr, __u8 fn)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct hs_event *ev = scratch_event();
+
+	if (!ev)
+		return;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->entry_ts_ns = ev->ts_ns;
+	ev->addr = addr;
+	ev->old_addr = 0;
+	ev->size = 0;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->kind = HS_EV_FREE;
+	ev->fn = fn;
+	ev->nr_frames = 0;
+	ev->flags = 0;
+	emit(ev);
+}
+
+SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct hs_pending *call;
-	struct hs_event *ev;
 
 	if (inactive() || addr == 0)
 		return 0;
@@ -310,21 +405,25 @@ int BPF_KPROBE(free_enter, __u64 addr)
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
 	}
-	ev = scratch_event();
-	if (!ev)
+	emit_free(addr, HS_FN_FREE);
+	return 0;
+}
+
+/* operator delete, sdallocx, dallocx: released at entry like free; the call is
+ * tracked until it returns, so the free it may call inside is nested. */
+SEC("uprobe")
+int BPF_KPROBE(dealloc_enter, __u64 addr)
+{
+	struct hs_pending fresh = {
+		.old_addr = addr,
+		.depth = 1,
+		.fn = HS_FN_DEALLOC,
+	};
+
+	if (inactive())
 		return 0;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->entry_ts_ns = ev->ts_ns;
-	ev->addr = addr;
-	ev->old_addr = 0;
-	ev->size = 0;
-	ev->pid = bpf_get_current_pid_tgid() >> 32;
-	ev->tid = tid;
-	ev->kind = HS_EV_FREE;
-	ev->fn = HS_FN_FREE;
-	ev->nr_frames = 0;
-	ev->flags = 0;
-	emit(ev);
+	if (enter_call(ctx, &fresh) && addr)
+		emit_free(addr, HS_FN_DEALLOC);
 	return 0;
 }
 
@@ -334,6 +433,25 @@ static __always_inline __u8 outcome(struct hs_pending *call, __u64 ret, __u64 *a
 {
 	*addr = ret;
 	switch (call->fn) {
+	case HS_FN_DEALLOC:
+		return 0; /* reported at entry */
+	case HS_FN_XALLOCX:
+		/* The usable size it returns is below size when the block could not be
+		 * resized; then nothing changed.  Otherwise the block is what was asked
+		 * for, as far as it was granted. */
+		if (!call->old_addr || ret < call->size)
+			return 0;
+		*addr = call->old_addr;
+		if (call->size + call->extra >= call->size && ret > call->size + call->extra)
+			ret = call->size + call->extra;
+		call->size = ret;
+		return HS_EV_REALLOC;
+	case HS_FN_WRAPPER:
+		/* Reported through the inner call, when it returns a new block. */
+		if (call->inner_fn != HS_FN_MALLOC && call->inner_fn != HS_FN_CALLOC &&
+		    call->inner_fn != HS_FN_MEMALIGN)
+			return 0;
+		return ret ? HS_EV_ALLOC : 0;
 	case HS_FN_POSIX_MEMALIGN:
 		if ((int)ret != 0 || bpf_probe_read_user(addr, sizeof(*addr), (void *)call->out_ptr))
 			return 0;
@@ -349,6 +467,26 @@ static __always_inline __u8 outcome(struct hs_pending *call, __u64 ret, __u64 *a
 	default:
 		return ret ? HS_EV_ALLOC : 0;
 	}
+}
+
+/* A wrapper's allocation belongs to the wrapper's caller: capture the stack
+ * from the registers that caller will have when the wrapper returns. */
+static __always_inline void capture_caller_stack(struct pt_regs *ctx, struct hs_pending *call,
+						 struct hs_event *ev)
+{
+	__u32 zero = 0;
+	struct pt_regs *regs = bpf_map_lookup_elem(&caller_regs, &zero);
+
+	if (!regs) {
+		ev->nr_frames = 0;
+		ev->flags = 0;
+		return;
+	}
+	__builtin_memcpy(regs, ctx, sizeof(*regs));
+	regs->ip = call->caller_ip;
+	regs->sp = call->entry_sp + sizeof(__u64);
+	regs->bp = call->caller_fp;
+	capture_stack(regs, ev);
 }
 
 SEC("uretprobe")
@@ -370,6 +508,7 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	}
 	if (--call->depth > 0)
 		return 0; /* an inner call returned; the outermost one reports */
+	/* The outermost call with a return probe is done (for a wrapper: its inner call). */
 
 	kind = call->entry_ts_ns >= armed_ns ? outcome(call, ret, &addr) : 0;
 	ev = kind ? scratch_event() : 0;
@@ -383,7 +522,10 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		ev->tid = tid;
 		ev->kind = kind;
 		ev->fn = call->fn;
-		capture_stack(ctx, ev);
+		if (call->fn == HS_FN_WRAPPER)
+			capture_caller_stack(ctx, call, ev);
+		else
+			capture_stack(ctx, ev);
 	}
 	bpf_map_delete_elem(&pending, &tid);
 	if (ev)

@@ -74,6 +74,12 @@ static struct bpf_program *entry_program(struct heapscope_bpf *skel, enum hs_pro
 		return skel->progs.posix_memalign_enter;
 	case HS_FN_FREE:
 		return skel->progs.free_enter;
+	case HS_FN_DEALLOC:
+		return skel->progs.dealloc_enter;
+	case HS_FN_XALLOCX:
+		return skel->progs.xallocx_enter;
+	case HS_FN_WRAPPER:
+		return skel->progs.wrapper_enter;
 	default:
 		return NULL;
 	}
@@ -154,15 +160,16 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
 		const struct hs_probe_site *site = &plan->sites[i];
 
-		err = attach_one(a, entry_program(a->skel, site->fn), pid, plan->attach_path,
-				 site->file_offset, false);
+		err = attach_one(a, entry_program(a->skel, site->fn), pid,
+				 plan->objects[site->object].attach_path, site->file_offset, false);
 	}
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
 		const struct hs_probe_site *site = &plan->sites[i];
 
 		if (site->has_return)
-			err = attach_one(a, a->skel->progs.alloc_return, pid, plan->attach_path,
-					 site->file_offset, true);
+			err = attach_one(a, a->skel->progs.alloc_return, pid,
+					 plan->objects[site->object].attach_path, site->file_offset,
+					 true);
 	}
 	if (!err)
 		err = watch_exec(a, pid);

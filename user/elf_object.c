@@ -150,6 +150,35 @@ static bool is_function(const GElf_Sym *sym)
 	       sym->st_value != 0;
 }
 
+/* An undefined function in .dynsym: what this object calls in another one. */
+static bool is_import(const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+
+	return sym->st_shndx == SHN_UNDEF && (type == STT_FUNC || type == STT_NOTYPE) &&
+	       GELF_ST_BIND(sym->st_info) != STB_LOCAL;
+}
+
+static int add_import(struct hs_elf_object *obj, const char *name)
+{
+	long name_offset;
+
+	if (obj->import_count == obj->import_cap) {
+		size_t bigger_cap = obj->import_cap ? obj->import_cap * 2 : 256;
+		size_t *bigger = realloc(obj->import_offsets, bigger_cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		obj->import_offsets = bigger;
+		obj->import_cap = bigger_cap;
+	}
+	name_offset = pool_add(obj, name);
+	if (name_offset < 0)
+		return -ENOMEM;
+	obj->import_offsets[obj->import_count++] = (size_t)name_offset;
+	return 0;
+}
+
 static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct hs_elf_object *obj,
 			size_t *cap)
 {
@@ -164,12 +193,17 @@ static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct hs
 		const char *name;
 		int err;
 
-		if (!gelf_getsym(data, i, &sym) || !is_function(&sym))
+		bool dynamic = shdr->sh_type == SHT_DYNSYM;
+
+		if (!gelf_getsym(data, i, &sym) || !(is_function(&sym) || (dynamic && is_import(&sym))))
 			continue;
 		name = elf_strptr(elf, shdr->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		err = add_symbol(obj, cap, &sym, name, shdr->sh_type == SHT_DYNSYM);
+		if (is_function(&sym))
+			err = add_symbol(obj, cap, &sym, name, dynamic);
+		else
+			err = add_import(obj, name);
 		if (err)
 			return err;
 	}
@@ -189,6 +223,11 @@ static int compare_symbols(const void *a, const void *b)
 	if ((x->size != 0) != (y->size != 0))
 		return (y->size != 0) - (x->size != 0);
 	return (int)strspn(x->name, "_") - (int)strspn(y->name, "_");
+}
+
+static int compare_pool_names(const void *a, const void *b, void *pool)
+{
+	return strcmp((const char *)pool + *(const size_t *)a, (const char *)pool + *(const size_t *)b);
 }
 
 /* Read sections; symtab_only: only .symtab (from a detached debug file). */
@@ -228,6 +267,9 @@ static int read_sections(Elf *elf, struct hs_elf_object *obj, bool symtab_only)
 	point_names(obj);
 	if (!err && obj->symbol_count)
 		qsort(obj->symbols, obj->symbol_count, sizeof(*obj->symbols), compare_symbols);
+	if (!err && obj->import_count)
+		qsort_r(obj->import_offsets, obj->import_count, sizeof(*obj->import_offsets),
+			compare_pool_names, obj->name_pool);
 	return err;
 }
 
@@ -333,6 +375,7 @@ void hs_elf_free(struct hs_elf_object *obj)
 	free(obj->debuglink);
 	free(obj->symbols);
 	free(obj->name_pool);
+	free(obj->import_offsets);
 	memset(obj, 0, sizeof(*obj));
 }
 
@@ -374,6 +417,25 @@ const struct hs_symbol *hs_elf_symbol_named(const struct hs_elf_object *obj, con
 			return sym;
 	}
 	return NULL;
+}
+
+/* Does the object call NAME in another object (an undefined dynamic symbol)? */
+bool hs_elf_imports(const struct hs_elf_object *obj, const char *name)
+{
+	size_t lo = 0, hi = obj->import_count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int order = strcmp(name, obj->name_pool + obj->import_offsets[mid]);
+
+		if (order == 0)
+			return true;
+		if (order < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
 
 int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset)

@@ -38,6 +38,8 @@ struct hs_elf_object {
 	size_t symbol_count;
 	char *name_pool;
 	size_t name_pool_len, name_pool_cap;
+	size_t *import_offsets; /* names in the pool of the functions .dynsym needs from others */
+	size_t import_count, import_cap;
 };
 
 int hs_elf_read_fd(int fd, struct hs_elf_object *obj);
@@ -49,6 +51,7 @@ void hs_elf_free(struct hs_elf_object *obj);
 const struct hs_symbol *hs_elf_symbol_at(const struct hs_elf_object *obj, uint64_t vaddr);
 const struct hs_symbol *hs_elf_symbol_named(const struct hs_elf_object *obj, const char *name,
 					    bool dynamic_only);
+bool hs_elf_imports(const struct hs_elf_object *obj, const char *name);
 int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset);
 int hs_elf_offset_to_vaddr(const struct hs_elf_object *obj, uint64_t file_offset, uint64_t *vaddr);
 void hs_elf_build_id_hex(const struct hs_elf_object *obj, char *out, size_t len);

@@ -91,6 +91,7 @@ struct session {
 	struct hs_options *opts;
 	struct hs_maps maps;
 	struct hs_probe_plan plan;
+	char allocator[8192]; /* which object each probed family was found in */
 	struct hs_symbolizer sym;
 	struct hs_collector collector;
 	struct hs_attachment attachment;
@@ -161,11 +162,21 @@ static int plan_probes(struct session *s)
 		     "and free)", pid);
 	else if (err)
 		fail("cannot attach to PID %d: %s", pid, reason(err));
-	if (!err && s->opts->verbose)
-		for (size_t i = 0; i < s->plan.site_count; i++)
-			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s\n", s->plan.sites[i].function,
-				s->plan.object_path, (unsigned long long)s->plan.sites[i].file_offset,
-				s->plan.sites[i].has_return ? " (entry+return)" : " (entry)");
+	if (!err)
+		hs_probes_describe(&s->plan, s->allocator, sizeof(s->allocator));
+	if (!err && s->opts->verbose) {
+		fprintf(stderr, "heapscope: symbols resolved in %s\n",
+			s->plan.from_link_map ? "the dynamic linker's search order (r_debug)"
+					      : "the executable, then mapped objects by address");
+		for (size_t i = 0; i < s->plan.site_count; i++) {
+			const struct hs_probe_site *site = &s->plan.sites[i];
+
+			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s\n", site->function,
+				s->plan.objects[site->object].path,
+				(unsigned long long)site->file_offset,
+				site->has_return ? " (entry+return)" : " (entry)");
+		}
+	}
 	return err;
 }
 
@@ -273,7 +284,7 @@ static int start(struct session *s)
 	s->pidfd = (int)syscall(SYS_pidfd_open, opts->pid, 0);
 	err = hs_attach_plan(&s->attachment, opts->pid, &s->plan);
 	if (err) {
-		fail("cannot attach to PID %d (%s): %s", opts->pid, s->plan.object_path,
+		fail("cannot attach to PID %d (%s): %s", opts->pid, s->allocator,
 		     reason(err == -ENOENT ? -ESRCH : err));
 		return err;
 	}
@@ -291,8 +302,8 @@ static int start(struct session *s)
 		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
 		return err;
 	}
-	fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", opts->pid,
-		s->plan.object_path, s->plan.probe_count);
+	fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", opts->pid, s->allocator,
+		s->plan.probe_count);
 	return 0;
 }
 
@@ -504,6 +515,7 @@ static void session_free(struct session *s)
 	hs_unwind_free(&s->unwind);
 	hs_collector_free(&s->collector);
 	hs_symbolizer_free(&s->sym);
+	hs_probes_free(&s->plan);
 	hs_maps_free(&s->maps);
 	if (s->pidfd >= 0)
 		close(s->pidfd);

@@ -1,135 +1,469 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * probes.c - decide where to put the probes: which object in the target
- * defines the allocator, and the file offset of each entry point in it.
+ * probes.c - decide where to put the probes: for every allocator entry point,
+ * the definition the process really binds to, and its file offset.
+ *
+ * Owns: the table of allocator functions (name, argument shape, return probe
+ * or not, family) and resolving each name the way the dynamic linker does:
+ * the first object in the linker's search order (link_order.c) that defines
+ * it in .dynsym; the executable also through .symtab, where a static binary
+ * (or an allocator linked into the executable) keeps its functions.  Each
+ * name is resolved on its own, so a family may span objects: with jemalloc
+ * preloaded, malloc comes from jemalloc while reallocarray, which jemalloc
+ * does not define, still comes from libc.
+ *
+ * Does not own: attaching (attach.c) nor what a probe does (the BPF side).
+ *
+ * Rules beyond the table:
+ *  - The C API is always probed.  Other families only where some object
+ *    imports the name (an undefined dynamic symbol: the process calls it) or
+ *    the executable defines it (static linking: calls are direct), so a
+ *    preloaded mimalloc does not cost 60 probes nobody calls.
+ *  - operator new/delete defined in an object without its own malloc (the C++
+ *    runtime, libstdc++) wrap the C API: new is probed at entry only (see
+ *    wrapper_enter in the BPF program) and delete not at all, since the free
+ *    it calls is probed.  Where the allocator defines them, they are its own
+ *    entry points: new gets a return probe, delete one that closes the call.
+ *  - Two names at one address (glibc's aligned_alloc and memalign, tcmalloc's
+ *    free and operator delete) are probed once, as the first in the table.
  *
  * Offsets are computed here from the ELF (symbol vaddr -> PT_LOAD -> file
  * offset) instead of letting libbpf resolve names, so the same code works for
- * any object, including one only reachable through /proc/PID/root.
- * Two names at one address (glibc's aligned_alloc and memalign) are probed once.
+ * any object, including one only reachable through /proc/PID/root.  A probe
+ * site moved away from a function's first instruction would be adjusted where
+ * file_offset is set (plan_site).
  */
 #include "probes.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "elf_object.h"
+#include "link_order.h"
 
-static const struct {
+struct allocator_function {
 	const char *name;
 	enum hs_probe_fn fn;
-} allocator_functions[] = {
-	{ "malloc", HS_FN_MALLOC },
-	{ "calloc", HS_FN_CALLOC },
-	{ "realloc", HS_FN_REALLOC },
-	{ "reallocarray", HS_FN_REALLOCARRAY },
-	{ "free", HS_FN_FREE },
-	{ "posix_memalign", HS_FN_POSIX_MEMALIGN },
-	{ "aligned_alloc", HS_FN_MEMALIGN },
-	{ "memalign", HS_FN_MEMALIGN },
-	{ "valloc", HS_FN_MALLOC },
-	{ "pvalloc", HS_FN_MALLOC },
+	bool has_return;
+	enum hs_probe_family family;
+};
+
+#define C(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_C }
+#define CXX(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_CXX }
+#define JE(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_JEMALLOC }
+#define TC(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_TCMALLOC }
+#define MI(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_MIMALLOC }
+
+/*
+ * Allocating functions have a return probe (the result is known there).  An
+ * allocator's own free is entry only; functions that release a block and may
+ * call free inside (delete, sized frees) get a return probe that closes the
+ * call, so that inner free is not counted again.
+ */
+static const struct allocator_function allocator_functions[] = {
+	C("malloc", MALLOC, true),
+	C("calloc", CALLOC, true),
+	C("realloc", REALLOC, true),
+	C("reallocarray", REALLOCARRAY, true),
+	C("free", FREE, false),
+	C("posix_memalign", POSIX_MEMALIGN, true),
+	C("aligned_alloc", MEMALIGN, true),
+	C("memalign", MEMALIGN, true),
+	C("valloc", MALLOC, true),
+	C("pvalloc", MALLOC, true),
+
+	/* new and new[]: plain, nothrow, aligned, aligned nothrow: the size comes first. */
+	CXX("_Znwm", MALLOC, true),
+	CXX("_Znam", MALLOC, true),
+	CXX("_ZnwmRKSt9nothrow_t", MALLOC, true),
+	CXX("_ZnamRKSt9nothrow_t", MALLOC, true),
+	CXX("_ZnwmSt11align_val_t", MALLOC, true),
+	CXX("_ZnamSt11align_val_t", MALLOC, true),
+	CXX("_ZnwmSt11align_val_tRKSt9nothrow_t", MALLOC, true),
+	CXX("_ZnamSt11align_val_tRKSt9nothrow_t", MALLOC, true),
+	/* delete and delete[]: plain, sized, nothrow, aligned, sized aligned, aligned nothrow. */
+	CXX("_ZdlPv", DEALLOC, true),
+	CXX("_ZdaPv", DEALLOC, true),
+	CXX("_ZdlPvm", DEALLOC, true),
+	CXX("_ZdaPvm", DEALLOC, true),
+	CXX("_ZdlPvRKSt9nothrow_t", DEALLOC, true),
+	CXX("_ZdaPvRKSt9nothrow_t", DEALLOC, true),
+	CXX("_ZdlPvSt11align_val_t", DEALLOC, true),
+	CXX("_ZdaPvSt11align_val_t", DEALLOC, true),
+	CXX("_ZdlPvmSt11align_val_t", DEALLOC, true),
+	CXX("_ZdaPvmSt11align_val_t", DEALLOC, true),
+	CXX("_ZdlPvSt11align_val_tRKSt9nothrow_t", DEALLOC, true),
+	CXX("_ZdaPvSt11align_val_tRKSt9nothrow_t", DEALLOC, true),
+
+	/* jemalloc's own API (nallocx allocates nothing), and the je_ prefixed builds. */
+	JE("mallocx", MALLOC, true),	   /* (size, flags) */
+	JE("rallocx", REALLOC, true),	   /* (ptr, size, flags) */
+	JE("xallocx", XALLOCX, true),	   /* (ptr, size, extra, flags) */
+	JE("sdallocx", DEALLOC, true),	   /* (ptr, size, flags) */
+	JE("dallocx", DEALLOC, true),	   /* (ptr, flags) */
+	JE("je_malloc", MALLOC, true),
+	JE("je_calloc", CALLOC, true),
+	JE("je_realloc", REALLOC, true),
+	JE("je_free", FREE, false),
+	JE("je_posix_memalign", POSIX_MEMALIGN, true),
+	JE("je_aligned_alloc", MEMALIGN, true),
+	JE("je_memalign", MEMALIGN, true),
+	JE("je_valloc", MALLOC, true),
+	JE("je_mallocx", MALLOC, true),
+	JE("je_rallocx", REALLOC, true),
+	JE("je_xallocx", XALLOCX, true),
+	JE("je_sdallocx", DEALLOC, true),
+	JE("je_dallocx", DEALLOC, true),
+
+	/* tcmalloc's tc_* names (most share an address with malloc, free, new, delete). */
+	TC("tc_malloc", MALLOC, true),
+	TC("tc_malloc_skip_new_handler", MALLOC, true),
+	TC("tc_calloc", CALLOC, true),
+	TC("tc_realloc", REALLOC, true),
+	TC("tc_free", FREE, false),
+	TC("tc_cfree", FREE, false),
+	TC("tc_free_sized", DEALLOC, true),
+	TC("tc_memalign", MEMALIGN, true),
+	TC("tc_posix_memalign", POSIX_MEMALIGN, true),
+	TC("tc_valloc", MALLOC, true),
+	TC("tc_pvalloc", MALLOC, true),
+	TC("tc_new", MALLOC, true),
+	TC("tc_newarray", MALLOC, true),
+	TC("tc_new_nothrow", MALLOC, true),
+	TC("tc_newarray_nothrow", MALLOC, true),
+	TC("tc_new_aligned", MALLOC, true),
+	TC("tc_newarray_aligned", MALLOC, true),
+	TC("tc_new_aligned_nothrow", MALLOC, true),
+	TC("tc_newarray_aligned_nothrow", MALLOC, true),
+	TC("tc_delete", DEALLOC, true),
+	TC("tc_deletearray", DEALLOC, true),
+	TC("tc_delete_nothrow", DEALLOC, true),
+	TC("tc_deletearray_nothrow", DEALLOC, true),
+	TC("tc_delete_sized", DEALLOC, true),
+	TC("tc_deletearray_sized", DEALLOC, true),
+	TC("tc_delete_aligned", DEALLOC, true),
+	TC("tc_deletearray_aligned", DEALLOC, true),
+	TC("tc_delete_sized_aligned", DEALLOC, true),
+	TC("tc_deletearray_sized_aligned", DEALLOC, true),
+	TC("tc_delete_aligned_nothrow", DEALLOC, true),
+	TC("tc_deletearray_aligned_nothrow", DEALLOC, true),
+
+	/* mimalloc's mi_* with the C shapes (mi_heap_*, mi_strdup & co. are not probed). */
+	MI("mi_malloc", MALLOC, true),
+	MI("mi_zalloc", MALLOC, true),
+	MI("mi_malloc_small", MALLOC, true),
+	MI("mi_zalloc_small", MALLOC, true),
+	MI("mi_calloc", CALLOC, true),
+	MI("mi_mallocn", CALLOC, true),
+	MI("mi_realloc", REALLOC, true),
+	MI("mi_rezalloc", REALLOC, true),
+	MI("mi_reallocn", REALLOCARRAY, true),
+	MI("mi_reallocarray", REALLOCARRAY, true),
+	MI("mi_recalloc", REALLOCARRAY, true),
+	MI("mi_free", FREE, false),
+	MI("mi_free_size", DEALLOC, true),
+	MI("mi_free_aligned", DEALLOC, true),
+	MI("mi_free_size_aligned", DEALLOC, true),
+	MI("mi_malloc_aligned", MALLOC, true),	   /* (size, alignment) */
+	MI("mi_malloc_aligned_at", MALLOC, true), /* (size, alignment, offset) */
+	MI("mi_zalloc_aligned", MALLOC, true),
+	MI("mi_calloc_aligned", CALLOC, true),	   /* (count, size, alignment) */
+	MI("mi_realloc_aligned", REALLOC, true),  /* (ptr, size, alignment) */
+	MI("mi_memalign", MEMALIGN, true),
+	MI("mi_aligned_alloc", MEMALIGN, true),
+	MI("mi_posix_memalign", POSIX_MEMALIGN, true),
+	MI("mi_valloc", MALLOC, true),
+	MI("mi_pvalloc", MALLOC, true),
+	MI("mi_new", MALLOC, true),
+	MI("mi_new_nothrow", MALLOC, true),
+	MI("mi_new_aligned", MALLOC, true),
+	MI("mi_new_aligned_nothrow", MALLOC, true),
+	MI("mi_new_n", CALLOC, true),
+	MI("mi_new_realloc", REALLOC, true),
+	MI("mi_new_reallocn", REALLOCARRAY, true),
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static bool already_planned(const struct hs_probe_plan *plan, uint64_t vaddr)
+_Static_assert(ARRAY_SIZE(allocator_functions) <= HS_MAX_PROBE_SITES,
+	       "every table entry must fit in a plan");
+
+static const char *const family_names[HS_FAMILY_COUNT] = {
+	[HS_FAMILY_C] = "malloc",
+	[HS_FAMILY_CXX] = "new/delete",
+	[HS_FAMILY_JEMALLOC] = "jemalloc",
+	[HS_FAMILY_TCMALLOC] = "tcmalloc",
+	[HS_FAMILY_MIMALLOC] = "mimalloc",
+};
+
+const char *hs_probe_family_name(enum hs_probe_family family)
 {
-	for (size_t i = 0; i < plan->site_count; i++)
-		if (plan->sites[i].vaddr == vaddr)
+	return family < HS_FAMILY_COUNT ? family_names[family] : "?";
+}
+
+/* One object of the search order, read once. */
+struct candidate {
+	const struct hs_mapping *map;
+	struct hs_elf_object elf;
+	bool readable;
+	bool is_executable;
+	bool has_malloc; /* defines malloc itself: an allocator, not a wrapper over one */
+	long plan_object; /* index in plan->objects once a site is planned in it, else -1 */
+};
+
+struct search {
+	pid_t pid;
+	struct candidate *objects;
+	size_t count;
+};
+
+/* What the dynamic linker can bind NAME to in this object: a global definition in
+ * .dynsym; in the executable also in .symtab (static linking binds directly). */
+static const struct hs_symbol *definition(const struct candidate *c, const char *name)
+{
+	const struct hs_symbol *sym;
+
+	if (!c->readable)
+		return NULL;
+	sym = hs_elf_symbol_named(&c->elf, name, true);
+	if (!sym && c->is_executable) {
+		sym = hs_elf_symbol_named(&c->elf, name, false);
+		if (sym && !sym->global)
+			sym = NULL;
+	}
+	return sym;
+}
+
+static bool imported_anywhere(const struct search *search, const char *name)
+{
+	for (size_t i = 0; i < search->count; i++)
+		if (search->objects[i].readable && hs_elf_imports(&search->objects[i].elf, name))
 			return true;
 	return false;
 }
 
-static int plan_object(const struct hs_elf_object *obj, bool dynamic_only,
-		       struct hs_probe_plan *plan)
+static bool already_planned(const struct hs_probe_plan *plan, long object, uint64_t vaddr)
 {
-	plan->site_count = plan->probe_count = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(allocator_functions); i++) {
-		const struct hs_symbol *sym =
-			hs_elf_symbol_named(obj, allocator_functions[i].name, dynamic_only);
-		struct hs_probe_site *site = &plan->sites[plan->site_count];
-
-		if (!sym || already_planned(plan, sym->addr))
-			continue;
-		if (hs_elf_vaddr_to_offset(obj, sym->addr, &site->file_offset))
-			continue;
-		site->function = allocator_functions[i].name;
-		site->fn = allocator_functions[i].fn;
-		site->vaddr = sym->addr;
-		site->has_return = site->fn != HS_FN_FREE;
-		plan->site_count++;
-		plan->probe_count += site->has_return ? 2 : 1;
-	}
-	return plan->site_count ? 0 : -ENOENT;
+	for (size_t i = 0; i < plan->site_count; i++)
+		if ((long)plan->sites[i].object == object && plan->sites[i].vaddr == vaddr)
+			return true;
+	return false;
 }
 
-/* Try one mapped object: does it define malloc and free? */
-static int try_object(pid_t pid, const struct hs_mapping *map, bool is_executable,
-		      struct hs_probe_plan *plan)
+static int plan_object(const struct search *search, struct candidate *c,
+		       struct hs_probe_plan *plan)
 {
-	struct hs_elf_object obj;
-	int fd = hs_proc_open_object(pid, map);
-	int err;
+	struct hs_probe_object *bigger, *object;
 
-	if (fd < 0)
-		return fd;
-	err = hs_elf_read_fd(fd, &obj);
-	close(fd);
-	if (err)
-		return err;
-	/* A dynamic object exports its allocator in .dynsym; a static executable has
-	 * only .symtab. */
-	err = plan_object(&obj, !(is_executable && !hs_elf_symbol_named(&obj, "malloc", true)),
-			  plan);
-	if (!err && (!hs_elf_symbol_named(&obj, "malloc", false) ||
-		     !hs_elf_symbol_named(&obj, "free", false)))
-		err = -ENOENT;
-	hs_elf_free(&obj);
-	if (err)
-		return err;
-	snprintf(plan->object_path, sizeof(plan->object_path), "%s", map->path);
-	hs_proc_object_path(pid, map, plan->attach_path, sizeof(plan->attach_path));
+	if (c->plan_object >= 0)
+		return 0;
+	bigger = realloc(plan->objects, (plan->object_count + 1) * sizeof(*bigger));
+	if (!bigger)
+		return -ENOMEM;
+	plan->objects = bigger;
+	object = &plan->objects[plan->object_count];
+	snprintf(object->path, sizeof(object->path), "%s", c->map->path);
+	hs_proc_object_path(search->pid, c->map, object->attach_path, sizeof(object->attach_path));
+	c->plan_object = (long)plan->object_count++;
 	return 0;
 }
 
-static bool seen_before(const struct hs_maps *maps, size_t index)
+/* Plan the probe for one table entry, if the process binds it somewhere. */
+static int plan_site(const struct search *search, const struct allocator_function *f,
+		     struct hs_probe_plan *plan)
 {
-	for (size_t i = 0; i < index; i++)
-		if (maps->items[i].inode == maps->items[index].inode &&
-		    maps->items[i].dev_major == maps->items[index].dev_major &&
-		    maps->items[i].dev_minor == maps->items[index].dev_minor)
+	struct hs_probe_site site = {
+		.function = f->name,
+		.fn = f->fn,
+		.family = f->family,
+		.has_return = f->has_return,
+	};
+	const struct hs_symbol *sym = NULL;
+	struct candidate *c = NULL;
+	int err;
+
+	for (size_t i = 0; !sym && i < search->count; i++) {
+		c = &search->objects[i];
+		sym = definition(c, f->name);
+	}
+	if (!sym)
+		return 0;
+	if (f->family != HS_FAMILY_C && !c->is_executable && !imported_anywhere(search, f->name))
+		return 0; /* nobody calls it */
+	if (f->family == HS_FAMILY_CXX && !c->has_malloc) {
+		if (f->fn == HS_FN_DEALLOC)
+			return 0; /* the C++ runtime's delete calls free, which is probed */
+		site.fn = HS_FN_WRAPPER;
+		site.has_return = false;
+	}
+	if (c->plan_object >= 0 && already_planned(plan, c->plan_object, sym->addr))
+		return 0;
+	site.vaddr = sym->addr;
+	if (hs_elf_vaddr_to_offset(&c->elf, sym->addr, &site.file_offset))
+		return 0;
+	err = plan_object(search, c, plan);
+	if (err)
+		return err;
+	site.object = (size_t)c->plan_object;
+	plan->sites[plan->site_count++] = site;
+	plan->probe_count += site.has_return ? 2 : 1;
+	return 0;
+}
+
+static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search *search,
+			   bool *from_link_map)
+{
+	struct hs_link_order order;
+	uint64_t exe_inode;
+	uint32_t exe_major, exe_minor;
+	int err = hs_proc_exe_inode(pid, &exe_inode, &exe_major, &exe_minor);
+
+	if (!err)
+		err = hs_link_order_read(pid, maps, &order);
+	if (err)
+		return err;
+	*from_link_map = order.from_link_map;
+	search->objects = calloc(order.count ? order.count : 1, sizeof(*search->objects));
+	if (!search->objects) {
+		hs_link_order_free(&order);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < order.count; i++) {
+		struct candidate *c = &search->objects[search->count++];
+		int fd;
+
+		c->map = &maps->items[order.map_index[i]];
+		c->plan_object = -1;
+		c->is_executable = c->map->inode == exe_inode && c->map->dev_major == exe_major &&
+				   c->map->dev_minor == exe_minor;
+		fd = hs_proc_open_object(pid, c->map);
+		if (fd < 0)
+			continue; /* an object we cannot read cannot be probed either */
+		c->readable = hs_elf_read_fd(fd, &c->elf) == 0;
+		close(fd);
+		c->has_malloc = definition(c, "malloc") != NULL;
+	}
+	hs_link_order_free(&order);
+	return 0;
+}
+
+static void free_candidates(struct search *search)
+{
+	for (size_t i = 0; i < search->count; i++)
+		if (search->objects[i].readable)
+			hs_elf_free(&search->objects[i].elf);
+	free(search->objects);
+}
+
+static bool planned(const struct hs_probe_plan *plan, const char *function)
+{
+	for (size_t i = 0; i < plan->site_count; i++)
+		if (strcmp(plan->sites[i].function, function) == 0)
 			return true;
 	return false;
 }
 
 /*
- * Find the object the process resolves malloc from: the executable first (a
- * static binary, or one that defines its own allocator), then the shared
- * objects in the order they are mapped.  -ENOENT when none defines it.
+ * Find, for each allocator function, the definition the process binds to.
+ * -ENOENT when malloc or free is nowhere to be found.
  */
 int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *plan)
 {
-	uint64_t exe_inode;
-	uint32_t exe_major, exe_minor;
-	int err = hs_proc_exe_inode(pid, &exe_inode, &exe_major, &exe_minor);
+	struct search search = { .pid = pid };
+	int err;
 
-	if (err)
-		return err;
 	memset(plan, 0, sizeof(*plan));
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < maps->count; i++) {
-			const struct hs_mapping *map = &maps->items[i];
-			bool is_exe = map->inode == exe_inode && map->dev_major == exe_major &&
-				      map->dev_minor == exe_minor;
+	err = read_candidates(pid, maps, &search, &plan->from_link_map);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(allocator_functions); i++)
+		err = plan_site(&search, &allocator_functions[i], plan);
+	free_candidates(&search);
+	if (!err && (!planned(plan, "malloc") || !planned(plan, "free")))
+		err = -ENOENT;
+	if (err)
+		hs_probes_free(plan);
+	return err;
+}
 
-			if (!hs_mapping_is_file(map) || is_exe != (pass == 0) || seen_before(maps, i))
+void hs_probes_free(struct hs_probe_plan *plan)
+{
+	free(plan->objects);
+	plan->objects = NULL;
+	plan->object_count = plan->site_count = plan->probe_count = 0;
+}
+
+static void append(char *out, size_t len, size_t *at, const char *text)
+{
+	int wrote = snprintf(out + *at, len - *at, "%s", text);
+
+	if (wrote > 0)
+		*at += (size_t)wrote < len - *at ? (size_t)wrote : len - *at - 1;
+}
+
+/* The object that holds a family's first planned function names the family. */
+static size_t family_home(const struct hs_probe_plan *plan, enum hs_probe_family family)
+{
+	for (size_t i = 0; i < plan->site_count; i++)
+		if (plan->sites[i].family == family)
+			return plan->sites[i].object;
+	return SIZE_MAX;
+}
+
+/* Families (or single functions) one object provides: "malloc, new/delete" or
+ * "reallocarray pvalloc" when the rest of that family lives elsewhere. */
+static void describe_object(const struct hs_probe_plan *plan, size_t object, char *out, size_t len,
+			    size_t *at)
+{
+	const char *family_separator = "";
+
+	for (enum hs_probe_family family = 0; family < HS_FAMILY_COUNT; family++) {
+		bool home = family_home(plan, family) == object;
+		const char *separator = family_separator;
+
+		for (size_t i = 0; i < plan->site_count; i++) {
+			const struct hs_probe_site *site = &plan->sites[i];
+
+			if (site->family != family || site->object != object)
 				continue;
-			if (try_object(pid, map, is_exe, plan) == 0)
-				return 0;
+			append(out, len, at, separator);
+			append(out, len, at, home ? family_names[family] : site->function);
+			family_separator = ", ";
+			if (home)
+				break;
+			separator = " ";
 		}
 	}
-	return -ENOENT;
+}
+
+static size_t families_planned(const struct hs_probe_plan *plan)
+{
+	size_t count = 0;
+
+	for (enum hs_probe_family family = 0; family < HS_FAMILY_COUNT; family++)
+		count += family_home(plan, family) != SIZE_MAX;
+	return count;
+}
+
+/*
+ * Which object each family was found in, for the attach line:
+ *   "/usr/lib/x86_64-linux-gnu/libc.so.6"                     (one object, one family)
+ *   "/usr/lib/.../libjemalloc.so.2: malloc; /usr/lib/.../libc.so.6: reallocarray pvalloc"
+ */
+void hs_probes_describe(const struct hs_probe_plan *plan, char *out, size_t len)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	if (plan->object_count == 1 && families_planned(plan) == 1) {
+		append(out, len, &at, plan->objects[0].path);
+		return;
+	}
+	for (size_t object = 0; object < plan->object_count; object++) {
+		append(out, len, &at, object ? "; " : "");
+		append(out, len, &at, plan->objects[object].path);
+		append(out, len, &at, ": ");
+		describe_object(plan, object, out, len, &at);
+	}
 }

@@ -10,26 +10,49 @@
 #include "events.h"
 #include "procfs.h"
 
-#define HS_MAX_PROBE_SITES 64
+/* At most one site per entry of the allocator function table (probes.c). */
+#define HS_MAX_PROBE_SITES 160
+
+/* Groups of allocator entry points, as the attach line names them. */
+enum hs_probe_family {
+	HS_FAMILY_C,	    /* malloc, free, ...: the C allocator API */
+	HS_FAMILY_CXX,	    /* operator new / delete, every variant */
+	HS_FAMILY_JEMALLOC, /* mallocx, ...; je_-prefixed builds */
+	HS_FAMILY_TCMALLOC, /* tc_* */
+	HS_FAMILY_MIMALLOC, /* mi_* */
+	HS_FAMILY_COUNT,
+};
+
+/* An object that holds probed functions. */
+struct hs_probe_object {
+	char path[HS_PATH_MAX];	       /* as the target sees it */
+	char attach_path[HS_PATH_MAX]; /* the same file reached from here */
+};
 
 /* One allocator function to probe in the target. */
 struct hs_probe_site {
 	const char *function; /* name the process binds to */
 	enum hs_probe_fn fn;  /* how its arguments are read */
+	enum hs_probe_family family;
+	size_t object;	      /* index into plan->objects */
 	uint64_t vaddr;	      /* ELF address of the function */
 	uint64_t file_offset; /* uprobe offset in the object */
-	bool has_return;      /* a return probe reports the result */
+	bool has_return;      /* a return probe reports the result or closes the call */
 };
 
 /* Where and what to probe in one process. */
 struct hs_probe_plan {
-	char object_path[HS_PATH_MAX]; /* the allocator object as the target sees it */
-	char attach_path[HS_PATH_MAX]; /* the same file reached from here */
+	struct hs_probe_object *objects;
+	size_t object_count;
 	struct hs_probe_site sites[HS_MAX_PROBE_SITES];
 	size_t site_count;
-	size_t probe_count; /* uprobes + uretprobes */
+	size_t probe_count;	  /* uprobes + uretprobes */
+	bool from_link_map; /* objects searched in the dynamic linker's own order */
 };
 
 int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *plan);
+void hs_probes_free(struct hs_probe_plan *plan);
+void hs_probes_describe(const struct hs_probe_plan *plan, char *out, size_t len);
+const char *hs_probe_family_name(enum hs_probe_family family);
 
 #endif

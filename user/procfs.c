@@ -344,3 +344,46 @@ int hs_proc_memory(pid_t pid, struct hs_proc_memory *mem)
 	mem->valid = mem->rss_bytes > 0;
 	return mem->valid ? 0 : -ESRCH;
 }
+
+/* Read len bytes of the target's memory at addr: all of them, or -EIO / -errno. */
+int hs_proc_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	char path[64];
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, buf, len, (off_t)addr);
+	close(fd);
+	if (got < 0)
+		return -errno;
+	return (size_t)got == len ? 0 : -EIO;
+}
+
+/* One entry of the target's ELF auxiliary vector (AT_PHDR, AT_ENTRY, ...). */
+int hs_proc_auxv_value(pid_t pid, uint64_t type, uint64_t *value)
+{
+	uint64_t pairs[2 * 64];
+	char path[64];
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = read(fd, pairs, sizeof(pairs));
+	close(fd);
+	if (got < 0)
+		return -errno;
+	for (size_t i = 0; i + 1 < (size_t)got / sizeof(pairs[0]) && pairs[i]; i += 2) {
+		if (pairs[i] == type) {
+			*value = pairs[i + 1];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

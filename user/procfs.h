@@ -50,5 +50,7 @@ int hs_proc_memory(pid_t pid, struct hs_proc_memory *mem);
 bool hs_proc_field_bytes(const char *text, const char *key, uint64_t *bytes);
 uint64_t hs_maps_heap_bytes(const char *maps_text);
 int hs_proc_exe_inode(pid_t pid, uint64_t *inode, uint32_t *dev_major, uint32_t *dev_minor);
+int hs_proc_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
+int hs_proc_auxv_value(pid_t pid, uint64_t type, uint64_t *value);
 
 #endif
