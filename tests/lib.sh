@@ -118,9 +118,53 @@ check_truth() {
 	done < "$truth"
 }
 
+# probe_lines ERRFILE: "function object offset" of each probe heapscope -v reported.
+probe_lines() {
+	sed -n 's/^heapscope: probe \([^ ]*\) *\(\/[^ ]*\)+\(0x[0-9a-f]*\) .*/\1 \2 \3/p' "$1"
+}
+
 # probe_sites ERRFILE: "object offset" of each probe heapscope -v reported.
 probe_sites() {
-	sed -n 's/^heapscope: probe [^ ]* *\(\/[^ ]*\)+\(0x[0-9a-f]*\) .*/\1 \2/p' "$1"
+	probe_lines "$1" | cut -d' ' -f2-
+}
+
+# check_bindings ERRFILE LD_DEBUG_LOG: every probed function the dynamic linker bound
+# (LD_DEBUG=bindings in the workload's stderr) is probed in the object it was bound to.
+check_bindings() {
+	local fn object offset bound checked=0
+	while read -r fn object offset; do
+		bound=$(sed -n "s/.*binding file .* to \(\/[^ ]*\) \[[0-9]*\]: normal symbol \`$fn'.*/\1/p" \
+			"$2" | head -1)
+		[ -z "$bound" ] && continue
+		checked=$((checked + 1))
+		check_eq "$fn probed where the dynamic linker bound it" "$(readlink -f "$bound")" \
+			"$(readlink -f "$object")"
+	done < <(probe_lines "$1")
+	check "the dynamic linker bound probed functions" [ "$checked" -gt 0 ]
+}
+
+# profile_truth LABEL WORKLOAD [env...]: one session on a truth workload (attach, let it
+# allocate, stop) and every function's live bytes and call chain compared with its truth.
+# Leaves heapscope's stderr in $OUT/LABEL.stderr, the workload's files in $OUT/LABEL/.
+profile_truth() {
+	local label=$1 workload=$2; shift 2
+	echo "  -- $label"
+	start_workload "$workload" "$OUT/$label" "$@"
+	start_heapscope "$OUT/$label.stderr" -p "$WPID" -v -o "$OUT/$label.folded"
+	run_phase "$OUT/$label"
+	stop_heapscope INT
+	check_eq "$label: heapscope exits 0" 0 "$HRC"
+	check_truth "$OUT/$label.folded" "$OUT/$label/truth" chains
+	check "$label: no lost events" grep -q "lost events: 0" "$OUT/$label.stderr"
+	release_workload "$OUT/$label"
+	check_eq "$label: workload exits cleanly" 0 "$WRC"
+}
+
+# check_attach_line LABEL TEXT: heapscope's attach line reads "attached to PID N (TEXT, N probes)".
+check_attach_line() {
+	local named
+	named=$(sed -n 's/.*attached to PID [0-9]* (\(.*\), [0-9]* probes)$/\1/p' "$OUT/$1.stderr")
+	check_eq "$1: the attach line names the allocator objects" "$2" "$named"
 }
 
 # probe_bytes PID ERRFILE: the target's bytes at every probed site, one line each.

@@ -54,6 +54,23 @@ $(TEST_BIN)/dlopen_nofp: tests/workloads/dlopen.c tests/workloads/workload.h \
 $(TEST_BIN)/truth_cxx: tests/workloads/truth_cxx.cpp tests/workloads/workload.h | $(TEST_BIN)
 	$(CXX) $(NOFP_CFLAGS) -o $@ $<
 
+# The same workload as one static executable: the allocator is in its .symtab.
+$(TEST_BIN)/truth_static: tests/workloads/truth.c tests/workloads/truth_lib.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -static -o $@ tests/workloads/truth.c tests/workloads/truth_lib.c
+
+# C++: -fno-allocation-dce keeps new/delete pairs the test counts.
+$(TEST_BIN)/truth_newdelete: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -o $@ $<
+
+# An allocator's own API called directly, linked against Debian's library.
+ALLOCATOR_LIBDIR := /usr/lib/x86_64-linux-gnu
+API_LIB_jemalloc := $(ALLOCATOR_LIBDIR)/libjemalloc.so.2
+API_LIB_tcmalloc := $(ALLOCATOR_LIBDIR)/libtcmalloc_minimal.so.4
+API_LIB_mimalloc := $(ALLOCATOR_LIBDIR)/libmimalloc.so.2
+API_WORKLOADS := $(TEST_BIN)/api_jemalloc $(TEST_BIN)/api_tcmalloc $(TEST_BIN)/api_mimalloc
+$(API_WORKLOADS): $(TEST_BIN)/api_%: tests/workloads/allocator_api.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -DAPI_$(shell echo $* | tr a-z A-Z) -o $@ $< $(API_LIB_$*)
+
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
@@ -77,6 +94,8 @@ WORKLOADS += $(TEST_BIN)/pngcolors
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
+WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete
+WORKLOADS += $(API_WORKLOADS)
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 
