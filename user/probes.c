@@ -19,11 +19,13 @@
  *    imports the name (an undefined dynamic symbol: the process calls it) or
  *    the executable defines it (static linking: calls are direct), so a
  *    preloaded mimalloc does not cost 60 probes nobody calls.
- *  - operator new/delete defined in an object without its own malloc (the C++
- *    runtime, libstdc++) wrap the C API: new is probed at entry only (see
- *    wrapper_enter in the BPF program) and delete not at all, since the free
- *    it calls is probed.  Where the allocator defines them, they are its own
- *    entry points: new gets a return probe, delete one that closes the call.
+ *  - operator new/delete defined in a shared object without its own malloc
+ *    (the C++ runtime: libstdc++, libc++) wrap the C API: new is probed at
+ *    entry only (see wrapper_enter in the BPF program) and delete not at all,
+ *    since the free it calls is probed.  Elsewhere (an allocator, or an
+ *    executable's own operator new, which need not call malloc) they are
+ *    entry points of their own: new gets a return probe, delete one that
+ *    closes the call.
  *  - Two names at one address (glibc's aligned_alloc and memalign, tcmalloc's
  *    free and operator delete) are probed once, as the first in the table.
  *
@@ -293,7 +295,7 @@ static int plan_site(const struct search *search, const struct allocator_functio
 		return 0;
 	if (f->family != HS_FAMILY_C && !c->is_executable && !imported_anywhere(search, f->name))
 		return 0; /* nobody calls it */
-	if (f->family == HS_FAMILY_CXX && !c->has_malloc) {
+	if (f->family == HS_FAMILY_CXX && !c->has_malloc && !c->is_executable) {
 		if (f->fn == HS_FN_DEALLOC)
 			return 0; /* the C++ runtime's delete calls free, which is probed */
 		site.fn = HS_FN_WRAPPER;
