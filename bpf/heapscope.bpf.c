@@ -213,6 +213,8 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
  * same stack pointer: both report through the outermost call, whose return
  * probe fires last.  An entry whose return never came (the thread died inside
  * malloc) is recognised because a new call starts above its stack pointer.
+ * An entry-only wrapper (libstdc++'s operator new) has no return of its own:
+ * the first probed call inside it reports for it, when that call returns.
  */
 static __always_inline bool call_open(struct hs_pending *call)
 {
