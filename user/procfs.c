@@ -345,21 +345,31 @@ int hs_proc_memory(pid_t pid, struct hs_proc_memory *mem)
 	return mem->valid ? 0 : -ESRCH;
 }
 
-/* Read len bytes of the target's memory at addr: all of them, or -EIO / -errno. */
-int hs_proc_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len)
+/* pread() on /proc/PID/NAME: bytes read, or -errno. */
+static ssize_t read_proc_at(pid_t pid, const char *name, uint64_t offset, void *buf, size_t len)
 {
 	char path[64];
 	ssize_t got;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	got = pread(fd, buf, len, (off_t)addr);
-	close(fd);
+	got = pread(fd, buf, len, (off_t)offset);
 	if (got < 0)
-		return -errno;
+		got = -errno;
+	close(fd);
+	return got;
+}
+
+/* Read len bytes of the target's memory at addr: all of them, or -EIO / -errno. */
+int hs_proc_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t got = read_proc_at(pid, "mem", addr, buf, len);
+
+	if (got < 0)
+		return (int)got;
 	return (size_t)got == len ? 0 : -EIO;
 }
 
@@ -367,18 +377,10 @@ int hs_proc_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len)
 int hs_proc_auxv_value(pid_t pid, uint64_t type, uint64_t *value)
 {
 	uint64_t pairs[2 * 64];
-	char path[64];
-	ssize_t got;
-	int fd;
+	ssize_t got = read_proc_at(pid, "auxv", 0, pairs, sizeof(pairs));
 
-	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	got = read(fd, pairs, sizeof(pairs));
-	close(fd);
 	if (got < 0)
-		return -errno;
+		return (int)got;
 	for (size_t i = 0; i + 1 < (size_t)got / sizeof(pairs[0]) && pairs[i]; i += 2) {
 		if (pairs[i] == type) {
 			*value = pairs[i + 1];
