@@ -201,11 +201,6 @@ static const char *const family_names[HS_FAMILY_COUNT] = {
 	[HS_FAMILY_MIMALLOC] = "mimalloc",
 };
 
-const char *hs_probe_family_name(enum hs_probe_family family)
-{
-	return family < HS_FAMILY_COUNT ? family_names[family] : "?";
-}
-
 /* One object of the search order, read once. */
 struct candidate {
 	const struct hs_mapping *map;

@@ -53,6 +53,5 @@ struct hs_probe_plan {
 int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *plan);
 void hs_probes_free(struct hs_probe_plan *plan);
 void hs_probes_describe(const struct hs_probe_plan *plan, char *out, size_t len);
-const char *hs_probe_family_name(enum hs_probe_family family);
 
 #endif
