@@ -47,7 +47,7 @@ echo "  -- truth_cxx"
 session truth_cxx truth_cxx --unwind dwarf --max-frames 4
 check_truth "$OUT/truth_cxx.folded" "$OUT/truth_cxx/truth" chains
 check_walked_by_tables truth_cxx
-check "truth_cxx: the 200 operator new stacks cut at 4 frames are counted" \
+check "truth_cxx: the 200 new stacks cut at 4 frames are counted" \
 	[ "$(sed -n 's/.*truncated stacks \([0-9]*\).*/\1/p' "$OUT/truth_cxx.err")" -ge 200 ]
 
 echo "  -- a library loaded after attach"
