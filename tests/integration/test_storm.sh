@@ -12,6 +12,9 @@ start_workload churn_checked "$W"
 touch "$W/go"
 clean_exits=0
 for i in $(seq 1 "$CYCLES"); do
+	# Each session must write its own output (possibly empty: under load the
+	# workload may get no CPU in a 0.1 s session).
+	rm -f "$OUT/storm.folded"
 	case $((i % 3)) in
 	0) start_heapscope "$OUT/stderr" -p "$WPID" -v -q -d 0.3 -o "$OUT/storm.folded"
 	   wait "$HPID"; HRC=$? ;;
@@ -20,7 +23,7 @@ for i in $(seq 1 "$CYCLES"); do
 	2) start_heapscope "$OUT/stderr" -p "$WPID" -v -q -o "$OUT/storm.folded"
 	   sleep 0.1; stop_heapscope TERM ;;
 	esac
-	if [ "$HRC" -eq 0 ] && [ -s "$OUT/storm.folded" ]; then
+	if [ "$HRC" -eq 0 ] && [ -e "$OUT/storm.folded" ]; then
 		clean_exits=$((clean_exits + 1))
 	else
 		echo "  cycle $i: heapscope exited $HRC"; tail -3 "$OUT/stderr"
