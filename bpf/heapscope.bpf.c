@@ -200,6 +200,13 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
  * probe fires last.  An entry whose return never came (the thread died inside
  * malloc) is recognised because a new call starts above its stack pointer.
  */
+/* The stack pointer at the function's entry.  An entry-only probe may sit past
+ * a few pushes (user/probe_site.c); its cookie is the bytes they pushed. */
+static __always_inline __u64 entry_sp(struct pt_regs *ctx)
+{
+	return PT_REGS_SP(ctx) + bpf_get_attach_cookie(ctx);
+}
+
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
 	return call && call->depth > 0 && sp <= call->entry_sp && call->entry_ts_ns >= armed_ns;
@@ -209,7 +216,7 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 fn, __u64 size, __u6
 				 __u64 out_ptr)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = entry_sp(ctx);
 	struct hs_pending *call = bpf_map_lookup_elem(&pending, &tid);
 
 	if (nested_call(call, sp)) {
@@ -306,7 +313,7 @@ int BPF_KPROBE(free_enter, __u64 addr)
 	if (inactive() || addr == 0)
 		return 0;
 	call = bpf_map_lookup_elem(&pending, &tid);
-	if (nested_call(call, PT_REGS_SP(ctx))) {
+	if (nested_call(call, entry_sp(ctx))) {
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
 	}

@@ -162,10 +162,16 @@ static int plan_probes(struct session *s)
 	else if (err)
 		fail("cannot attach to PID %d: %s", pid, reason(err));
 	if (!err && s->opts->verbose)
-		for (size_t i = 0; i < s->plan.site_count; i++)
-			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s\n", s->plan.sites[i].function,
-				s->plan.object_path, (unsigned long long)s->plan.sites[i].file_offset,
-				s->plan.sites[i].has_return ? " (entry+return)" : " (entry)");
+		for (size_t i = 0; i < s->plan.site_count; i++) {
+			const struct hs_probe_site *site = &s->plan.sites[i];
+
+			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s %s+%u %s, %s\n",
+				site->function, s->plan.object_path,
+				(unsigned long long)site->file_offset,
+				site->has_return ? " (entry+return)" : " (entry)", site->function,
+				site->site.offset, site->site.mnemonic,
+				site->site.emulated ? "emulated" : "single-stepped");
+		}
 	return err;
 }
 

@@ -7,11 +7,16 @@
  * offset) instead of letting libbpf resolve names, so the same code works for
  * any object, including one only reachable through /proc/PID/root.
  * Two names at one address (glibc's aligned_alloc and memalign) are probed once.
+ *
+ * Each probe goes on the first instruction past the entry that the kernel
+ * emulates and where the arguments are still untouched (probe_site.c): what
+ * each entry program reads is in entry_args[] below.
  */
 #include "probes.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +40,47 @@ static const struct {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The argument registers each kind's entry program reads (bpf/heapscope.bpf.c).
+ * A kind missing here is assumed to read them all: its probe stays at the entry
+ * unless no argument register is touched before the site. */
+static const uint32_t entry_args[HS_FN_COUNT] = {
+	[HS_FN_MALLOC] = HS_ARG_RDI,
+	[HS_FN_CALLOC] = HS_ARG_RDI | HS_ARG_RSI,
+	[HS_FN_REALLOC] = HS_ARG_RDI | HS_ARG_RSI,
+	[HS_FN_REALLOCARRAY] = HS_ARG_RDI | HS_ARG_RSI | HS_ARG_RDX,
+	[HS_FN_MEMALIGN] = HS_ARG_RDI | HS_ARG_RSI,
+	[HS_FN_POSIX_MEMALIGN] = HS_ARG_RDI | HS_ARG_RSI | HS_ARG_RDX,
+	[HS_FN_FREE] = HS_ARG_RDI,
+};
+
+/* Choose where in the function at sym the probe goes; fd is the object. */
+static int choose_site(int fd, const struct hs_symbol *sym, uint64_t entry_offset,
+		       struct hs_probe_site *site)
+{
+	static const size_t prologue_bytes = 64; /* enough for HS_PROBE_SITE_MAX_INSNS */
+	size_t want = sym->size && sym->size <= HS_PROBE_SITE_SCAN_BYTES ? sym->size : prologue_bytes;
+	struct hs_site_needs needs = {
+		.arg_regs = entry_args[site->fn] ? entry_args[site->fn] : HS_ARG_ALL,
+		.return_probe = site->has_return,
+	};
+	uint8_t *bytes = malloc(want);
+	ssize_t got;
+	int err;
+
+	if (!bytes)
+		return -ENOMEM;
+	got = pread(fd, bytes, want, (off_t)entry_offset);
+	struct hs_function_code code = {
+		.bytes = bytes,
+		.len = got > 0 ? (size_t)got : 0,
+		.complete = sym->size && got == (ssize_t)sym->size,
+	};
+	err = hs_probe_site_choose(&code, &needs, &site->site);
+	free(bytes);
+	site->file_offset = entry_offset + site->site.offset;
+	return err;
+}
+
 static bool already_planned(const struct hs_probe_plan *plan, uint64_t vaddr)
 {
 	for (size_t i = 0; i < plan->site_count; i++)
@@ -43,7 +89,7 @@ static bool already_planned(const struct hs_probe_plan *plan, uint64_t vaddr)
 	return false;
 }
 
-static int plan_object(const struct hs_elf_object *obj, bool dynamic_only,
+static int plan_object(int fd, const struct hs_elf_object *obj, bool dynamic_only,
 		       struct hs_probe_plan *plan)
 {
 	plan->site_count = plan->probe_count = 0;
@@ -51,15 +97,20 @@ static int plan_object(const struct hs_elf_object *obj, bool dynamic_only,
 		const struct hs_symbol *sym =
 			hs_elf_symbol_named(obj, allocator_functions[i].name, dynamic_only);
 		struct hs_probe_site *site = &plan->sites[plan->site_count];
+		uint64_t entry_offset;
+		int err;
 
 		if (!sym || already_planned(plan, sym->addr))
 			continue;
-		if (hs_elf_vaddr_to_offset(obj, sym->addr, &site->file_offset))
+		if (hs_elf_vaddr_to_offset(obj, sym->addr, &entry_offset))
 			continue;
 		site->function = allocator_functions[i].name;
 		site->fn = allocator_functions[i].fn;
 		site->vaddr = sym->addr;
 		site->has_return = site->fn != HS_FN_FREE;
+		err = choose_site(fd, sym, entry_offset, site);
+		if (err)
+			return err;
 		plan->site_count++;
 		plan->probe_count += site->has_return ? 2 : 1;
 	}
@@ -77,13 +128,15 @@ static int try_object(pid_t pid, const struct hs_mapping *map, bool is_executabl
 	if (fd < 0)
 		return fd;
 	err = hs_elf_read_fd(fd, &obj);
-	close(fd);
-	if (err)
+	if (err) {
+		close(fd);
 		return err;
+	}
 	/* A dynamic object exports its allocator in .dynsym; a static executable has
 	 * only .symtab. */
-	err = plan_object(&obj, !(is_executable && !hs_elf_symbol_named(&obj, "malloc", true)),
+	err = plan_object(fd, &obj, !(is_executable && !hs_elf_symbol_named(&obj, "malloc", true)),
 			  plan);
+	close(fd);
 	if (!err && (!hs_elf_symbol_named(&obj, "malloc", false) ||
 		     !hs_elf_symbol_named(&obj, "free", false)))
 		err = -ENOENT;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "events.h"
+#include "probe_site.h"
 #include "procfs.h"
 
 #define HS_MAX_PROBE_SITES 64
@@ -17,8 +18,9 @@ struct hs_probe_site {
 	const char *function; /* name the process binds to */
 	enum hs_probe_fn fn;  /* how its arguments are read */
 	uint64_t vaddr;	      /* ELF address of the function */
-	uint64_t file_offset; /* uprobe offset in the object */
+	uint64_t file_offset; /* uprobe offset in the object: the function's entry + site.offset */
 	bool has_return;      /* a return probe reports the result */
+	struct hs_site_choice site; /* where in the function the probe sits, and why */
 };
 
 /* Where and what to probe in one process. */
