@@ -86,3 +86,13 @@ test: tests-build
 # A 10-minute session against a churning workload; heapscope's memory must stay flat.
 soak: tests-build
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} tests/run.sh test_soak
+
+# make bench: probe cost and collector figures (tools/bench.sh).  Prints, never asserts.
+$(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
+$(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
+
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_collect
+	tools/bench.sh
