@@ -54,6 +54,9 @@ $(TEST_BIN)/dlopen_nofp: tests/workloads/dlopen.c tests/workloads/workload.h \
 $(TEST_BIN)/truth_cxx: tests/workloads/truth_cxx.cpp tests/workloads/workload.h | $(TEST_BIN)
 	$(CXX) $(NOFP_CFLAGS) -o $@ $<
 
+$(TEST_BIN)/free_sites_fp: tests/workloads/free_sites.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
@@ -77,6 +80,7 @@ WORKLOADS += $(TEST_BIN)/pngcolors
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
+WORKLOADS += $(TEST_BIN)/free_sites_fp
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 
