@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,8 +40,7 @@ static const struct {
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The argument registers each kind's entry program reads (bpf/heapscope.bpf.c).
- * A kind missing here is assumed to read them all: its probe stays at the entry
- * unless no argument register is touched before the site. */
+ * A kind missing here is assumed to read them all. */
 static const uint32_t entry_args[HS_FN_COUNT] = {
 	[HS_FN_MALLOC] = HS_ARG_RDI,
 	[HS_FN_CALLOC] = HS_ARG_RDI | HS_ARG_RSI,
@@ -53,31 +51,52 @@ static const uint32_t entry_args[HS_FN_COUNT] = {
 	[HS_FN_FREE] = HS_ARG_RDI,
 };
 
-/* Choose where in the function at sym the probe goes; fd is the object. */
-static int choose_site(int fd, const struct hs_symbol *sym, uint64_t entry_offset,
+/* Bytes read when a function's size is unknown or too large for the scan: enough
+ * to describe its first instruction, which is then where the probe stays. */
+#define PROLOGUE_BYTES 16
+
+/* Read the function at sym, at file_offset in the object as the target maps it. */
+static int read_function(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+			 uint64_t file_offset, uint8_t *buf, struct hs_function_code *code)
+{
+	size_t want = sym->size && sym->size <= HS_PROBE_SITE_SCAN_BYTES ? sym->size : PROLOGUE_BYTES;
+	int fd = hs_proc_open_object(pid, map);
+	ssize_t got;
+
+	if (fd < 0)
+		return fd;
+	got = pread(fd, buf, want, (off_t)file_offset);
+	if (got < 0) {
+		got = -errno;
+		close(fd);
+		return (int)got;
+	}
+	close(fd);
+	code->bytes = buf;
+	code->len = (size_t)got;
+	code->complete = sym->size && (size_t)got == sym->size;
+	return 0;
+}
+
+/*
+ * Move site (fn, has_return and file_offset at the function's entry already set)
+ * to the cheapest safe instruction of the function at sym (probe_site.c).
+ */
+static int choose_site(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
 		       struct hs_probe_site *site)
 {
-	static const size_t prologue_bytes = 64; /* enough for HS_PROBE_SITE_MAX_INSNS */
-	size_t want = sym->size && sym->size <= HS_PROBE_SITE_SCAN_BYTES ? sym->size : prologue_bytes;
+	uint8_t buf[HS_PROBE_SITE_SCAN_BYTES];
+	struct hs_function_code code;
 	struct hs_site_needs needs = {
 		.arg_regs = entry_args[site->fn] ? entry_args[site->fn] : HS_ARG_ALL,
 		.return_probe = site->has_return,
 	};
-	uint8_t *bytes = malloc(want);
-	ssize_t got;
-	int err;
+	int err = read_function(pid, map, sym, site->file_offset, buf, &code);
 
-	if (!bytes)
-		return -ENOMEM;
-	got = pread(fd, bytes, want, (off_t)entry_offset);
-	struct hs_function_code code = {
-		.bytes = bytes,
-		.len = got > 0 ? (size_t)got : 0,
-		.complete = sym->size && got == (ssize_t)sym->size,
-	};
-	err = hs_probe_site_choose(&code, &needs, &site->site);
-	free(bytes);
-	site->file_offset = entry_offset + site->site.offset;
+	if (!err)
+		err = hs_probe_site_choose(&code, &needs, &site->site);
+	if (!err)
+		site->file_offset += site->site.offset;
 	return err;
 }
 
@@ -89,26 +108,25 @@ static bool already_planned(const struct hs_probe_plan *plan, uint64_t vaddr)
 	return false;
 }
 
-static int plan_object(int fd, const struct hs_elf_object *obj, bool dynamic_only,
-		       struct hs_probe_plan *plan)
+static int plan_object(pid_t pid, const struct hs_mapping *map, const struct hs_elf_object *obj,
+		       bool dynamic_only, struct hs_probe_plan *plan)
 {
 	plan->site_count = plan->probe_count = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(allocator_functions); i++) {
 		const struct hs_symbol *sym =
 			hs_elf_symbol_named(obj, allocator_functions[i].name, dynamic_only);
 		struct hs_probe_site *site = &plan->sites[plan->site_count];
-		uint64_t entry_offset;
 		int err;
 
 		if (!sym || already_planned(plan, sym->addr))
 			continue;
-		if (hs_elf_vaddr_to_offset(obj, sym->addr, &entry_offset))
+		if (hs_elf_vaddr_to_offset(obj, sym->addr, &site->file_offset))
 			continue;
 		site->function = allocator_functions[i].name;
 		site->fn = allocator_functions[i].fn;
 		site->vaddr = sym->addr;
 		site->has_return = site->fn != HS_FN_FREE;
-		err = choose_site(fd, sym, entry_offset, site);
+		err = choose_site(pid, map, sym, site);
 		if (err)
 			return err;
 		plan->site_count++;
@@ -128,15 +146,13 @@ static int try_object(pid_t pid, const struct hs_mapping *map, bool is_executabl
 	if (fd < 0)
 		return fd;
 	err = hs_elf_read_fd(fd, &obj);
-	if (err) {
-		close(fd);
+	close(fd);
+	if (err)
 		return err;
-	}
 	/* A dynamic object exports its allocator in .dynsym; a static executable has
 	 * only .symtab. */
-	err = plan_object(fd, &obj, !(is_executable && !hs_elf_symbol_named(&obj, "malloc", true)),
-			  plan);
-	close(fd);
+	err = plan_object(pid, map, &obj,
+			  !(is_executable && !hs_elf_symbol_named(&obj, "malloc", true)), plan);
 	if (!err && (!hs_elf_symbol_named(&obj, "malloc", false) ||
 		     !hs_elf_symbol_named(&obj, "free", false)))
 		err = -ENOENT;
