@@ -61,9 +61,9 @@ lost_events() {
 	summary_field 'lost events: ' || summary_field 'incomplete: '
 }
 
-# probed_object: the object heapscope attached to, as its attach line says.
-probed_object() {
-	sed -n 's/^heapscope: attached to PID [0-9]* (\([^,]*\),.*/\1/p' "$W/hs.err"
+# probes_in OBJECT: does heapscope's attach line name OBJECT (as the target maps it)?
+probes_in() {
+	grep -q "^heapscope: attached to PID [0-9]* (.*$(readlink -f "$1")" "$W/hs.err"
 }
 
 # sites: "malloc+0 push" ... per probe, and which are single-stepped.
@@ -96,9 +96,8 @@ for entry in "${ALLOCATORS[@]}"; do
 				notes+=("$mname: session failed (see $W)") skip[$mname]=1
 				continue
 			fi
-			object=$([ "$flags" = untraced ] || probed_object)
-			if [ "$flags" != untraced ] && [ -n "$preload" ] && [ "$object" != "$preload" ]; then
-				notes+=("$mname: heapscope probed $object, not $(basename "$preload"): not measured")
+			if [ "$flags" != untraced ] && [ -n "$preload" ] && ! probes_in "$preload"; then
+				notes+=("$mname: heapscope did not probe $(basename "$preload"): not measured")
 				skip[$mname]=1
 				continue
 			fi
