@@ -141,6 +141,10 @@ static void emulated_forms(void)
 	static const uint8_t push_rex_w[] = { 0x48, 0x55, 0xc3 };
 	static const uint8_t call_rel32[] = { 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3 };
 	static const uint8_t ret[] = { 0xc3 };
+	/* nopw %cs:0(%rax,%rax,1) and ds-prefixed je: the kernel refuses these outright */
+	static const uint8_t cs_nopw[] = { 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00,
+					   0xc3 };
+	static const uint8_t ds_je[] = { 0x3e, 0x74, 0x00, 0xc3 };
 
 	CHECK(CHOOSE(nopl, true, HS_ARG_ALL, true).emulated);
 	CHECK(!CHOOSE(pause, true, HS_ARG_ALL, true).emulated);
@@ -149,6 +153,8 @@ static void emulated_forms(void)
 	CHECK(!CHOOSE(push_rex_w, true, HS_ARG_ALL, true).emulated);
 	CHECK(CHOOSE(call_rel32, true, HS_ARG_ALL, true).emulated);
 	CHECK(!CHOOSE(ret, true, HS_ARG_ALL, true).emulated);
+	CHECK(!CHOOSE(cs_nopw, true, HS_ARG_ALL, true).emulated);
+	CHECK(!CHOOSE(ds_je, true, HS_ARG_ALL, true).emulated);
 }
 
 static void undecodable_code(void)
