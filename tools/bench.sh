@@ -87,6 +87,7 @@ for entry in "${ALLOCATORS[@]}"; do
 	fi
 	declare -A runs=() walls=() ns=() skip=()
 	notes=()
+	traced_unmeasured=
 	for round in $(seq "$ROUNDS"); do
 		for mode in "${MODES[@]}"; do
 			mname=${mode%%:*} flags=${mode#*:}
@@ -97,9 +98,9 @@ for entry in "${ALLOCATORS[@]}"; do
 				continue
 			fi
 			if [ "$flags" != untraced ] && [ -n "$preload" ] && ! probes_in "$preload"; then
-				notes+=("$mname: heapscope did not probe $(basename "$preload"): not measured")
-				skip[$mname]=1
-				continue
+				notes=("heapscope did not probe $(basename "$preload"): traced runs not measured")
+				traced_unmeasured=1
+				break 2
 			fi
 			for t in 1 2; do
 				runs[$mname,$t]+=" $(phase_ns "$t" 3)"
@@ -117,6 +118,7 @@ for entry in "${ALLOCATORS[@]}"; do
 		for mode in "${MODES[@]}"; do
 			mname=${mode%%:*}
 			[ -n "${runs[$mname,$t]:-}" ] || continue
+			[ -n "$traced_unmeasured" ] && [ "$mname" != untraced ] && continue
 			# shellcheck disable=SC2086  # the runs are words
 			ns[$mname,$t]=$(median ${runs[$mname,$t]})
 			# shellcheck disable=SC2086
