@@ -14,9 +14,14 @@ export BENCH_ROUNDS=1 BENCH_SECONDS=${BENCH_SECONDS:-0.5} BENCH_THREADS="1 2"
 LIBDIR=/usr/lib/x86_64-linux-gnu
 ALLOCATORS=("glibc:" "jemalloc:$LIBDIR/libjemalloc.so.2" "tcmalloc:$LIBDIR/libtcmalloc_minimal.so.4"
 	"mimalloc:$LIBDIR/libmimalloc.so.2")
-MODES=("untraced" "floor:--probe-only" "fp:")
+# Frame-pointer stacks are the default unless heapscope can also unwind with CFI tables.
+FP_FLAGS=
+MODES=("untraced" "floor:--probe-only")
 if "$HEAPSCOPE" --help 2>&1 | grep -q -- '--unwind'; then
-	MODES+=("dwarf:--unwind dwarf")
+	FP_FLAGS="--unwind fp"
+	MODES+=("fp:$FP_FLAGS" "dwarf:--unwind dwarf")
+else
+	MODES+=("fp:")
 fi
 
 # session NAME PRELOAD MODE_FLAGS|untraced [ENV...]: one bench_alloc run, traced by one
@@ -93,6 +98,7 @@ for entry in "${ALLOCATORS[@]}"; do
 			mname=${mode%%:*} flags=${mode#*:}
 			[ "$mname" = untraced ] && flags=untraced
 			[ -n "${skip[$mname]:-}" ] && continue
+			[ -n "$traced_unmeasured" ] && [ "$flags" != untraced ] && continue
 			if ! session "$alloc-$mname-$round" "$preload" "$flags"; then
 				notes+=("$mname: session failed (see $W)") skip[$mname]=1
 				continue
@@ -100,8 +106,8 @@ for entry in "${ALLOCATORS[@]}"; do
 			if [ "$flags" != untraced ] && [ -n "$preload" ] && ! probes_in "$preload"; then
 				notes=("heapscope did not probe $(basename "$preload"): traced runs not measured")
 				traced_unmeasured=1
-				break 2
 			fi
+			[ -n "$traced_unmeasured" ] && [ "$flags" != untraced ] && continue
 			for t in 1 2; do
 				runs[$mname,$t]+=" $(phase_ns "$t" 3)"
 				walls[$mname,$t]+=" $(phase_ns "$t" 4)"
@@ -142,7 +148,7 @@ awk -v e="${FP_EVENTS:-0}" -v s="$phase_s" -v l="${FP_LOST:-?}" 'BEGIN {
 	printf "end to end (glibc, fp): %d events in %.1f s of load: %.0f events/s, lost %s\n",
 		e, s, e / s, l }'
 
-if session overload "" "--ringbuf-size 4096"; then
+if session overload "" "$FP_FLAGS --ringbuf-size 4096"; then
 	awk -v e="$(summary_field 's, ')" -v l="$(summary_field 'events lost (ring buffer full ')" \
 		'BEGIN { printf "overload (glibc, fp, 4 KiB ring, 1+2 threads): %d events kept, %d dropped (%.1f%%), counted in the summary\n",
 			e, l, (e + l > 0 ? 100 * l / (e + l) : 0) }'
@@ -154,7 +160,8 @@ if [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
 	W=$OUT/programs
 	stats_were=$(cat /proc/sys/kernel/bpf_stats_enabled)
 	start_workload bench_alloc "$W" BENCH_THREADS=1
-	start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded"
+	# shellcheck disable=SC2086
+	start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded" $FP_FLAGS
 	echo 1 > /proc/sys/kernel/bpf_stats_enabled
 	run_phase "$W"
 	for fdinfo in /proc/"$HPID"/fdinfo/*; do
