@@ -216,6 +216,13 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
  * An entry-only wrapper (libstdc++'s operator new) has no return of its own:
  * the first probed call inside it reports for it, when that call returns.
  */
+/* The stack pointer at the function's entry.  An entry-only probe may sit past
+ * a few pushes (user/probe_site.c); its cookie is the bytes they pushed. */
+static __always_inline __u64 entry_sp(struct pt_regs *ctx)
+{
+	return PT_REGS_SP(ctx) + bpf_get_attach_cookie(ctx);
+}
+
 static __always_inline bool call_open(struct hs_pending *call)
 {
 	/* A wrapper has no return probe: it stays open until its inner call returns. */
@@ -235,7 +242,7 @@ static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 static __always_inline bool enter_call(struct pt_regs *ctx, struct hs_pending *fresh)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = entry_sp(ctx);
 	struct hs_pending *call = bpf_map_lookup_elem(&pending, &tid);
 
 	if (nested_call(call, sp)) {
@@ -367,7 +374,7 @@ int BPF_KPROBE(wrapper_enter, __u64 size)
 	if (inactive())
 		return 0;
 	/* At the entry instruction the stack pointer points at the return address. */
-	if (bpf_probe_read_user(&fresh.caller_ip, sizeof(fresh.caller_ip), (void *)PT_REGS_SP(ctx)))
+	if (bpf_probe_read_user(&fresh.caller_ip, sizeof(fresh.caller_ip), (void *)entry_sp(ctx)))
 		fresh.caller_ip = 0;
 	enter_call(ctx, &fresh);
 	return 0;
@@ -403,7 +410,7 @@ int BPF_KPROBE(free_enter, __u64 addr)
 	if (inactive() || addr == 0)
 		return 0;
 	call = bpf_map_lookup_elem(&pending, &tid);
-	if (nested_call(call, PT_REGS_SP(ctx))) {
+	if (nested_call(call, entry_sp(ctx))) {
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
 	}

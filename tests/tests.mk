@@ -70,6 +70,8 @@ API_LIB_mimalloc := $(ALLOCATOR_LIBDIR)/libmimalloc.so.2
 API_WORKLOADS := $(TEST_BIN)/api_jemalloc $(TEST_BIN)/api_tcmalloc $(TEST_BIN)/api_mimalloc
 $(API_WORKLOADS): $(TEST_BIN)/api_%: tests/workloads/allocator_api.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -DAPI_$(shell echo $* | tr a-z A-Z) -o $@ $< $(API_LIB_$*)
+$(TEST_BIN)/free_sites_fp: tests/workloads/free_sites.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
 $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
@@ -96,6 +98,7 @@ WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/tru
 	     $(TEST_BIN)/dlopen_nofp
 WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete
 WORKLOADS += $(API_WORKLOADS)
+WORKLOADS += $(TEST_BIN)/free_sites_fp
 
 tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
 
@@ -105,3 +108,13 @@ test: tests-build
 # A 10-minute session against a churning workload; heapscope's memory must stay flat.
 soak: tests-build
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} tests/run.sh test_soak
+
+# make bench: probe cost and collector figures (tools/bench.sh).  Prints, never asserts.
+$(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
+$(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
+
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_collect
+	tools/bench.sh

@@ -109,10 +109,12 @@ static int keep_link(struct hs_attachment *a, struct bpf_link *link)
 	return 0;
 }
 
+/* cookie: what bpf_get_attach_cookie() returns in the program (entry probes: the
+ * bytes pushed between the function's entry and the probe site). */
 static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t pid,
-		      const char *path, uint64_t offset, bool retprobe)
+		      const char *path, uint64_t offset, bool retprobe, uint64_t cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 	int err;
 
@@ -161,7 +163,8 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 		const struct hs_probe_site *site = &plan->sites[i];
 
 		err = attach_one(a, entry_program(a->skel, site->fn), pid,
-				 plan->objects[site->object].attach_path, site->file_offset, false);
+				 plan->objects[site->object].attach_path, site->file_offset, false,
+				 site->site.stack_adjust_bytes);
 	}
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
 		const struct hs_probe_site *site = &plan->sites[i];
@@ -169,7 +172,7 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 		if (site->has_return)
 			err = attach_one(a, a->skel->progs.alloc_return, pid,
 					 plan->objects[site->object].attach_path, site->file_offset,
-					 true);
+					 true, 0);
 	}
 	if (!err)
 		err = watch_exec(a, pid);

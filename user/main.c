@@ -171,10 +171,12 @@ static int plan_probes(struct session *s)
 		for (size_t i = 0; i < s->plan.site_count; i++) {
 			const struct hs_probe_site *site = &s->plan.sites[i];
 
-			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s\n", site->function,
-				s->plan.objects[site->object].path,
+			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s %s+%u %s, %s\n",
+				site->function, s->plan.objects[site->object].path,
 				(unsigned long long)site->file_offset,
-				site->has_return ? " (entry+return)" : " (entry)");
+				site->has_return ? " (entry+return)" : " (entry)", site->function,
+				site->site.offset, site->site.mnemonic,
+				site->site.emulated ? "emulated" : "single-stepped");
 		}
 	}
 	return err;

@@ -31,9 +31,11 @@
  *
  * Offsets are computed here from the ELF (symbol vaddr -> PT_LOAD -> file
  * offset) instead of letting libbpf resolve names, so the same code works for
- * any object, including one only reachable through /proc/PID/root.  A probe
- * site moved away from a function's first instruction would be adjusted where
- * file_offset is set (plan_site).
+ * any object, including one only reachable through /proc/PID/root.
+ *
+ * Each probe goes on the first instruction past the entry that the kernel
+ * emulates and where the arguments are still untouched (probe_site.c, called
+ * from plan_site): what each entry program reads is in entry_args[] below.
  */
 #include "probes.h"
 
@@ -217,6 +219,68 @@ struct search {
 	size_t count;
 };
 
+/* The argument registers each kind's entry program reads (bpf/heapscope.bpf.c).
+ * A kind missing here is assumed to read them all. */
+static const uint32_t entry_args[HS_FN_COUNT] = {
+	[HS_FN_MALLOC] = HS_ARG_RDI,
+	[HS_FN_CALLOC] = HS_ARG_RDI | HS_ARG_RSI,
+	[HS_FN_REALLOC] = HS_ARG_RDI | HS_ARG_RSI,
+	[HS_FN_REALLOCARRAY] = HS_ARG_RDI | HS_ARG_RSI | HS_ARG_RDX,
+	[HS_FN_MEMALIGN] = HS_ARG_RDI | HS_ARG_RSI,
+	[HS_FN_POSIX_MEMALIGN] = HS_ARG_RDI | HS_ARG_RSI | HS_ARG_RDX,
+	[HS_FN_FREE] = HS_ARG_RDI,
+	[HS_FN_DEALLOC] = HS_ARG_RDI,
+};
+
+/* Bytes read when a function's size is unknown or too large for the scan: enough
+ * to describe its first instruction, which is then where the probe stays. */
+#define PROLOGUE_BYTES 16
+
+/* Read the function at sym, at file_offset in the object as the target maps it. */
+static int read_function(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+			 uint64_t file_offset, uint8_t *buf, struct hs_function_code *code)
+{
+	size_t want = sym->size && sym->size <= HS_PROBE_SITE_SCAN_BYTES ? sym->size : PROLOGUE_BYTES;
+	int fd = hs_proc_open_object(pid, map);
+	ssize_t got;
+
+	if (fd < 0)
+		return fd;
+	got = pread(fd, buf, want, (off_t)file_offset);
+	if (got < 0) {
+		got = -errno;
+		close(fd);
+		return (int)got;
+	}
+	close(fd);
+	code->bytes = buf;
+	code->len = (size_t)got;
+	code->complete = sym->size && (size_t)got == sym->size;
+	return 0;
+}
+
+/*
+ * Move site (fn, has_return and file_offset at the function's entry already set)
+ * to the cheapest safe instruction of the function at sym (probe_site.c).
+ */
+static int choose_site(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+		       struct hs_probe_site *site)
+{
+	uint8_t buf[HS_PROBE_SITE_SCAN_BYTES];
+	struct hs_function_code code;
+	struct hs_site_needs needs = {
+		.arg_regs = entry_args[site->fn] ? entry_args[site->fn] : HS_ARG_ALL,
+		.return_probe = site->has_return,
+	};
+	int err = read_function(pid, map, sym, site->file_offset, buf, &code);
+
+	if (!err)
+		err = hs_probe_site_choose(&code, &needs, &site->site);
+	if (!err)
+		site->file_offset += site->site.offset;
+	return err;
+}
+
 /* What the dynamic linker can bind NAME to in this object: a global definition in
  * .dynsym; in the executable also in .symtab (static linking binds directly). */
 static const struct hs_symbol *definition(const struct candidate *c, const char *name)
@@ -301,7 +365,9 @@ static int plan_site(const struct search *search, const struct allocator_functio
 	site.vaddr = sym->addr;
 	if (hs_elf_vaddr_to_offset(&c->elf, sym->addr, &site.file_offset))
 		return 0;
-	err = plan_object(search, c, plan);
+	err = choose_site(search->pid, c->map, sym, &site);
+	if (!err)
+		err = plan_object(search, c, plan);
 	if (err)
 		return err;
 	site.object = (size_t)c->plan_object;

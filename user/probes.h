@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "events.h"
+#include "probe_site.h"
 #include "procfs.h"
 
 /* At most one site per entry of the allocator function table (probes.c). */
@@ -36,8 +37,9 @@ struct hs_probe_site {
 	enum hs_probe_family family;
 	size_t object;	      /* index into plan->objects */
 	uint64_t vaddr;	      /* ELF address of the function */
-	uint64_t file_offset; /* uprobe offset in the object */
+	uint64_t file_offset; /* uprobe offset in the object: the function's entry + site.offset */
 	bool has_return;      /* a return probe reports the result or closes the call */
+	struct hs_site_choice site; /* where in the function the probe sits, and why */
 };
 
 /* Where and what to probe in one process. */

@@ -6,8 +6,9 @@
  * Handshake (files in the directory given as argv[1]):
  *   the workload writes "ready", waits for "go", does its allocations, writes
  *   "truth" and "done", waits for "exit", then exits 0.
- * The waits poll with nanosleep and allocate nothing, so a profiler attached
- * between the steps sees exactly the allocations of the work phase.
+ * The waits poll with nanosleep and the files are written with system calls:
+ * nothing allocates, so a profiler attached between the steps sees exactly the
+ * allocations of the work phase.
  *
  * Truth file: one line per allocating function,
  *   FUNCTION LIVE_BYTES LIVE_COUNT CHAIN
@@ -18,6 +19,7 @@
 #ifndef HEAPSCOPE_TEST_WORKLOAD_H
 #define HEAPSCOPE_TEST_WORKLOAD_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +33,25 @@ static char workload_dir[1024];
 /* Keeps the compiler from eliding malloc/free pairs. */
 static void *volatile workload_sink;
 
-static inline void workload_touch(const char *name)
+/* Write a file of the handshake with plain system calls: stdio would allocate
+ * (its FILE and buffer) while a profiler may be counting. */
+static inline void workload_write(const char *name, const char *text, size_t len)
 {
 	char path[1100];
-	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", workload_dir, name);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+static inline void workload_touch(const char *name)
+{
+	workload_write(name, "", 0);
 }
 
 static inline void workload_wait(const char *name)
@@ -105,16 +117,7 @@ static inline void workload_expect(const char *function, unsigned long long live
 
 static inline void workload_finish(void)
 {
-	char path[1100];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/truth", workload_dir);
-	f = fopen(path, "w");
-	if (!f || fwrite(workload_truth, 1, workload_truth_len, f) != workload_truth_len) {
-		perror("truth");
-		exit(1);
-	}
-	fclose(f);
+	workload_write("truth", workload_truth, workload_truth_len);
 	workload_touch("done");
 	workload_wait("exit");
 }

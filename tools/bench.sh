@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# tools/bench.sh - `make bench`: what heapscope costs a target per malloc+free pair, against
+# no tracing and against its own floor (the same probes at the same sites, programs that
+# return at once: --probe-only), under glibc, jemalloc, tcmalloc and mimalloc; then what the
+# collector absorbs, what an overload drops, memory per live block and attach time.
+# It prints figures and asserts nothing: timings are not tests.
+#
+# Each mode runs BENCH_ROUNDS (3) times, modes interleaved so that drift on a shared machine
+# hits them alike; a session measures BENCH_SECONDS (0.5) per thread count; figures are medians.
+. "$(dirname "$0")/../tests/lib.sh"
+
+ROUNDS=${BENCH_ROUNDS:-3}
+export BENCH_ROUNDS=1 BENCH_SECONDS=${BENCH_SECONDS:-0.5} BENCH_THREADS="1 2"
+LIBDIR=/usr/lib/x86_64-linux-gnu
+ALLOCATORS=("glibc:" "jemalloc:$LIBDIR/libjemalloc.so.2" "tcmalloc:$LIBDIR/libtcmalloc_minimal.so.4"
+	"mimalloc:$LIBDIR/libmimalloc.so.2")
+# Frame-pointer stacks are the default unless heapscope can also unwind with CFI tables.
+FP_FLAGS=
+MODES=("untraced" "floor:--probe-only")
+if "$HEAPSCOPE" --help 2>&1 | grep -q -- '--unwind'; then
+	FP_FLAGS="--unwind fp"
+	MODES+=("fp:$FP_FLAGS" "dwarf:--unwind dwarf")
+else
+	MODES+=("fp:")
+fi
+
+# session NAME PRELOAD MODE_FLAGS|untraced [ENV...]: one bench_alloc run, traced by one
+# heapscope session unless untraced.  Leaves $W/result, $W/hs.err; sets STOP_MS.
+session() {
+	local name=$1 preload=$2 flags=$3; shift 3
+	W=$OUT/$name
+	start_workload bench_alloc "$W" ${preload:+LD_PRELOAD=$preload} "$@"
+	STOP_MS=0
+	if [ "$flags" != untraced ]; then
+		# shellcheck disable=SC2086  # flags are words
+		start_heapscope "$W/hs.err" -p "$WPID" -q -v -o "$W/out.folded" $flags || return 1
+	fi
+	run_phase "$W" || return 1
+	if [ "$flags" != untraced ]; then
+		local started=$EPOCHREALTIME
+		stop_heapscope INT
+		STOP_MS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
+	fi
+	release_workload "$W"
+}
+
+# median NUMBERS...: their median.
+median() {
+	printf '%s\n' "$@" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# phase_ns THREADS COLUMN: ns per pair of $W/result's phase with that many threads
+# (COLUMN 3: CPU time, 4: wall time).
+phase_ns() {
+	awk -v t="$1" -v c="$2" '$1 == "phase" && $2 == t { print $c; exit }' "$W/result"
+}
+
+# summary_field REGEX: the number after REGEX in heapscope's summary.
+summary_field() {
+	grep -o "$1[0-9][0-9.]*" "$W/hs.err" | head -1 | grep -o '[0-9.]*$'
+}
+
+# lost_events: what the summary counts as lost.
+lost_events() {
+	summary_field 'lost events: ' || summary_field 'incomplete: '
+}
+
+# probes_in OBJECT: does heapscope's attach line name OBJECT (as the target maps it)?
+probes_in() {
+	grep -q "^heapscope: attached to PID [0-9]* (.*$(readlink -f "$1")" "$W/hs.err"
+}
+
+# sites: "malloc+0 push" ... per probe, and which are single-stepped.
+sites() {
+	sed -n 's/^heapscope: probe [^ ]* *[^ ]* ([^)]*) \([^ ]*\) \([^,]*\), \(.*\)/\1 \2 \3/p' "$W/hs.err" |
+		awk '{ n++; if ($3 == "emulated") e++; else s = s " " $1 }
+			END { printf "%d of %d probe sites emulated%s\n", e, n, s ? "; single-stepped:" s : "" }'
+}
+
+printf 'heapscope bench: ns per malloc+free pair in one thread: CPU time (user + kernel, where\n'
+printf 'the probes trap and their programs run; x-ratios are on it) and wall time; medians of %s\n' \
+	"$ROUNDS"
+printf 'sessions of %s s per thread count, modes interleaved; %s CPUs, kernel %s\n\n' \
+	"$BENCH_SECONDS" "$(nproc)" "$(uname -r)"
+printf '%-9s %3s  %-9s %10s %10s %11s %8s\n' allocator thr mode cpu-ns wall-ns x-untraced x-floor
+for entry in "${ALLOCATORS[@]}"; do
+	alloc=${entry%%:*} preload=${entry#*:}
+	if [ -n "$preload" ] && [ ! -e "$preload" ]; then
+		echo "$alloc: $preload not installed; skipped"
+		continue
+	fi
+	declare -A runs=() walls=() ns=() skip=()
+	notes=()
+	traced_unmeasured=
+	for round in $(seq "$ROUNDS"); do
+		for mode in "${MODES[@]}"; do
+			mname=${mode%%:*} flags=${mode#*:}
+			[ "$mname" = untraced ] && flags=untraced
+			[ -n "${skip[$mname]:-}" ] && continue
+			[ -n "$traced_unmeasured" ] && [ "$flags" != untraced ] && continue
+			if ! session "$alloc-$mname-$round" "$preload" "$flags"; then
+				notes+=("$mname: session failed (see $W)") skip[$mname]=1
+				continue
+			fi
+			if [ "$flags" != untraced ] && [ -n "$preload" ] && ! probes_in "$preload"; then
+				notes=("heapscope did not probe $(basename "$preload"): traced runs not measured")
+				traced_unmeasured=1
+			fi
+			[ -n "$traced_unmeasured" ] && [ "$flags" != untraced ] && continue
+			for t in 1 2; do
+				runs[$mname,$t]+=" $(phase_ns "$t" 3)"
+				walls[$mname,$t]+=" $(phase_ns "$t" 4)"
+			done
+			if [ "$mname" = floor ] && [ "$round" = 1 ]; then
+				notes+=("$(sites); attach $(summary_field 'attach ') ms, stop $STOP_MS ms")
+			fi
+			if [ "$alloc" = glibc ] && [ "$mname" = fp ] && [ "$round" = 1 ]; then
+				FP_EVENTS=$(summary_field 's, ') FP_LOST=$(lost_events)
+			fi
+		done
+	done
+	for t in 1 2; do
+		for mode in "${MODES[@]}"; do
+			mname=${mode%%:*}
+			[ -n "${runs[$mname,$t]:-}" ] || continue
+			[ -n "$traced_unmeasured" ] && [ "$mname" != untraced ] && continue
+			# shellcheck disable=SC2086  # the runs are words
+			ns[$mname,$t]=$(median ${runs[$mname,$t]})
+			# shellcheck disable=SC2086
+			awk -v a="$alloc" -v t="$t" -v m="$mname" -v v="${ns[$mname,$t]}" \
+				-v wall="$(median ${walls[$mname,$t]})" \
+				-v base="${ns[untraced,$t]:-}" -v floor="${ns[floor,$t]:-}" 'BEGIN {
+				printf "%-9s %3s  %-9s %10.0f %10.0f %11s %8s\n", a, t, m, v, wall,
+					(base > 0 ? sprintf("%.1f", v / base) : "-"),
+					(floor > 0 && m != "untraced" ? sprintf("%.2f", v / floor) : "-") }'
+		done
+	done
+	for note in "${notes[@]}"; do echo "          $alloc $note"; done
+	unset runs walls ns skip
+done
+[ "${#MODES[@]}" -lt 4 ] && echo "          (no DWARF rows: this heapscope has no --unwind option)"
+
+echo
+"$BIN/bench_collect" 1 | sed 's/^/collector alone: /'
+phase_s=$(awk -v s="$BENCH_SECONDS" 'BEGIN { print 2 * s }')
+awk -v e="${FP_EVENTS:-0}" -v s="$phase_s" -v l="${FP_LOST:-?}" 'BEGIN {
+	printf "end to end (glibc, fp): %d events in %.1f s of load: %.0f events/s, lost %s\n",
+		e, s, e / s, l }'
+
+if session overload "" "$FP_FLAGS --ringbuf-size 4096"; then
+	awk -v e="$(summary_field 's, ')" -v l="$(summary_field 'events lost (ring buffer full ')" \
+		'BEGIN { printf "overload (glibc, fp, 4 KiB ring, 1+2 threads): %d events kept, %d dropped (%.1f%%), counted in the summary\n",
+			e, l, (e + l > 0 ? 100 * l / (e + l) : 0) }'
+fi
+
+# Where the traced pair's extra time goes: each BPF program's mean run time, from the kernel's
+# own accounting (kernel.bpf_stats_enabled, switched on for this one session, then restored).
+if [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
+	W=$OUT/programs
+	stats_were=$(cat /proc/sys/kernel/bpf_stats_enabled)
+	start_workload bench_alloc "$W" BENCH_THREADS=1
+	# shellcheck disable=SC2086
+	start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded" $FP_FLAGS
+	echo 1 > /proc/sys/kernel/bpf_stats_enabled
+	run_phase "$W"
+	for fdinfo in /proc/"$HPID"/fdinfo/*; do
+		awk '/^prog_id/ { id = $2 } /^run_time_ns/ { t = $2 } /^run_cnt/ { c = $2 }
+			END { if (id && c) printf "%s %d %.0f\n", id, c, t / c }' "$fdinfo" 2>/dev/null
+	done | while read -r id runs mean; do
+		printf ' %s %s ns (%s runs)' "$(bpftool prog show id "$id" | awk 'NR == 1 { print $4 }')" \
+			"$mean" "$runs"
+	done | sed 's/^/BPF programs (glibc, fp, 1 thread), mean run time:/'
+	echo
+	echo "$stats_were" > /proc/sys/kernel/bpf_stats_enabled
+	stop_heapscope INT
+	release_workload "$W"
+fi
+
+HOLD=200000
+W=$OUT/memory
+start_workload bench_alloc "$W" BENCH_ROUNDS=0 BENCH_HOLD=$HOLD
+start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded"
+rss_before=$(awk '/^RssAnon/ { print $2 }' "/proc/$HPID/status")
+run_phase "$W"
+sleep 0.5 # the collector drains what is pending every 100 ms
+rss_after=$(awk '/^RssAnon/ { print $2 }' "/proc/$HPID/status")
+stop_heapscope INT
+release_workload "$W"
+awk -v b="$rss_before" -v a="$rss_after" -v n="$HOLD" -v live="$(summary_field 'B in ')" 'BEGIN {
+	printf "collector memory: %.0f bytes per live block (anonymous RSS %d -> %d KiB with %d blocks live)\n",
+		(a - b) * 1024 / n, b, a, live }'
