@@ -3,6 +3,8 @@
  * output.c - write results atomically: into a temporary file beside the
  * requested path, then rename over it.  A reader never sees half a profile,
  * and a failed write (full disk, missing directory) leaves nothing behind.
+ * A path that exists and is not a regular file (/dev/null, a FIFO, a
+ * terminal) is written in place: renaming over it would replace the device.
  */
 #include "output.h"
 
@@ -32,6 +34,13 @@ int hs_output_check(const char *path)
 	return err;
 }
 
+static bool is_special_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 int hs_output_open(struct hs_output *out, const char *path)
 {
 	int fd;
@@ -40,6 +49,11 @@ int hs_output_open(struct hs_output *out, const char *path)
 	if (!path || strcmp(path, "-") == 0) {
 		out->file = stdout;
 		return 0;
+	}
+	if (is_special_file(path)) {
+		out->file = fopen(path, "w");
+		out->in_place = out->file != NULL;
+		return out->file ? 0 : -errno;
 	}
 	out->final_path = strdup(path);
 	if (!out->final_path || asprintf(&out->temp_path, "%s.tmp.XXXXXX", path) < 0) {
@@ -73,6 +87,9 @@ int hs_output_commit(struct hs_output *out)
 	if (!out->final_path) {
 		if (fflush(out->file))
 			err = -errno;
+		if (out->in_place && fclose(out->file) && !err)
+			err = -errno;
+		out->file = NULL;
 		return err;
 	}
 	if (fflush(out->file) || fsync(fileno(out->file)))

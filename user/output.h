@@ -2,6 +2,7 @@
 #ifndef HEAPSCOPE_OUTPUT_H
 #define HEAPSCOPE_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* An output file written whole or not at all. */
@@ -9,6 +10,7 @@ struct hs_output {
 	FILE *file;
 	char *final_path; /* NULL: stdout */
 	char *temp_path;
+	bool in_place; /* a device or FIFO, written directly and closed at commit */
 };
 
 int hs_output_check(const char *path);

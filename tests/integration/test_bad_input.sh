@@ -60,6 +60,16 @@ check "the target still runs" kill -0 "$WPID"
 release_workload "$W"
 check_eq "and exits cleanly" 0 "$WRC"
 
+echo "# an output path that is a device is written in place, never replaced"
+sleep 30 &
+DPID=$!
+PIDS_TO_KILL+=("$DPID")
+"$HEAPSCOPE" -p "$DPID" -d 0.2 -o /dev/null 2> "$OUT/devnull.err"
+check_eq "heapscope -o /dev/null exits 0" 0 "$?"
+check "/dev/null is still the null device" [ -c /dev/null ]
+check "no temporary file is left in /dev" [ -z "$(ls /dev | grep 'null\.tmp\.')" ]
+kill "$DPID"
+
 echo "# non-ELF, truncated and corrupted ELF files mapped into the target"
 H=$OUT/hostile
 mkdir -p "$H"
@@ -84,5 +94,5 @@ check_truth "$OUT/hostile.folded" "$W/truth"
 release_workload "$W"
 check_eq "nothing but the requested outputs is written" \
 	"$(ls "$OUT" | sort | tr '\n' ' ')" \
-	"full full.err hostile hostile.err hostile.folded hostile_work stderr stdout work "
+	"devnull.err full full.err hostile hostile.err hostile.folded hostile_work stderr stdout work "
 finish
