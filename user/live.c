@@ -80,13 +80,17 @@ struct hs_live_block *hs_live_find(struct hs_live_table *table, uint32_t pid, ui
 /*
  * Insert a block.  Returns 1 when a block was already live at that address (its
  * free was never seen: it is copied to *replaced and overwritten), 0 for a new
- * block, -ENOSPC when the table is at max_count, -ENOMEM.
+ * block, -ENOSPC when the table is at max_count, -ENOMEM, or -EINVAL for
+ * address 0, which would read as an empty slot and be lost while counted.
  */
 int hs_live_insert(struct hs_live_table *table, const struct hs_live_block *block,
 		   struct hs_live_block *replaced)
 {
-	struct hs_live_block *existing = hs_live_find(table, block->pid, block->addr);
+	struct hs_live_block *existing;
 
+	if (!block->addr)
+		return -EINVAL;
+	existing = hs_live_find(table, block->pid, block->addr);
 	if (existing) {
 		*replaced = *existing;
 		*existing = *block;
