@@ -100,8 +100,11 @@ static void record_free(struct hs_collector *c, uint32_t pid, uint64_t addr)
  */
 static void record_realloc(struct hs_collector *c, const struct hs_event *ev)
 {
-	struct hs_live_block *old = hs_live_find(&c->live, ev->pid, ev->old_addr);
+	struct hs_live_block *old;
 
+	if (!ev->addr && ev->size)
+		return; /* it failed: the old block is still the caller's */
+	old = hs_live_find(&c->live, ev->pid, ev->old_addr);
 	if (!old)
 		c->unknown_frees++;
 	else if (old->ts_ns <= ev->entry_ts_ns)
@@ -132,12 +135,25 @@ static int record_exec(struct hs_collector *c, uint32_t pid)
 	return 0;
 }
 
+/* Does the record decode?  Address 0 is never a block: the kernel side reports
+ * no NULL results and no free(NULL), and the live table cannot hold it. */
+static bool well_formed(const struct hs_event *ev, size_t size)
+{
+	if (size < HS_EVENT_HDR_SIZE || ev->nr_frames > HS_MAX_FRAMES ||
+	    size < HS_EVENT_HDR_SIZE + ev->nr_frames * sizeof(ev->frames[0]))
+		return false;
+	if (ev->kind == HS_EV_ALLOC || ev->kind == HS_EV_FREE)
+		return ev->addr != 0;
+	if (ev->kind == HS_EV_REALLOC)
+		return ev->old_addr != 0;
+	return true;
+}
+
 int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 {
 	const struct hs_event *ev = record;
 
-	if (size < HS_EVENT_HDR_SIZE || ev->nr_frames > HS_MAX_FRAMES ||
-	    size < HS_EVENT_HDR_SIZE + ev->nr_frames * sizeof(ev->frames[0])) {
+	if (!well_formed(ev, size)) {
 		c->malformed_events++;
 		return 0;
 	}
