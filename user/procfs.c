@@ -83,16 +83,25 @@ static const char *next_line(const char *line)
 	return newline ? newline + 1 : "";
 }
 
-/* "start-end perms offset major:minor inode   path" */
+/*
+ * "start-end perms offset major:minor inode   path", up to the end of the line.
+ * Parsed from a bounded copy of the line: scanf's white space would otherwise
+ * run on into the next line when this one has no path (anonymous memory).
+ */
 static int parse_line(const char *line, struct hs_mapping *map)
 {
-	char perms[8] = "";
+	char text[HS_PATH_MAX + 128], perms[8] = "";
+	size_t len = strcspn(line, "\n");
 	int path_at = 0;
 	unsigned long long start, end, offset, inode;
 	unsigned int major, minor;
 
 	memset(map, 0, sizeof(*map));
-	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset, &major,
+	if (len >= sizeof(text))
+		len = sizeof(text) - 1;
+	memcpy(text, line, len);
+	text[len] = '\0';
+	if (sscanf(text, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset, &major,
 		   &minor, &inode, &path_at) < 7 || start >= end)
 		return -EINVAL;
 	map->start = start;
@@ -102,15 +111,8 @@ static int parse_line(const char *line, struct hs_mapping *map)
 	map->dev_minor = minor;
 	map->inode = inode;
 	map->executable = perms[2] == 'x';
-	if (path_at > 0) {
-		const char *path = line + path_at;
-		size_t len = strcspn(path, "\n");
-
-		if (len >= sizeof(map->path))
-			len = sizeof(map->path) - 1;
-		memcpy(map->path, path, len);
-		map->path[len] = '\0';
-	}
+	if (path_at > 0)
+		snprintf(map->path, sizeof(map->path), "%s", text + path_at);
 	return 0;
 }
 
