@@ -5,6 +5,7 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -128,25 +129,27 @@ void hs_options_usage(FILE *out)
 		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS);
 }
 
-/* A count or size with an optional K/M/G suffix (powers of 1024). */
+/* A count or size with an optional K/M/G suffix (powers of 1024); digits first,
+ * so strtoull's sign and white space are not taken, nor a value that overflows. */
 static int parse_size(const char *text, size_t *value)
 {
 	char *end;
 	unsigned long long number;
+	int shift = 0;
 
 	errno = 0;
 	number = strtoull(text, &end, 10);
-	if (errno || end == text || text[0] == '-')
+	if (errno || end == text || !isdigit((unsigned char)text[0]))
 		return -EINVAL;
 	switch (*end) {
-	case 'K': case 'k': number <<= 10; end++; break;
-	case 'M': case 'm': number <<= 20; end++; break;
-	case 'G': case 'g': number <<= 30; end++; break;
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
 	default: break;
 	}
-	if (*end)
+	if (*end || number > (SIZE_MAX >> shift))
 		return -EINVAL;
-	*value = number;
+	*value = number << shift;
 	return 0;
 }
 
