@@ -82,6 +82,18 @@ $(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
 $(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
+# The ELF unit tests' fixture: a .so with a build-id and its .symtab, its
+# detached debug file, and a stripped copy that links to it by .gnu_debuglink.
+ELF_FIXTURES := $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsymbols.debug $(TEST_BIN)/libsymbols_stripped.so
+$(TEST_BIN)/libsymbols.so: tests/unit/symbols_lib.c | $(TEST_BIN)
+	$(CC) -O1 -g -fPIC -shared -Wl,--build-id=sha1 -o $@ $<
+$(TEST_BIN)/libsymbols.debug: $(TEST_BIN)/libsymbols.so
+	objcopy --only-keep-debug $< $@
+$(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsymbols.debug
+	cd $(TEST_BIN) && objcopy --strip-all --add-gnu-debuglink=libsymbols.debug libsymbols.so \
+		libsymbols_stripped.so
+$(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize: $(ELF_FIXTURES)
+
 $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
