@@ -208,18 +208,18 @@ static void test_max_count(void)
 	hs_live_free(&table);
 }
 
-/* The reference: an unordered array searched linearly. */
+/* The reference: one slot per possible key, so it is obviously right. */
+#define MODEL_PIDS 2
+#define MODEL_ADDRS 9000
+
 struct model {
-	struct hs_live_block *blocks;
+	struct hs_live_block blocks[MODEL_PIDS][MODEL_ADDRS]; /* addr 0: absent */
 	size_t count;
 };
 
-static struct hs_live_block *model_find(struct model *m, uint32_t pid, uint64_t addr)
+static struct hs_live_block *model_slot(struct model *m, uint32_t pid, uint64_t addr)
 {
-	for (size_t i = 0; i < m->count; i++)
-		if (m->blocks[i].pid == pid && m->blocks[i].addr == addr)
-			return &m->blocks[i];
-	return NULL;
+	return &m->blocks[pid - 1][addr / 16 - 1];
 }
 
 static uint64_t next_random(uint64_t *state)
@@ -236,48 +236,51 @@ static uint64_t next_random(uint64_t *state)
 static void test_random_against_model(void)
 {
 	const size_t max_count = 6000, steps = 300000;
+	static struct model m;
 	struct hs_live_table table;
-	struct model m = { calloc(max_count, sizeof(struct hs_live_block)), 0 };
 	uint64_t seed = 42;
-	size_t disagreements = 0, enospc = 0, replaced_seen = 0;
+	size_t disagreements = 0, enospc = 0, replaced_seen = 0, missing = 0;
 
 	CHECK_EQ(hs_live_init(&table, max_count), 0);
 	for (size_t step = 0; step < steps; step++) {
 		uint64_t r = next_random(&seed);
 		uint32_t pid = 1 + (r & 1);
-		uint64_t addr = 16 * (1 + (next_random(&seed) % 9000));
-		struct hs_live_block *in_model = model_find(&m, pid, addr), removed, replaced;
+		uint64_t addr = 16 * (1 + (next_random(&seed) % MODEL_ADDRS));
+		struct hs_live_block *slot = model_slot(&m, pid, addr), removed, replaced;
 		struct hs_live_block block = block_of(pid, addr, step + 1);
 		int op = (r >> 1) % 8;
 
 		if (op < 4) { /* insert, more often than remove: the table fills up */
 			int got = hs_live_insert(&table, &block, &replaced);
 
-			if (in_model) {
-				disagreements += got != 1 || replaced.size != in_model->size;
-				*in_model = block;
+			if (slot->addr) {
+				disagreements += got != 1 || replaced.size != slot->size;
+				*slot = block;
 				replaced_seen++;
 			} else if (m.count >= max_count) {
 				disagreements += got != -ENOSPC;
 				enospc++;
 			} else {
 				disagreements += got != 0;
-				m.blocks[m.count++] = block;
+				*slot = block;
+				m.count++;
 			}
 		} else if (op < 7) {
 			bool got = hs_live_remove(&table, pid, addr, &removed);
 
-			disagreements += got != (in_model != NULL);
-			if (in_model && got)
-				disagreements += removed.size != in_model->size;
-			if (in_model)
-				*in_model = m.blocks[--m.count];
+			disagreements += got != (slot->addr != 0);
+			if (slot->addr && got)
+				disagreements += removed.size != slot->size;
+			if (slot->addr) {
+				slot->addr = 0;
+				m.count--;
+			}
 		} else {
 			const struct hs_live_block *found = hs_live_find(&table, pid, addr);
 
-			disagreements += (found != NULL) != (in_model != NULL);
-			if (found && in_model)
-				disagreements += found->size != in_model->size;
+			disagreements += (found != NULL) != (slot->addr != 0);
+			if (found && slot->addr)
+				disagreements += found->size != slot->size;
 		}
 		disagreements += table.count != m.count;
 	}
@@ -285,17 +288,17 @@ static void test_random_against_model(void)
 	CHECK(enospc > 0);
 	CHECK(replaced_seen > 0);
 	/* Every block of the model is in the table and nothing else is. */
-	size_t missing = 0;
-	for (size_t i = 0; i < m.count; i++) {
-		const struct hs_live_block *found =
-			hs_live_find(&table, m.blocks[i].pid, m.blocks[i].addr);
+	for (uint32_t pid = 1; pid <= MODEL_PIDS; pid++) {
+		for (uint64_t addr = 16; addr <= 16 * MODEL_ADDRS; addr += 16) {
+			const struct hs_live_block *slot = model_slot(&m, pid, addr);
+			const struct hs_live_block *found = hs_live_find(&table, pid, addr);
 
-		missing += !found || found->size != m.blocks[i].size;
+			missing += slot->addr ? !found || found->size != slot->size : found != NULL;
+		}
 	}
 	CHECK_EQ(missing, 0);
 	CHECK_EQ(counted_by_foreach(&table), m.count);
 	hs_live_free(&table);
-	free(m.blocks);
 }
 
 int main(void)
