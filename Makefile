@@ -1,7 +1,9 @@
 # heapscope - eBPF heap-allocation profiler.
 #   make          build ./heapscope
 #   make demo     install what is missing, build, profile the bundled demo target
-#   make test     unit + integration tests (needs root: real BPF on real processes)
+#   make test     unit + integration tests (needs root: real BPF on real processes);
+#                 SANITIZE=1 builds and tests everything with ASan+UBSan (build-san/)
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS (default 30) each
 #   make bench    probe cost and collector throughput figures
 #   make bench-unwind  cost per allocation of unwind tables against frame pointers
 #   make deps     install the Debian packages heapscope and its tests need
@@ -10,7 +12,10 @@ CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 STRIP    ?= llvm-strip
-BUILD    := build
+# SANITIZE=1: userspace with ASan+UBSan, in its own build directory so normal
+# and sanitized objects never mix; the binary is then build-san/heapscope.
+BUILD    := $(if $(filter 1,$(SANITIZE)),build-san,build)
+HEAPSCOPE_BIN := $(if $(filter 1,$(SANITIZE)),$(BUILD)/heapscope,heapscope)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE \
@@ -32,7 +37,7 @@ USER_OBJ := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 LIB_OBJ  := $(filter-out $(BUILD)/main.o,$(USER_OBJ))
 
 .PHONY: all deps demo test bench bench-unwind clean
-all: heapscope
+all: $(HEAPSCOPE_BIN)
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -53,7 +58,7 @@ $(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h bpf/unwind.h $(SKEL) | 
 $(BUILD)/libheapscope.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
-heapscope: $(BUILD)/main.o $(BUILD)/libheapscope.a
+$(HEAPSCOPE_BIN): $(BUILD)/main.o $(BUILD)/libheapscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
@@ -71,4 +76,4 @@ demo:
 include tests/tests.mk
 
 clean:
-	rm -rf $(BUILD) heapscope $(VMLINUX) demo.folded demo.svg demo.report
+	rm -rf build build-san heapscope $(VMLINUX) demo.folded demo.svg demo.report

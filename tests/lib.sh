@@ -4,7 +4,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HEAPSCOPE=${HEAPSCOPE:-$ROOT/heapscope}
-BIN=$ROOT/build/tests
+BIN=$ROOT/${BUILD_DIR:-build}/tests
 OUT=${TEST_OUT:-$ROOT/tests/out}/$(basename "$0" .sh)
 rm -rf "$OUT" && mkdir -p "$OUT"
 FAILURES=0

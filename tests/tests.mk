@@ -112,14 +112,18 @@ WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete
 WORKLOADS += $(API_WORKLOADS)
 WORKLOADS += $(TEST_BIN)/free_sites_fp
 
-tests-build: heapscope $(WORKLOADS) $(UNIT_BIN)
+include tests/fuzz/fuzz.mk
 
+tests-build: $(HEAPSCOPE_BIN) $(WORKLOADS) $(UNIT_BIN) $(FUZZ_REPLAY_BIN)
+
+# The scripts find the build (normal or sanitized) through these two variables.
 test: tests-build
-	tests/run.sh
+	BUILD_DIR=$(BUILD) HEAPSCOPE=$(abspath $(HEAPSCOPE_BIN)) tests/run.sh
 
 # A 10-minute session against a churning workload; heapscope's memory must stay flat.
 soak: tests-build
-	SOAK_SECONDS=$${SOAK_SECONDS:-600} tests/run.sh test_soak
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} BUILD_DIR=$(BUILD) HEAPSCOPE=$(abspath $(HEAPSCOPE_BIN)) \
+		tests/run.sh test_soak
 
 # make bench: probe cost and collector figures (tools/bench.sh).  Prints, never asserts.
 $(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
