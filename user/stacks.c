@@ -38,7 +38,8 @@ static bool same_stack(const struct hs_stack_table *table, const struct hs_stack
 		       uint64_t hash, uint32_t pid, const uint64_t *frames, uint32_t frame_count)
 {
 	return stack->hash == hash && stack->pid == pid && stack->frame_count == frame_count &&
-	       memcmp(table->frame_pool + stack->frames_at, frames, frame_count * sizeof(*frames)) == 0;
+	       (frame_count == 0 ||
+		memcmp(table->frame_pool + stack->frames_at, frames, frame_count * sizeof(*frames)) == 0);
 }
 
 static void index_place(struct hs_stack_table *table, uint32_t id)
@@ -76,7 +77,8 @@ static int add_stack(struct hs_stack_table *table, uint64_t hash, uint32_t pid,
 		return -ENOMEM;
 	if ((table->count + 1) * 2 > table->index_capacity && index_grow(table))
 		return -ENOMEM;
-	memcpy(table->frame_pool + table->pool_len, frames, frame_count * sizeof(*frames));
+	if (frame_count) /* the empty stack (HS_STACK_LOST) has no pool yet to copy into */
+		memcpy(table->frame_pool + table->pool_len, frames, frame_count * sizeof(*frames));
 	table->stacks[table->count] = (struct hs_stack){
 		.hash = hash,
 		.frames_at = table->pool_len,

@@ -160,12 +160,15 @@ static void test_library_with_debuglink(void)
 
 static void test_no_file(void)
 {
-	void *anon = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* A readable page between two inaccessible ones: the kernel cannot merge it
+	 * with a neighbouring anonymous mapping, so it starts at anon. */
+	char *guarded = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *anon = guarded + 4096;
 	uint64_t vdso = getauxval(AT_SYSINFO_EHDR);
 	struct hs_frame_info info;
 	int err;
 
-	CHECK(anon != MAP_FAILED);
+	CHECK(guarded != MAP_FAILED && mprotect(anon, 4096, PROT_READ) == 0);
 	CHECK_EQ(hs_symbolizer_prepare(&sym, self, (uint64_t[]){ addr_of(anon) }, 1), 0);
 	CHECK_EQ(hs_symbolizer_resolve(&sym, self, addr_of(anon) + 16, false, &info), 0);
 	CHECK(info.function == NULL && info.object == NULL);
@@ -181,7 +184,7 @@ static void test_no_file(void)
 	/* A process the symbolizer was never told about. */
 	CHECK_EQ(hs_symbolizer_resolve(&sym, self + 1, addr_of(anon), false, &info), -ENOENT);
 	CHECK_EQ(hs_symbolizer_prepare(&sym, self + 1, (uint64_t[]){ 1 }, 1), -ESRCH);
-	munmap(anon, 4096);
+	munmap(guarded, 3 * 4096);
 }
 
 static void test_demangle(void)
