@@ -76,6 +76,11 @@ int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj)
 
 		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
 			continue;
+		/* Ranges that wrap around, or more file than memory (the kernel refuses to
+		 * load that), cannot be what is mapped: address arithmetic on them lies. */
+		if (phdr.p_offset + phdr.p_filesz < phdr.p_offset ||
+		    phdr.p_vaddr + phdr.p_memsz < phdr.p_vaddr || phdr.p_filesz > phdr.p_memsz)
+			continue;
 		obj->segments[obj->segment_count++] = (struct hs_load_segment){
 			.vaddr = phdr.p_vaddr,
 			.memsz = phdr.p_memsz,
