@@ -341,12 +341,6 @@ struct model_block {
 	unsigned callsite;
 };
 
-static uint64_t next_random(uint64_t *state)
-{
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *state >> 33;
-}
-
 static void test_random_against_model(void)
 {
 	enum { MAX_BLOCKS = 4000, STEPS = 100000, CALLSITES = 8 };
@@ -357,7 +351,7 @@ static void test_random_against_model(void)
 
 	session_start(&s, MAX_BLOCKS, 100);
 	for (size_t step = 0; step < STEPS; step++) {
-		uint64_t r = next_random(&seed);
+		uint64_t r = check_random(&seed);
 		unsigned callsite = r % CALLSITES;
 		uint32_t pid = PID + (r >> 3) % 2;
 		size_t victim = count ? (r >> 4) % count : 0;

@@ -15,7 +15,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,23 +24,10 @@
 #include "check.h"
 #include "elf_object.h"
 
-static char fixture_dir[4096];
-
 static void fixture_path(char *out, size_t len, const char *name)
 {
-	snprintf(out, len, "%s/%s", fixture_dir, name);
-}
-
-/* The fixtures are built beside this test's binary. */
-static int find_fixtures(void)
-{
-	ssize_t len = readlink("/proc/self/exe", fixture_dir, sizeof(fixture_dir) - 1);
-
-	if (len <= 0)
-		return -1;
-	fixture_dir[len] = '\0';
-	dirname(fixture_dir);
-	return 0;
+	if (check_fixture_path(out, len, name))
+		out[0] = '\0';
 }
 
 static int read_file(const char *name, struct hs_elf_object *obj)
@@ -361,7 +347,7 @@ static void test_hostile_input(void)
 
 int main(void)
 {
-	if (find_fixtures() || load("libsymbols.so", &fixture)) {
+	if (load("libsymbols.so", &fixture)) {
 		fprintf(stderr, "cannot load the fixture libsymbols.so: %s\n", dlerror());
 		return 1;
 	}

@@ -222,12 +222,6 @@ static struct hs_live_block *model_slot(struct model *m, uint32_t pid, uint64_t 
 	return &m->blocks[pid - 1][addr / 16 - 1];
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *state >> 33;
-}
-
 /*
  * Random inserts, removes and lookups over a small key space (so there are many
  * hits, replacements and collisions), with a bound low enough to be hit; after
@@ -243,9 +237,9 @@ static void test_random_against_model(void)
 
 	CHECK_EQ(hs_live_init(&table, max_count), 0);
 	for (size_t step = 0; step < steps; step++) {
-		uint64_t r = next_random(&seed);
+		uint64_t r = check_random(&seed);
 		uint32_t pid = 1 + (r & 1);
-		uint64_t addr = 16 * (1 + (next_random(&seed) % MODEL_ADDRS));
+		uint64_t addr = 16 * (1 + (check_random(&seed) % MODEL_ADDRS));
 		struct hs_live_block *slot = model_slot(&m, pid, addr), removed, replaced;
 		struct hs_live_block block = block_of(pid, addr, step + 1);
 		int op = (r >> 1) % 8;

@@ -9,7 +9,6 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
-#include <libgen.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "check.h"
 #include "symbolize.h"
 
-static char fixture_dir[4096];
 static struct hs_symbolizer sym;
 static pid_t self;
 
@@ -34,7 +32,8 @@ static void *open_fixture(const char *name)
 {
 	char path[4200];
 
-	snprintf(path, sizeof(path), "%s/%s", fixture_dir, name);
+	if (check_fixture_path(path, sizeof(path), name))
+		return NULL;
 	return dlopen(path, RTLD_NOW | RTLD_LOCAL);
 }
 
@@ -213,12 +212,6 @@ static void test_objects_cached(void)
 
 int main(void)
 {
-	ssize_t len = readlink("/proc/self/exe", fixture_dir, sizeof(fixture_dir) - 1);
-
-	if (len <= 0)
-		return 1;
-	fixture_dir[len] = '\0';
-	dirname(fixture_dir);
 	self = getpid();
 	hs_symbolizer_init(&sym);
 	if (hs_symbolizer_add_process(&sym, self)) {
