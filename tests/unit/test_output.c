@@ -2,7 +2,8 @@
 /*
  * test_output.c - atomic output files (user/output.c): a commit renames the
  * finished temporary file over the path, an abort leaves nothing (and leaves
- * an older file alone), a missing directory fails cleanly, "-" is stdout.
+ * an older file alone), a missing directory fails cleanly, and is caught by the
+ * check made before a session starts; "-" is stdout.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -134,6 +135,21 @@ static void test_commit_into_removed_directory_fails(void)
 	CHECK_EQ(entries_in(dir), 0);
 }
 
+/* Checked before a session starts, so a typo in -o does not cost the session. */
+static void test_check_before_session(void)
+{
+	char path[256];
+
+	in_dir(path, sizeof(path), "heap.folded");
+	CHECK_EQ(hs_output_check(path), 0);
+	in_dir(path, sizeof(path), "no-such-dir/heap.folded");
+	CHECK_EQ(hs_output_check(path), -ENOENT);
+	CHECK_EQ(hs_output_check("relative.folded"), 0); /* the current directory */
+	CHECK_EQ(hs_output_check("-"), 0);
+	CHECK_EQ(hs_output_check(NULL), 0);
+	CHECK_EQ(entries_in(dir), 0); /* checking writes nothing */
+}
+
 static void test_stdout(void)
 {
 	struct hs_output out;
@@ -158,6 +174,7 @@ int main(void)
 	TEST(test_abort_leaves_nothing);
 	TEST(test_missing_directory_fails_cleanly);
 	TEST(test_commit_into_removed_directory_fails);
+	TEST(test_check_before_session);
 	TEST(test_stdout);
 	rmdir(dir);
 	return check_summary();
