@@ -4,8 +4,9 @@
  * with hand-built ring-buffer records: allocations, frees, reallocations
  * (moved, in place, realloc(p, 0), failed), a realloc whose old block another
  * thread was handed before the realloc's event arrived, unknown frees,
- * replaced blocks and records that do not decode.  Live bytes are checked per
- * stack, exactly; then random sessions against a reference model.
+ * replaced blocks, events after the target exec()ed and records that do not
+ * decode.  Live bytes are checked per stack, exactly; then random sessions
+ * against a reference model.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,29 @@ static void test_truncated_stack_counted(void)
 	hs_collector_free(&s.c);
 }
 
+/* After a target exec()s, its events belong to another program: ignored and
+ * counted; what it held before stays as it was; other targets go on. */
+static void test_events_after_exec_ignored(void)
+{
+	struct session s;
+
+	session_start(&s, 100, 100);
+	alloc(&s, 0x1000, 10, 1);
+	apply(&s, HS_EV_ALLOC, PID + 1, 0x1000, 0, 20, s.clock_ns + 1, 1);
+	apply(&s, HS_EV_EXEC, PID, 0, 0, 0, s.clock_ns + 1, 0);
+	apply(&s, HS_EV_EXEC, PID, 0, 0, 0, s.clock_ns + 1, 0); /* the new program's exec */
+	alloc(&s, 0x2000, 30, 1);
+	free_block(&s, 0x1000);
+	apply(&s, HS_EV_FREE, PID + 1, 0x1000, 0, 0, s.clock_ns + 1, 0);
+	CHECK_EQ(s.c.events_after_exec, 3);
+	CHECK_EQ(s.c.execed_count, 1);
+	CHECK_EQ(stack(&s, PID, 1)->live_bytes, 10);
+	CHECK_EQ(stack(&s, PID + 1, 1)->live_bytes, 0);
+	CHECK_EQ(s.c.live_bytes, 10);
+	check_invariant(&s);
+	hs_collector_free(&s.c);
+}
+
 /* Records that do not decode are counted and change nothing. */
 static void test_malformed_records(void)
 {
@@ -418,6 +442,7 @@ int main(void)
 	TEST(test_replaced_block);
 	TEST(test_limits_are_counted);
 	TEST(test_truncated_stack_counted);
+	TEST(test_events_after_exec_ignored);
 	TEST(test_malformed_records);
 	TEST(test_random_against_model);
 	return check_summary();
