@@ -62,6 +62,7 @@ start_workload() {
 # returns once it says "attached".
 start_heapscope() {
 	local err=$1; shift
+	: > "$err" # empty now: the background redirection may come after the first look
 	"$HEAPSCOPE" "$@" 2> "$err" &
 	HPID=$!
 	PIDS_TO_KILL+=("$HPID")
