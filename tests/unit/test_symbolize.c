@@ -157,17 +157,20 @@ static void test_library_with_debuglink(void)
 	dlclose(lib);
 }
 
+/*
+ * A readable page between two inaccessible ones, mapped before the first maps
+ * snapshot: the kernel cannot merge it with a neighbouring anonymous mapping,
+ * and no older mapping at its address can be in a snapshot.
+ */
+static char *guarded;
+
 static void test_no_file(void)
 {
-	/* A readable page between two inaccessible ones: the kernel cannot merge it
-	 * with a neighbouring anonymous mapping, so it starts at anon. */
-	char *guarded = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *anon = guarded + 4096;
 	uint64_t vdso = getauxval(AT_SYSINFO_EHDR);
 	struct hs_frame_info info;
 	int err;
 
-	CHECK(guarded != MAP_FAILED && mprotect(anon, 4096, PROT_READ) == 0);
 	CHECK_EQ(hs_symbolizer_prepare(&sym, self, (uint64_t[]){ addr_of(anon) }, 1), 0);
 	CHECK_EQ(hs_symbolizer_resolve(&sym, self, addr_of(anon) + 16, false, &info), 0);
 	CHECK(info.function == NULL && info.object == NULL);
@@ -183,7 +186,6 @@ static void test_no_file(void)
 	/* A process the symbolizer was never told about. */
 	CHECK_EQ(hs_symbolizer_resolve(&sym, self + 1, addr_of(anon), false, &info), -ENOENT);
 	CHECK_EQ(hs_symbolizer_prepare(&sym, self + 1, (uint64_t[]){ 1 }, 1), -ESRCH);
-	munmap(guarded, 3 * 4096);
 }
 
 static void test_demangle(void)
@@ -213,6 +215,9 @@ static void test_objects_cached(void)
 int main(void)
 {
 	self = getpid();
+	guarded = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guarded == MAP_FAILED || mprotect(guarded + 4096, 4096, PROT_READ))
+		return 1;
 	hs_symbolizer_init(&sym);
 	if (hs_symbolizer_add_process(&sym, self)) {
 		fprintf(stderr, "cannot read this process's maps\n");
