@@ -185,3 +185,18 @@ original_probe_bytes() {
 		echo
 	done
 }
+
+# process_folded FOLDED ROOT: the stacks under root frame ROOT ("COMM [PID]"), without it.
+process_folded() {
+	awk -v root="$2" 'index($0, root ";") == 1 { print substr($0, length(root) + 2) }' "$1"
+}
+
+# json_folded JSON: the stacks of a JSON report as folded lines (live bytes).
+json_folded() {
+	jq -r '.stacks[] | (.frames | join(";")) + " " + (.live_bytes | tostring)' "$1"
+}
+
+# json_process_field JSON PID FIELD: FIELD of the process PID in "processes".
+json_process_field() {
+	jq -r --argjson pid "$2" ".processes[] | select(.pid == \$pid) | .$3" "$1"
+}

@@ -25,6 +25,7 @@ struct hs_analysis_config {
 	double min_age_s; /* 0: every live block */
 	double end_s;	  /* CLOCK_MONOTONIC seconds at which the session ended */
 	uint64_t events, lost_events;
+	const struct hs_profile_scope *scope; /* the session's processes; NULL: one */
 };
 
 /* Everything the outputs read, computed once when the session has ended. */

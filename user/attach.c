@@ -126,6 +126,13 @@ static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t p
 	return err;
 }
 
+/* Destroy the links made since link_count was first (one PID's failed attach). */
+static void drop_links_from(struct hs_attachment *a, size_t first)
+{
+	while (a->link_count > first)
+		bpf_link__destroy(a->links[--a->link_count]);
+}
+
 /* Report when PID exec()s (one tracepoint link for the whole session). */
 static int watch_exec(struct hs_attachment *a, pid_t pid)
 {
@@ -152,11 +159,12 @@ static int watch_exec(struct hs_attachment *a, pid_t pid)
  * Attach every site of the plan to PID.  Entry probes first: a return probe
  * armed before its entry program exists would report returns with no entry
  * (counted as losses), while an entry without its return yet is only a stale
- * per-thread record that the next call replaces.  On failure nothing stays
- * attached.
+ * per-thread record that the next call replaces.  On failure nothing of this
+ * call stays attached (other PIDs' probes do).
  */
 int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
 {
+	size_t first_link = a->link_count;
 	int err = 0;
 
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
@@ -177,7 +185,7 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 	if (!err)
 		err = watch_exec(a, pid);
 	if (err) {
-		hs_attach_detach(a);
+		drop_links_from(a, first_link);
 		return err;
 	}
 	a->skel->bss->armed_ns = monotonic_ns();

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * main.c - the heapscope command: parse options, run one session (check the
- * target, attach, collect until told to stop, detach, render), report.
+ * targets, attach, collect until told to stop, detach, render), report.
+ *
+ * A session covers one process or several (-p A,B, --exe, --follow): one BPF
+ * object, one ring buffer, probes attached per PID.  It goes on while one
+ * target lives (or, with --follow, until the duration or a signal).
  *
  * Only this file prints and exits.  Every error is one line:
  *   heapscope: cannot attach to PID 4242: no such process
@@ -32,6 +36,7 @@
 #include "render.h"
 #include "summary.h"
 #include "symbolize.h"
+#include "targets.h"
 #include "timeline.h"
 #include "units.h"
 #include "unwind_maps.h"
@@ -89,9 +94,9 @@ static const char *reason(int err)
 /* Everything one session holds; torn down in reverse order by session_free. */
 struct session {
 	struct hs_options *opts;
-	struct hs_maps maps;
-	struct hs_probe_plan plan;
-	char allocator[8192]; /* which object each probed family was found in */
+	struct hs_targets targets;
+	struct hs_exe_identity exe; /* --exe */
+	double last_scan_s;	    /* --follow: when /proc was last scanned */
 	struct hs_symbolizer sym;
 	struct hs_collector collector;
 	struct hs_attachment attachment;
@@ -99,43 +104,24 @@ struct session {
 	struct hs_unwind unwind;
 	uint64_t unknown_pcs; /* walker's pcs in no known mapping, when last looked */
 	size_t prepared_stacks; /* stacks whose frames the symbolizer has read */
-	int pidfd;
 	double started_s;
 	double ended_s; /* when the programs were switched off */
 	struct hs_summary summary;
+	struct hs_process_summary *processes; /* summary.processes */
+	struct hs_profile_process *labels;    /* root frames */
 };
 
-/* Is the target gone?  A pidfd cannot be fooled by PID reuse. */
-static bool target_exited(struct session *s)
+static int check_session(struct session *s)
 {
-	struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
-
-	if (s->pidfd >= 0)
-		return poll(&pfd, 1, 0) > 0;
-	return !hs_proc_alive(s->opts->pid);
-}
-
-static int check_target(struct session *s)
-{
-	pid_t pid = s->opts->pid;
 	int err = hs_output_check(s->opts->output_path);
 
 	if (err) {
 		fail("cannot write %s: %s", s->opts->output_path, strerror(-err));
 		return err;
 	}
-	err = hs_proc_check_target(pid);
-	if (err == -EINVAL) {
-		fail("cannot attach to PID %d: it is a kernel thread (no user-space heap)", pid);
-		return err;
-	}
-	if (err == -ECHILD) {
-		fail("cannot attach to PID %d: it is a zombie (it has exited; nothing is left to "
-		     "profile)", pid);
-		return err;
-	}
-	if (err) {
-		fail("cannot attach to PID %d: %s", pid, reason(err));
+	if (s->opts->exe_path && (err = hs_exe_identity(s->opts->exe_path, &s->exe))) {
+		fail("cannot use --exe %s: %s", s->opts->exe_path,
+		     err == -EINVAL ? "not a regular file" : strerror(-err));
 		return err;
 	}
 	err = hs_attach_check_kernel();
@@ -147,32 +133,50 @@ static int check_target(struct session *s)
 	return err;
 }
 
-static int plan_probes(struct session *s)
+static int check_target(pid_t pid)
 {
-	pid_t pid = s->opts->pid;
-	int err = hs_maps_read(pid, &s->maps);
+	int err = hs_proc_check_target(pid);
+
+	if (err == -EINVAL) {
+		fail("cannot attach to PID %d: it is a kernel thread (no user-space heap)", pid);
+		return err;
+	}
+	if (err == -ECHILD) {
+		fail("cannot attach to PID %d: it is a zombie (it has exited; nothing is left to "
+		     "profile)", pid);
+		return err;
+	}
+	if (err)
+		fail("cannot attach to PID %d: %s", pid, reason(err));
+	return err;
+}
+
+static int plan_probes(struct session *s, struct hs_target *t)
+{
+	pid_t pid = t->pid;
+	int err = hs_maps_read(pid, &t->maps);
 
 	if (err) {
 		fail("cannot read the memory map of PID %d: %s", pid, reason(err));
 		return err;
 	}
-	err = hs_probes_plan(pid, &s->maps, &s->plan);
+	err = hs_probes_plan(pid, &t->maps, &t->plan);
 	if (err == -ENOENT)
 		fail("cannot attach to PID %d: no allocator found (no mapped object defines malloc "
 		     "and free)", pid);
 	else if (err)
 		fail("cannot attach to PID %d: %s", pid, reason(err));
 	if (!err)
-		hs_probes_describe(&s->plan, s->allocator, sizeof(s->allocator));
+		hs_probes_describe(&t->plan, t->allocator, sizeof(t->allocator));
 	if (!err && s->opts->verbose) {
 		fprintf(stderr, "heapscope: symbols resolved in %s\n",
-			s->plan.from_link_map ? "the dynamic linker's search order (r_debug)"
+			t->plan.from_link_map ? "the dynamic linker's search order (r_debug)"
 					      : "the executable, then mapped objects by address");
-		for (size_t i = 0; i < s->plan.site_count; i++) {
-			const struct hs_probe_site *site = &s->plan.sites[i];
+		for (size_t i = 0; i < t->plan.site_count; i++) {
+			const struct hs_probe_site *site = &t->plan.sites[i];
 
 			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s %s+%u %s, %s\n",
-				site->function, s->plan.objects[site->object].path,
+				site->function, t->plan.objects[site->object].path,
 				(unsigned long long)site->file_offset,
 				site->has_return ? " (entry+return)" : " (entry)", site->function,
 				site->site.offset, site->site.mnemonic,
@@ -196,22 +200,22 @@ static void print_unwind_objects(struct session *s, size_t first)
 	}
 }
 
-/* Unwind tables for every executable object of the target, before the BPF
- * object is loaded: the row map is created to fit them. */
-static int build_unwind_tables(struct session *s)
+/* Unwind tables for every executable object of a target; for the first ones before the
+ * BPF object is loaded: the row map is created to fit them. */
+static int build_unwind_tables(struct session *s, const struct hs_target *t)
 {
 	double started = now_s();
 	int err;
 
 	if (s->opts->unwind == HS_UNWIND_FP)
 		return 0;
-	err = hs_unwind_add_process(&s->unwind, s->opts->pid, &s->maps);
-	s->summary.unwind_build_ms = (now_s() - started) * 1e3;
+	err = hs_unwind_add_process(&s->unwind, t->pid, &t->maps);
+	s->summary.unwind_build_ms += (now_s() - started) * 1e3;
 	if (err && s->unwind.failed_path)
 		fail("cannot build the unwind table of %s: %s (try --unwind auto)",
 		     s->unwind.failed_path, reason(err));
 	else if (err)
-		fail("cannot build unwind tables for PID %d: %s", s->opts->pid, reason(err));
+		fail("cannot build unwind tables for PID %d: %s", t->pid, reason(err));
 	return err;
 }
 
@@ -241,8 +245,91 @@ static void follow_new_objects(struct session *s)
 	    stats[HS_STAT_UNWIND_UNKNOWN_PC] == s->unknown_pcs)
 		return;
 	s->unknown_pcs = stats[HS_STAT_UNWIND_UNKNOWN_PC];
-	hs_unwind_refresh(&s->unwind, s->opts->pid); /* on failure those frames stay on fp */
+	for (size_t i = 0; i < s->targets.count; i++) /* on failure those frames stay on fp */
+		if (!s->targets.items[i]->exited)
+			hs_unwind_refresh(&s->unwind, s->targets.items[i]->pid);
 	print_unwind_objects(s, known);
+}
+
+/*
+ * Make PID a target: its maps, probe plan, symbols and unwind tables.  A PID
+ * named with -p must be attachable (an error ends the session); one found by
+ * --exe may have gone meanwhile (quiet: nothing to profile).
+ */
+static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
+{
+	struct hs_target *t;
+	int err = named ? check_target(pid) : hs_proc_check_target(pid);
+
+	if (!err)
+		err = hs_targets_add(&s->targets, pid, &t);
+	if (err == -EEXIST || err == -ENOSPC || (err && !named))
+		return err;
+	if (err) {
+		fail("cannot attach to PID %d: %s", pid, reason(err));
+		return err;
+	}
+	err = plan_probes(s, t);
+	if (!err)
+		err = hs_symbolizer_add_process(&s->sym, pid);
+	if (!err)
+		err = build_unwind_tables(s, t);
+	*added = t;
+	return err;
+}
+
+/* Attach the probes of a prepared target (the BPF object is loaded). */
+static int attach_target(struct session *s, struct hs_target *t)
+{
+	double started = now_s();
+	int err = hs_attach_plan(&s->attachment, t->pid, &t->plan);
+
+	if (err) {
+		fail("cannot attach to PID %d (%s): %s", t->pid, t->allocator,
+		     reason(err == -ENOENT ? -ESRCH : err));
+		return err;
+	}
+	t->attached = true;
+	t->attach_ms = (now_s() - started) * 1e3;
+	if (t->ns_pid != t->pid)
+		fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes; PID %d in its "
+			"namespace)\n", t->pid, t->allocator, t->plan.probe_count, t->ns_pid);
+	else
+		fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", t->pid,
+			t->allocator, t->plan.probe_count);
+	return 0;
+}
+
+/* Every target the command line names: -p's PIDs, then --exe's processes. */
+static int prepare_targets(struct session *s)
+{
+	struct hs_target *t;
+	pid_t *pids = NULL;
+	size_t count = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < s->opts->pid_count; i++) {
+		err = prepare_target(s, s->opts->pids[i], true, &t);
+		if (err == -EEXIST)
+			err = 0;
+	}
+	if (!err && s->opts->exe_path) {
+		err = hs_exe_processes(&s->exe, &pids, &count);
+		if (err)
+			fail("cannot list the processes of %s: %s", s->opts->exe_path, strerror(-err));
+	}
+	for (size_t i = 0; !err && i < count; i++) {
+		int one = prepare_target(s, pids[i], false, &t);
+
+		if (one && one != -EEXIST && one != -ESRCH && one != -ECHILD && one != -ENOSPC)
+			err = one;
+	}
+	free(pids);
+	if (!err && s->targets.count == 0 && !s->opts->follow) {
+		fail("no process runs %s (use --follow to wait for one)", s->opts->exe_path);
+		err = -ESRCH;
+	}
+	return err;
 }
 
 static int start(struct session *s)
@@ -257,16 +344,15 @@ static int start(struct session *s)
 	struct hs_collect_limits limits = { .max_live = opts->max_live, .max_stacks = opts->max_stacks };
 	double attach_started = now_s();
 	struct timespec wall;
+	pid_t first;
 	int err;
 
-	err = hs_symbolizer_add_process(&s->sym, opts->pid);
-	if (!err)
-		err = hs_collector_init(&s->collector, &limits);
+	err = hs_collector_init(&s->collector, &limits);
 	if (err) {
-		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
+		fail("cannot start a session: %s", reason(err));
 		return err;
 	}
-	err = build_unwind_tables(s);
+	err = prepare_targets(s);
 	if (err)
 		return err;
 	config.unwind_rows = hs_unwind_rows_wanted(&s->unwind);
@@ -283,30 +369,81 @@ static int start(struct session *s)
 		fail("cannot open the BPF ring buffer: %s", reason(err));
 		return err;
 	}
-	s->pidfd = (int)syscall(SYS_pidfd_open, opts->pid, 0);
-	err = hs_attach_plan(&s->attachment, opts->pid, &s->plan);
-	if (err) {
-		fail("cannot attach to PID %d (%s): %s", opts->pid, s->allocator,
-		     reason(err == -ENOENT ? -ESRCH : err));
+	for (size_t i = 0; !err && i < s->targets.count; i++)
+		err = attach_target(s, s->targets.items[i]);
+	if (err)
 		return err;
-	}
-	s->summary.pid = opts->pid;
-	if (hs_proc_comm(opts->pid, s->summary.comm, sizeof(s->summary.comm)))
+	first = s->targets.count ? s->targets.items[0]->pid : 0;
+	s->summary.pid = first;
+	if (!first || hs_proc_comm(first, s->summary.comm, sizeof(s->summary.comm)))
 		snprintf(s->summary.comm, sizeof(s->summary.comm), "?");
 	s->started_s = now_s();
+	s->last_scan_s = s->started_s;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
-	err = hs_timeline_init(&s->timeline, opts->pid, opts->interval_s, s->started_s);
+	err = hs_timeline_init(&s->timeline, first, opts->interval_s, s->started_s);
 	if (!err)
 		err = hs_timeline_tick(&s->timeline, &s->collector, s->started_s);
 	if (err) {
-		fail("cannot start a session on PID %d: %s", opts->pid, reason(err));
+		fail("cannot start a session: %s", reason(err));
 		return err;
 	}
-	fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes)\n", opts->pid, s->allocator,
-		s->plan.probe_count);
+	if (opts->follow)
+		fprintf(stderr, "heapscope: following new processes of %s\n", opts->exe_path);
 	return 0;
+}
+
+/* --follow: attach to processes of the executable that started since the last scan.
+ * Their allocations before this point are not seen. */
+static void follow_new_processes(struct session *s)
+{
+	pid_t *pids;
+	size_t count;
+
+	if (!s->opts->follow || now_s() - s->last_scan_s < HS_FOLLOW_SCAN_MS / 1e3)
+		return;
+	s->last_scan_s = now_s();
+	if (hs_exe_processes(&s->exe, &pids, &count))
+		return;
+	for (size_t i = 0; i < count; i++) {
+		struct hs_target *t = NULL;
+
+		if (hs_targets_find(&s->targets, pids[i]))
+			continue;
+		if (prepare_target(s, pids[i], false, &t) || attach_target(s, t)) {
+			if (t) /* gone, or not attachable: never tried again */
+				t->exited = true;
+		}
+	}
+	free(pids);
+}
+
+/* Mark targets that exited (stderr line); true when none is left to profile. */
+static bool check_exits(struct session *s)
+{
+	for (size_t i = 0; i < s->targets.count; i++) {
+		struct hs_target *t = s->targets.items[i];
+
+		if (!t->attached || t->exited || !hs_target_exited(t))
+			continue;
+		t->exited = true;
+		if (s->targets.count > 1 || s->opts->follow)
+			fprintf(stderr, "heapscope: PID %d (%s) exited; its data is kept\n", t->pid,
+				t->comm);
+	}
+	/* An exec event for a PID that already exited is a newcomer reusing it. */
+	for (size_t i = 0; i < s->collector.execed_count; i++) {
+		struct hs_target *t = hs_targets_find(&s->targets, s->collector.execed_pids[i]);
+
+		if (t && !t->exited && !t->execed) {
+			t->execed = true;
+			if (s->targets.count > 1 || s->opts->follow)
+				fprintf(stderr, "heapscope: PID %d exec()ed another program; what it "
+					"allocated before is kept\n", t->pid);
+		}
+	}
+	return !s->opts->follow && hs_targets_alive(&s->targets) == 0;
 }
 
 /* Read what new stacks need for naming while the target is still there. */
@@ -355,16 +492,9 @@ static void collect(struct session *s)
 		}
 		if (s->opts->duration_s && elapsed >= s->opts->duration_s)
 			break;
-		/* Exit first: an exec event for this PID after the target died is a
-		 * newcomer that reused the PID, not the target. */
-		if (target_exited(s)) {
-			s->summary.target_exited = true;
+		if (check_exits(s))
 			break;
-		}
-		if (s->collector.execed_count) {
-			s->summary.target_execed = true;
-			break;
-		}
+		follow_new_processes(s);
 		if (now_s() - last_unwind_check >= 1.0) {
 			follow_new_objects(s);
 			last_unwind_check = now_s();
@@ -377,6 +507,53 @@ static void collect(struct session *s)
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
+}
+
+/* Per process: who it is, how it ended, and its stacks' totals; the root frames' names. */
+static int summarize_processes(struct session *s)
+{
+	size_t n = s->targets.count;
+	bool all_exited = n > 0, all_execed = n > 0;
+
+	s->processes = calloc(n ? n : 1, sizeof(*s->processes));
+	s->labels = calloc(n ? n : 1, sizeof(*s->labels));
+	if (!s->processes || !s->labels)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct hs_target *t = s->targets.items[i];
+		struct hs_process_summary *p = &s->processes[i];
+
+		p->pid = t->pid;
+		p->ns_pid = t->ns_pid;
+		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
+		p->exited = t->exited;
+		p->execed = t->execed;
+		all_exited &= t->exited;
+		all_execed &= t->execed;
+		s->labels[i].pid = t->pid;
+		snprintf(s->labels[i].label, sizeof(s->labels[i].label), "%s [%d]", t->comm, t->pid);
+	}
+	for (size_t id = 0; id < s->collector.stacks.count; id++) {
+		const struct hs_stack *stack = &s->collector.stacks.stacks[id];
+
+		for (size_t i = 0; i < n; i++) {
+			struct hs_process_summary *p = &s->processes[i];
+
+			if (p->pid != (pid_t)stack->pid)
+				continue;
+			p->live_bytes += stack->live_bytes;
+			p->live_count += stack->live_count;
+			p->alloc_bytes += stack->alloc_bytes;
+			p->alloc_count += stack->alloc_count;
+			break;
+		}
+	}
+	s->summary.processes = s->processes;
+	s->summary.process_count = n;
+	s->summary.merged = s->opts->merge;
+	s->summary.target_exited = all_exited;
+	s->summary.target_execed = all_execed;
+	return 0;
 }
 
 /* Detach, then drain what is still in the ring, so nothing collected is lost. */
@@ -417,17 +594,24 @@ static void stop(struct session *s)
 	sum->lost_events = c->untracked_allocs + c->malformed_events;
 	for (int i = 0; i < HS_STAT_LOSS_END; i++)
 		sum->lost_events += sum->kernel_stats[i];
+	summarize_processes(s);
 }
 
 static int write_output(struct session *s)
 {
 	struct hs_output out;
 	struct hs_analysis analysis;
+	struct hs_profile_scope scope = {
+		.processes = s->labels,
+		.count = s->labels ? s->summary.process_count : 0,
+		.merge = s->opts->merge,
+	};
 	struct hs_analysis_config config = {
 		.min_age_s = s->opts->min_age_s,
 		.end_s = s->ended_s,
 		.events = s->summary.events,
 		.lost_events = s->summary.lost_events,
+		.scope = &scope,
 	};
 	int err = hs_analysis_build(&analysis, &s->collector, &s->timeline, &s->sym, &config);
 
@@ -517,10 +701,9 @@ static void session_free(struct session *s)
 	hs_unwind_free(&s->unwind);
 	hs_collector_free(&s->collector);
 	hs_symbolizer_free(&s->sym);
-	hs_probes_free(&s->plan);
-	hs_maps_free(&s->maps);
-	if (s->pidfd >= 0)
-		close(s->pidfd);
+	hs_targets_free(&s->targets);
+	free(s->processes);
+	free(s->labels);
 }
 
 static void install_signal_handlers(void)
@@ -535,26 +718,24 @@ static void install_signal_handlers(void)
 
 static int run_session(struct hs_options *opts)
 {
-	struct session s = { .opts = opts, .pidfd = -1 };
+	struct session s = { .opts = opts };
 	int err;
 
 	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF);
 	hs_symbolizer_init(&s.sym);
 	install_signal_handlers();
-	err = check_target(&s);
-	if (!err)
-		err = plan_probes(&s);
+	err = check_session(&s);
 	if (!err)
 		err = start(&s);
 	if (!err) {
 		collect(&s);
 		stop(&s);
-		if (s.summary.target_exited)
+		if (s.summary.target_exited && s.summary.process_count == 1)
 			fprintf(stderr, "heapscope: PID %d exited; writing what was collected\n",
-				opts->pid);
-		if (s.summary.target_execed)
+				s.summary.pid);
+		if (s.summary.target_execed && s.summary.process_count == 1)
 			fprintf(stderr, "heapscope: PID %d exec()ed another program; writing what was "
-				"collected before\n", opts->pid);
+				"collected before\n", s.summary.pid);
 		err = write_output(&s);
 		print_summary(&s.summary);
 	}

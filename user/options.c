@@ -4,6 +4,7 @@
  * and the --help text.  Nothing here touches the target or the kernel.
  */
 #include "options.h"
+#include "targets.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -76,11 +77,24 @@ enum hs_format hs_format_for_path(const char *path)
 void hs_options_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: heapscope -p PID [options]\n"
+		"Usage: heapscope -p PID[,PID...] [options]\n"
+		"       heapscope --exe PATH [--follow] [options]\n"
 		"       heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg]\n"
 		"Profile the live heap of a running process by call stack, from outside it.\n"
 		"\n"
-		"  -p, --pid PID            process to attach to (required)\n"
+		"  -p, --pid PID[,PID...]   processes to attach to (-p may be repeated; at most\n"
+		"                           %d PIDs); one session, one output; with several,\n"
+		"                           each stack gets a root frame 'COMM [PID]'\n"
+		"      --exe PATH           every running process whose executable is PATH\n"
+		"                           (same file: device and inode, so through symlinks\n"
+		"                           and in containers); with -p, both\n"
+		"      --follow             with --exe: also attach to processes of PATH that\n"
+		"                           start during the session (found by scanning /proc\n"
+		"                           every %d ms; what they allocate before attach is\n"
+		"                           missed); at most %d processes per session, more\n"
+		"                           are counted\n"
+		"      --merge              one profile across processes: no root frame, same\n"
+		"                           stacks of different processes added together\n"
 		"  -d, --duration SECONDS   stop after this long (default: Ctrl-C or target exit)\n"
 		"  -o, --output PATH        write the result here, atomically (default: stdout);\n"
 		"                           the format follows the extension unless -f is given\n"
@@ -123,8 +137,9 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 > heap.folded          # until Ctrl-C or the target exits\n"
 		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
-		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n",
-		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
+		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n"
+		"  sudo heapscope --exe /usr/sbin/nginx --follow -d 60 -o heap.svg  # every worker\n",
+		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS, HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
 		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES,
 		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS);
 }
@@ -162,6 +177,29 @@ static int parse_seconds(const char *text, double *seconds)
 	return errno || end == text || *end || !(*seconds > 0) || *seconds > 1e7 ? -EINVAL : 0;
 }
 
+static int parse_pid(const char *text, pid_t *pid);
+
+/* "PID[,PID...]": appended to opts->pids. */
+static int parse_pid_list(const char *text, struct hs_options *opts)
+{
+	char item[32];
+
+	for (const char *p = text;; p++) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0 || len >= sizeof(item) || opts->pid_count == HS_MAX_PIDS)
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (parse_pid(item, &opts->pids[opts->pid_count]))
+			return -EINVAL;
+		opts->pid_count++;
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
 static int parse_pid(const char *text, pid_t *pid)
 {
 	size_t value;
@@ -188,7 +226,7 @@ static bool is_power_of_two(size_t n)
 }
 
 enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY,
-       OPT_MIN_AGE, OPT_UNWIND };
+       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE };
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -203,6 +241,9 @@ static const struct option long_options[] = {
 	{ "max-live", required_argument, NULL, OPT_MAX_LIVE },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "exe", required_argument, NULL, OPT_EXE },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -242,8 +283,19 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_pid(optarg, &opts->pid))
-				FAIL("invalid PID '%s'", optarg);
+			if (parse_pid_list(optarg, opts))
+				FAIL("invalid PID '%s': expected PID[,PID...], at most %d PIDs", optarg,
+				     HS_MAX_PIDS);
+			opts->pid = opts->pids[0];
+			break;
+		case OPT_EXE:
+			opts->exe_path = optarg;
+			break;
+		case OPT_FOLLOW:
+			opts->follow = true;
+			break;
+		case OPT_MERGE:
+			opts->merge = true;
 			break;
 		case 'd':
 			if (parse_seconds(optarg, &opts->duration_s))
@@ -317,8 +369,10 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		FAIL("unexpected argument '%s'", argv[optind]);
 	if (!format_given && opts->output_path)
 		opts->format = hs_format_for_path(opts->output_path);
-	if (!opts->pid)
-		FAIL("no target: use -p PID");
+	if (!opts->pid_count && !opts->exe_path)
+		FAIL("no target: use -p PID or --exe PATH");
+	if (opts->follow && !opts->exe_path)
+		FAIL("--follow needs --exe PATH (the executable whose new processes to attach to)");
 	if (!opts->interval_s)
 		opts->interval_s = default_interval(opts->duration_s);
 	return 0;

@@ -20,8 +20,16 @@ enum hs_format {
 	HS_FORMAT_COUNT,
 };
 
+/* PIDs -p can name (comma lists and repeated -p together). */
+#define HS_MAX_PIDS 256
+
 struct hs_options {
-	pid_t pid;
+	pid_t pid; /* the first target */
+	pid_t pids[HS_MAX_PIDS];
+	size_t pid_count;
+	const char *exe_path; /* --exe: every process running this file */
+	bool follow;	      /* --follow: and those that start during the session */
+	bool merge;	      /* --merge: one profile across processes, no process root frame */
 	double duration_s; /* 0: until signal or target exit */
 	const char *output_path; /* NULL: stdout */
 	enum hs_format format;

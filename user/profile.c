@@ -171,35 +171,51 @@ static int intern_mapping(struct hs_profile *profile, const struct hs_frame_info
 	return 0;
 }
 
-/* Name a raw stack's frames, root first. */
+/* The root frame of PID's stacks ("COMM [PID]"), or NULL: one process, or --merge. */
+static const char *process_root(const struct hs_profile_scope *scope, uint32_t pid)
+{
+	if (!scope || scope->merge || scope->count < 2)
+		return NULL;
+	for (size_t i = 0; i < scope->count; i++)
+		if (scope->processes[i].pid == pid)
+			return scope->processes[i].label;
+	return NULL;
+}
+
+/* Name a raw stack's frames, root first; root (no address, no mapping) goes above them. */
 static int name_frames(struct hs_profile *profile, struct hs_symbolizer *sym,
 		       const struct hs_stack_table *stacks, const struct hs_stack *stack,
-		       struct hs_profile_sample *sample)
+		       const char *root, struct hs_profile_sample *sample)
 {
 	const uint64_t *frames = hs_stack_frames(stacks, stack);
+	uint32_t above = root && stack->frame_count ? 1 : 0;
+	uint32_t slots = stack->frame_count + above ? stack->frame_count + above : 1;
 	char name[1024];
 
-	sample->names = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint32_t));
-	sample->addrs = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint64_t));
-	sample->mappings = calloc(stack->frame_count ? stack->frame_count : 1, sizeof(uint32_t));
+	sample->names = calloc(slots, sizeof(uint32_t));
+	sample->addrs = calloc(slots, sizeof(uint64_t));
+	sample->mappings = calloc(slots, sizeof(uint32_t));
 	if (!sample->names || !sample->addrs || !sample->mappings)
 		return -ENOMEM;
-	sample->frame_count = stack->frame_count;
+	sample->frame_count = stack->frame_count + above;
+	if (above && hs_profile_intern_name(profile, root, &sample->names[0]))
+		return -ENOMEM;
 	for (uint32_t i = 0; i < stack->frame_count; i++) {
 		uint64_t addr = frames[stack->frame_count - 1 - i];
+		uint32_t slot = i + above;
 		struct hs_frame_info info;
 		int err;
 
 		hs_symbolizer_resolve(sym, stack->pid, addr, true, &info);
 		hs_frame_format(&info, addr, name, sizeof(name));
-		err = hs_profile_intern_name(profile, name, &sample->names[i]);
+		err = hs_profile_intern_name(profile, name, &sample->names[slot]);
 		if (!err) {
-			sample->mappings[i] = i ? sample->mappings[i - 1] : 0;
-			err = intern_mapping(profile, &info, stack->pid, &sample->mappings[i]);
+			sample->mappings[slot] = i ? sample->mappings[slot - 1] : 0;
+			err = intern_mapping(profile, &info, stack->pid, &sample->mappings[slot]);
 		}
 		if (err)
 			return err;
-		sample->addrs[i] = addr;
+		sample->addrs[slot] = addr;
 	}
 	if (stack->frame_count == 0) { /* HS_STACK_LOST */
 		sample->frame_count = 1;
@@ -208,27 +224,40 @@ static int name_frames(struct hs_profile *profile, struct hs_symbolizer *sym,
 	return 0;
 }
 
+static int compare_names(const struct hs_profile_sample *x, const struct hs_profile_sample *y)
+{
+	if (x->frame_count != y->frame_count)
+		return x->frame_count < y->frame_count ? -1 : 1;
+	return memcmp(x->names, y->names, x->frame_count * sizeof(*x->names));
+}
+
 static int compare_samples(const void *a, const void *b)
 {
 	const struct hs_profile_sample *x = a, *y = b;
 
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	if (x->frame_count != y->frame_count)
-		return x->frame_count < y->frame_count ? -1 : 1;
-	return memcmp(x->names, y->names, x->frame_count * sizeof(*x->names));
+	return compare_names(x, y);
 }
 
-/* Merge samples with the same pid and frame names (sorted neighbours). */
-static void merge_samples(struct hs_profile *profile)
+/* --merge: the same names in different processes are one sample. */
+static int compare_samples_by_names(const void *a, const void *b)
 {
+	return compare_names(a, b);
+}
+
+/* Merge samples with the same pid (unless across_processes) and frame names (sorted neighbours). */
+static void merge_samples(struct hs_profile *profile, bool across_processes)
+{
+	int (*compare)(const void *, const void *) =
+		across_processes ? compare_samples_by_names : compare_samples;
 	size_t kept = 0;
 
-	qsort(profile->samples, profile->sample_count, sizeof(*profile->samples), compare_samples);
+	qsort(profile->samples, profile->sample_count, sizeof(*profile->samples), compare);
 	for (size_t i = 0; i < profile->sample_count; i++) {
 		struct hs_profile_sample *sample = &profile->samples[i];
 
-		if (kept && compare_samples(&profile->samples[kept - 1], sample) == 0) {
+		if (kept && compare(&profile->samples[kept - 1], sample) == 0) {
 			struct hs_profile_sample *into = &profile->samples[kept - 1];
 
 			for (int w = 0; w < HS_WEIGHT_COUNT; w++)
@@ -246,9 +275,13 @@ static void merge_samples(struct hs_profile *profile)
 	profile->sample_count = kept;
 }
 
-/* live: per-stack in-use values to use instead of the stacks' totals, or NULL. */
+/*
+ * live: per-stack in-use values to use instead of the stacks' totals, or NULL.
+ * scope: the session's processes (root frames, --merge), or NULL for one process.
+ */
 int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
-			  const struct hs_stack_live *live, struct hs_symbolizer *sym)
+			  const struct hs_stack_live *live, struct hs_symbolizer *sym,
+			  const struct hs_profile_scope *scope)
 {
 	memset(profile, 0, sizeof(*profile));
 	profile->samples = calloc(stacks->count ? stacks->count : 1, sizeof(*profile->samples));
@@ -277,18 +310,19 @@ int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_tabl
 		for (int w = 0; w < HS_WEIGHT_COUNT; w++)
 			profile->totals[w] += sample->values[w];
 		profile->sample_count++;
-		err = name_frames(profile, sym, stacks, stack, sample);
+		err = name_frames(profile, sym, stacks, stack, process_root(scope, stack->pid),
+				  sample);
 		if (err)
 			return err;
 	}
-	merge_samples(profile);
+	merge_samples(profile, scope && scope->merge);
 	return 0;
 }
 
 int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
 		     struct hs_symbolizer *sym)
 {
-	return hs_profile_build_live(profile, stacks, NULL, sym);
+	return hs_profile_build_live(profile, stacks, NULL, sym, NULL);
 }
 
 void hs_profile_free(struct hs_profile *profile)

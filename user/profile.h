@@ -48,6 +48,20 @@ struct hs_stack_live {
 
 #define HS_NO_SAMPLE UINT32_MAX
 
+/* One process of a session, as its stacks' root frame names it. */
+struct hs_profile_process {
+	uint32_t pid;
+	char label[48]; /* "COMM [PID]" */
+};
+
+/* The processes a profile covers: with two or more, each stack gets its process as root
+ * frame, unless merge (then stacks with the same names are added across processes). */
+struct hs_profile_scope {
+	const struct hs_profile_process *processes;
+	size_t count;
+	bool merge;
+};
+
 struct hs_profile {
 	struct hs_profile_sample *samples;
 	size_t sample_count;
@@ -65,7 +79,8 @@ struct hs_profile {
 int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
 		     struct hs_symbolizer *sym);
 int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
-			  const struct hs_stack_live *live, struct hs_symbolizer *sym);
+			  const struct hs_stack_live *live, struct hs_symbolizer *sym,
+			  const struct hs_profile_scope *scope);
 void hs_profile_free(struct hs_profile *profile);
 int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id);
 const char *hs_weight_name(enum hs_weight weight);

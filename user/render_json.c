@@ -96,6 +96,26 @@ static void write_series(FILE *out, const struct hs_timeline *tl)
 	fputs("\n  ]", out);
 }
 
+/* Every process of the session, one object a line; exited/execed say how it ended. */
+static void write_processes(FILE *out, const struct hs_summary *sum)
+{
+	fprintf(out, ",\n  \"merged\": %s,\n  \"processes\": [", sum->merged ? "true" : "false");
+	for (size_t i = 0; i < sum->process_count; i++) {
+		const struct hs_process_summary *p = &sum->processes[i];
+
+		fprintf(out, "%s\n    {\"pid\": %d, \"ns_pid\": %d, \"comm\": ", i ? "," : "",
+			p->pid, p->ns_pid);
+		hs_json_string(out, p->comm);
+		fprintf(out,
+			", \"exited\": %s, \"execed\": %s, \"live_bytes\": %llu, "
+			"\"live_count\": %llu, \"alloc_bytes\": %llu, \"alloc_count\": %llu}",
+			p->exited ? "true" : "false", p->execed ? "true" : "false",
+			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count,
+			(unsigned long long)p->alloc_bytes, (unsigned long long)p->alloc_count);
+	}
+	fputs("\n  ]", out);
+}
+
 static void write_stack(FILE *out, const struct hs_profile *profile,
 			const struct hs_profile_sample *sample, const struct hs_sample_stats *st)
 {
@@ -134,6 +154,7 @@ int hs_render_json(FILE *out, const struct hs_render_input *input)
 	if (err)
 		return err;
 	write_session(out, input);
+	write_processes(out, input->summary);
 	write_series(out, a->timeline);
 	fputs(",\n  \"stacks\": [", out);
 	for (size_t i = 0; i < count; i++) {

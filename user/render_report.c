@@ -43,9 +43,51 @@ static void write_header(FILE *out, const struct hs_render_input *in)
 	const struct hs_summary *sum = in->summary;
 	const struct hs_timeline *tl = in->analysis->timeline;
 
-	fprintf(out, "heapscope report: PID %d (%s)%s, %.1f s, %zu points every %.2g s\n\n",
-		sum->pid, sum->comm, sum->target_exited ? ", exited" : "", sum->duration_s,
-		tl->count, tl->interval_s);
+	if (sum->process_count > 1)
+		fprintf(out, "heapscope report: %zu processes%s%s, %.1f s, %zu points every %.2g s\n\n",
+			sum->process_count, sum->merged ? " merged" : "",
+			sum->target_exited ? ", all exited" : "", sum->duration_s, tl->count,
+			tl->interval_s);
+	else
+		fprintf(out, "heapscope report: PID %d (%s)%s, %.1f s, %zu points every %.2g s\n\n",
+			sum->pid, sum->comm, sum->target_exited ? ", exited" : "",
+			sum->duration_s, tl->count, tl->interval_s);
+}
+
+static const char *process_state(const struct hs_process_summary *p)
+{
+	return p->exited ? "exited" : p->execed ? "exec()ed" : "running";
+}
+
+/* One row per process and their totals; shown with several processes, or one in a
+ * PID namespace (its PID there differs from the host's). */
+static void write_processes(FILE *out, const struct hs_summary *sum)
+{
+	uint64_t live = 0, blocks = 0, allocated = 0, calls = 0;
+
+	if (sum->process_count == 0 ||
+	    (sum->process_count == 1 && sum->processes[0].ns_pid == sum->processes[0].pid))
+		return;
+	fprintf(out, "PROCESSES %8s %8s %-16s %-9s %12s %10s %12s %10s\n", "PID", "NS PID",
+		"COMM", "STATE", "live", "blocks", "allocated", "calls");
+	for (size_t i = 0; i < sum->process_count; i++) {
+		const struct hs_process_summary *p = &sum->processes[i];
+
+		fprintf(out, "  %16d %8d %-16s %-9s %12s %10llu %12s %10llu\n", p->pid, p->ns_pid,
+			p->comm, process_state(p), HS_BYTES(p->live_bytes),
+			(unsigned long long)p->live_count, HS_BYTES(p->alloc_bytes),
+			(unsigned long long)p->alloc_count);
+		live += p->live_bytes;
+		blocks += p->live_count;
+		allocated += p->alloc_bytes;
+		calls += p->alloc_count;
+	}
+	if (sum->process_count > 1)
+		fprintf(out, "  %-52s %12s %10llu %12s %10llu\n  (RSS, anonymous and [heap] "
+			"figures below are of PID %d only)\n", "total", HS_BYTES(live),
+			(unsigned long long)blocks, HS_BYTES(allocated), (unsigned long long)calls,
+			sum->pid);
+	fputc('\n', out);
 }
 
 static void write_verdict(FILE *out, const struct hs_analysis *a)
@@ -204,6 +246,7 @@ int hs_render_report(FILE *out, const struct hs_render_input *input)
 	int err;
 
 	write_header(out, input);
+	write_processes(out, input->summary);
 	write_verdict(out, a);
 	write_memory(out, input);
 	write_timeline(out, a->timeline);

@@ -8,6 +8,16 @@
 
 #include "events.h"
 
+/* One process of the session, for the per-process sections of the outputs. */
+struct hs_process_summary {
+	pid_t pid;    /* host PID */
+	pid_t ns_pid; /* in its own PID namespace (== pid outside containers) */
+	char comm[16];
+	bool exited, execed;
+	uint64_t live_bytes, live_count;
+	uint64_t alloc_bytes, alloc_count;
+};
+
 /* What a session did, for the stderr summary and for every output format. */
 struct hs_summary {
 	pid_t pid;
@@ -31,6 +41,9 @@ struct hs_summary {
 	uint64_t unwind_rows;
 	uint64_t unwind_kernel_bytes; /* the unwind maps' kernel memory */
 	double unwind_build_ms;	     /* building the tables at attach (part of attach_ms) */
+	const struct hs_process_summary *processes; /* every target, in attach order */
+	size_t process_count;
+	bool merged; /* --merge: one profile across processes */
 };
 
 #endif
