@@ -261,14 +261,13 @@ static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_ta
 	struct hs_target *t;
 	int err = named ? check_target(pid) : hs_proc_check_target(pid);
 
-	if (!err)
-		err = hs_targets_add(&s->targets, pid, &t);
-	if (err == -EEXIST || err == -ENOSPC || (err && !named))
+	if (err)
 		return err;
-	if (err) {
-		fail("cannot attach to PID %d: %s", pid, reason(err));
+	err = hs_targets_add(&s->targets, pid, &t);
+	if (err == -ENOSPC && named)
+		fail("cannot attach to PID %d: more than %d processes", pid, HS_MAX_TARGETS);
+	if (err)
 		return err;
-	}
 	err = plan_probes(s, t);
 	if (!err)
 		err = hs_symbolizer_add_process(&s->sym, pid);
