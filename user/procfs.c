@@ -248,9 +248,16 @@ bool hs_proc_alive(pid_t pid)
 	return alive;
 }
 
+/*
+ * A path, usable from here while the mapping exists, to the very file mapped:
+ * /proc/PID/map_files/START-END.  Not the path in maps: that one is resolved
+ * against heapscope's root, and for a target in a chroot or another mount
+ * namespace it can name another file, or none, from here.
+ */
 void hs_proc_object_path(pid_t pid, const struct hs_mapping *map, char *out, size_t len)
 {
-	snprintf(out, len, "/proc/%d/root%s", pid, map->path);
+	snprintf(out, len, "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)map->start,
+		 (unsigned long long)map->end);
 }
 
 /* Open the file behind a mapping as the target sees it; -errno on failure. */
@@ -259,12 +266,11 @@ int hs_proc_open_object(pid_t pid, const struct hs_mapping *map)
 	char path[HS_PATH_MAX + 64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)map->start, (unsigned long long)map->end);
+	hs_proc_object_path(pid, map, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
-	hs_proc_object_path(pid, map, path, sizeof(path));
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, map->path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd >= 0 ? fd : -errno;
 }
