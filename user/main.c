@@ -659,13 +659,17 @@ static void print_unwind_summary(const struct hs_summary *sum)
 static void print_summary(const struct hs_summary *sum)
 {
 	const uint64_t *k = sum->kernel_stats;
-	char live[32];
+	char live[32], who[64];
 
 	hs_human_bytes(sum->live_bytes, live, sizeof(live));
+	if (sum->process_count == 1)
+		snprintf(who, sizeof(who), "PID %d (%s)", sum->pid, sum->comm);
+	else
+		snprintf(who, sizeof(who), "%zu processes", sum->process_count);
 	fprintf(stderr,
-		"heapscope: PID %d (%s)%s: %.1f s, %llu events (%llu allocs, %llu frees, %llu "
+		"heapscope: %s%s: %.1f s, %llu events (%llu allocs, %llu frees, %llu "
 		"reallocs), live %s in %llu blocks\n",
-		sum->pid, sum->comm, sum->target_exited ? " exited" : "", sum->duration_s,
+		who, sum->target_exited ? " exited" : "", sum->duration_s,
 		(unsigned long long)sum->events, (unsigned long long)sum->allocs,
 		(unsigned long long)sum->frees, (unsigned long long)sum->reallocs, live,
 		(unsigned long long)sum->live_count);
@@ -735,6 +739,11 @@ static int run_session(struct hs_options *opts)
 				"collected before\n", s.summary.pid);
 		err = write_output(&s);
 		print_summary(&s.summary);
+		if (s.targets.not_attached)
+			fprintf(stderr, "heapscope: WARNING: %llu processes of %s were not attached "
+				"(more than %d in one session)\n",
+				(unsigned long long)s.targets.not_attached, opts->exe_path,
+				HS_MAX_TARGETS);
 	}
 	session_free(&s);
 	return err ? 1 : 0;

@@ -5,6 +5,10 @@
  * four values per stack (in-use bytes/count, allocated bytes/count), and the
  * mapped file each frame points into (path, range, build-id: pprof's mappings).
  *
+ * With several processes (scope), each stack gets a root frame "COMM [PID]"
+ * (no address, no mapping), or, with --merge, none and samples merged across
+ * processes by names alone.
+ *
  * This is the one place where addresses become names, so folded, SVG, pprof
  * and the report agree on the same session by construction.  Frames are the
  * callers of the allocator: the probed allocator function itself is never a
