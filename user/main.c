@@ -207,6 +207,13 @@ static int build_unwind_tables(struct session *s, const struct hs_target *t)
 
 	if (s->opts->unwind == HS_UNWIND_FP)
 		return 0;
+	if (s->unwind.target_count >= HS_UNWIND_MAX_PROCESSES) {
+		/* The walker's process map is full: this one's stacks use frame pointers. */
+		if (s->opts->unwind == HS_UNWIND_DWARF)
+			fail("cannot build unwind tables for PID %d: more than %d processes (try "
+			     "--unwind auto)", t->pid, HS_UNWIND_MAX_PROCESSES);
+		return s->opts->unwind == HS_UNWIND_DWARF ? -E2BIG : 0;
+	}
 	err = hs_unwind_add_process(&s->unwind, t->pid, &t->maps);
 	s->summary.unwind_build_ms += (now_s() - started) * 1e3;
 	if (err && s->unwind.failed_path)
