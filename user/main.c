@@ -320,7 +320,8 @@ static int prepare_targets(struct session *s)
 	if (!err && s->opts->exe_path) {
 		err = hs_exe_processes(&s->exe, &pids, &count);
 		if (err)
-			fail("cannot list the processes of %s: %s", s->opts->exe_path, strerror(-err));
+			fail("cannot list the processes of %s: %s", s->opts->exe_path,
+			     strerror(-err));
 	}
 	for (size_t i = 0; !err && i < count; i++) {
 		int one = prepare_target(s, pids[i], false, &t);
@@ -443,8 +444,8 @@ static bool check_exits(struct session *s)
 		if (t && !t->exited && !t->execed) {
 			t->execed = true;
 			if (s->targets.count > 1 || s->opts->follow)
-				fprintf(stderr, "heapscope: PID %d exec()ed another program; what it "
-					"allocated before is kept\n", t->pid);
+				fprintf(stderr, "heapscope: PID %d exec()ed another program; what "
+					"it allocated before is kept\n", t->pid);
 		}
 	}
 	return !s->opts->follow && hs_targets_alive(&s->targets) == 0;

@@ -138,8 +138,9 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
 		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n"
-		"  sudo heapscope --exe /usr/sbin/nginx --follow -d 60 -o heap.svg  # every worker\n",
-		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS, HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
+		"  sudo heapscope --exe /usr/sbin/nginx --follow -d 60  # every worker, new ones too\n",
+		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS,
+		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
 		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES,
 		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS);
 }
@@ -177,7 +178,16 @@ static int parse_seconds(const char *text, double *seconds)
 	return errno || end == text || *end || !(*seconds > 0) || *seconds > 1e7 ? -EINVAL : 0;
 }
 
-static int parse_pid(const char *text, pid_t *pid);
+static int parse_pid(const char *text, pid_t *pid)
+{
+	size_t value;
+
+	if (parse_size(text, &value) || value == 0 || value > 0x3fffffff ||
+	    strspn(text, "0123456789") != strlen(text))
+		return -EINVAL;
+	*pid = (pid_t)value;
+	return 0;
+}
 
 /* "PID[,PID...]": appended to opts->pids. */
 static int parse_pid_list(const char *text, struct hs_options *opts)
@@ -198,17 +208,6 @@ static int parse_pid_list(const char *text, struct hs_options *opts)
 		if (!*p)
 			return 0;
 	}
-}
-
-static int parse_pid(const char *text, pid_t *pid)
-{
-	size_t value;
-
-	if (parse_size(text, &value) || value == 0 || value > 0x3fffffff ||
-	    strspn(text, "0123456789") != strlen(text))
-		return -EINVAL;
-	*pid = (pid_t)value;
-	return 0;
 }
 
 /* 1 s, or finer when -d is short, so that even a short session has a series. */
@@ -284,8 +283,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		switch (c) {
 		case 'p':
 			if (parse_pid_list(optarg, opts))
-				FAIL("invalid PID '%s': expected PID[,PID...], at most %d PIDs", optarg,
-				     HS_MAX_PIDS);
+				FAIL("invalid PID '%s': expected PID[,PID...], at most %d PIDs",
+				     optarg, HS_MAX_PIDS);
 			opts->pid = opts->pids[0];
 			break;
 		case OPT_EXE:

@@ -44,7 +44,8 @@ static void write_header(FILE *out, const struct hs_render_input *in)
 	const struct hs_timeline *tl = in->analysis->timeline;
 
 	if (sum->process_count > 1)
-		fprintf(out, "heapscope report: %zu processes%s%s, %.1f s, %zu points every %.2g s\n\n",
+		fprintf(out,
+			"heapscope report: %zu processes%s%s, %.1f s, %zu points every %.2g s\n\n",
 			sum->process_count, sum->merged ? " merged" : "",
 			sum->target_exited ? ", all exited" : "", sum->duration_s, tl->count,
 			tl->interval_s);

@@ -23,13 +23,19 @@ expect_error 2 "invalid duration '-1'" -p 1 -d -1
 expect_error 2 "invalid --ringbuf-size '1000'" -p 1 --ringbuf-size 1000
 expect_error 2 "unknown weight 'nope'" -p 1 -w nope
 expect_error 2 "unexpected argument 'extra'" -p 1 extra
+expect_error 2 "invalid PID '1,,2'" -p 1,,2
+expect_error 2 "--follow needs --exe PATH" -p 1 --follow
 
 echo "# targets that cannot be profiled"
 expect_error 1 "cannot attach to PID 999999: no such process" -p 999999
 expect_error 1 "cannot attach to PID 2: it is a kernel thread" -p 2
+expect_error 1 "cannot use --exe /nonexistent: No such file or directory" --exe /nonexistent
+expect_error 1 "no process runs /bin/true (use --follow to wait for one)" --exe /bin/true
 
 W=$OUT/work
 start_workload truth_fp "$W"
+echo "# one PID of a list that cannot be profiled fails the session, before any probe"
+expect_error 1 "cannot attach to PID 999999: no such process" -p "$WPID,999999"
 echo "# a process the user may not inspect"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$HEAPSCOPE" -p "$WPID" \
 	> "$OUT/stdout" 2> "$OUT/stderr"
