@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "hash.h"
 
 static const struct {
@@ -91,15 +92,9 @@ int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_
 			return 0;
 		}
 	}
-	if (profile->name_count == profile->name_capacity) {
-		size_t capacity = profile->name_capacity ? profile->name_capacity * 2 : 256;
-		char **bigger = realloc(profile->names, capacity * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		profile->names = bigger;
-		profile->name_capacity = capacity;
-	}
+	if (hs_array_reserve((void **)&profile->names, &profile->name_capacity, profile->name_count,
+			     sizeof(*profile->names), 256))
+		return -ENOMEM;
 	profile->names[profile->name_count] = strdup(name);
 	if (!profile->names[profile->name_count])
 		return -ENOMEM;
@@ -118,16 +113,9 @@ static int add_mapping(struct hs_profile *profile, const struct hs_frame_info *i
 {
 	struct hs_profile_mapping *m;
 
-	if (profile->mapping_count == profile->mapping_capacity) {
-		size_t capacity = profile->mapping_capacity ? profile->mapping_capacity * 2 : 16;
-		struct hs_profile_mapping *bigger =
-			realloc(profile->mappings, capacity * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		profile->mappings = bigger;
-		profile->mapping_capacity = capacity;
-	}
+	if (hs_array_reserve((void **)&profile->mappings, &profile->mapping_capacity,
+			     profile->mapping_count, sizeof(*profile->mappings), 16))
+		return -ENOMEM;
 	m = &profile->mappings[profile->mapping_count];
 	memset(m, 0, sizeof(*m));
 	m->path = strdup(info->object ? info->object->path : info->mapping->path);

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
+
 /* libstdc++'s demangler: C linkage, result malloc'ed. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
@@ -75,16 +77,9 @@ int hs_symbolizer_add_process(struct hs_symbolizer *sym, pid_t pid)
 
 	if (proc)
 		return 0;
-	if (sym->process_count == sym->process_capacity) {
-		size_t capacity = sym->process_capacity ? sym->process_capacity * 2 : 4;
-		struct hs_sym_process *bigger =
-			realloc(sym->processes, capacity * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		sym->processes = bigger;
-		sym->process_capacity = capacity;
-	}
+	if (hs_array_reserve((void **)&sym->processes, &sym->process_capacity, sym->process_count,
+			     sizeof(*sym->processes), 4))
+		return -ENOMEM;
 	proc = &sym->processes[sym->process_count];
 	proc->pid = pid;
 	int err = hs_maps_read(pid, &proc->maps);
@@ -124,15 +119,9 @@ static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
 
 	if (obj)
 		return obj;
-	if (sym->object_count == sym->object_capacity) {
-		size_t capacity = sym->object_capacity ? sym->object_capacity * 2 : 16;
-		struct hs_sym_object **bigger = realloc(sym->objects, capacity * sizeof(*bigger));
-
-		if (!bigger)
-			return NULL;
-		sym->objects = bigger;
-		sym->object_capacity = capacity;
-	}
+	if (hs_array_reserve((void **)&sym->objects, &sym->object_capacity, sym->object_count,
+			     sizeof(*sym->objects), 16))
+		return NULL;
 	obj = calloc(1, sizeof(*obj));
 	if (!obj)
 		return NULL;
