@@ -5,6 +5,19 @@
 # write what it has.
 . "$(dirname "$0")/../lib.sh"
 
+# session_until_target_leaves NAME [ENV...]: profile a truth workload through its
+# work phase, then release it and wait for heapscope to notice it is gone (exit,
+# or exec with TRUTH_EXEC_AFTER).  Sets W, WPID, HRC; output in $OUT/NAME.*
+session_until_target_leaves() {
+	local name=$1; shift
+	W=$OUT/$name
+	start_workload truth_fp "$W" "$@"
+	start_heapscope "$OUT/$name.err" -p "$WPID" -o "$OUT/$name.folded"
+	run_phase "$W"
+	touch "$W/exit"
+	wait "$HPID"; HRC=$?
+}
+
 echo "# heapscope killed with SIGKILL mid-session"
 W=$OUT/kill
 start_workload truth_fp "$W"
@@ -22,23 +35,13 @@ check_truth "$OUT/kill2.folded" "$W/truth"
 release_workload "$W"
 
 echo "# the target exits mid-session: what was collected is written"
-W=$OUT/exit
-start_workload truth_fp "$W"
-start_heapscope "$OUT/exit.err" -p "$WPID" -o "$OUT/exit.folded"
-run_phase "$W"
-touch "$W/exit"
-wait "$HPID"; HRC=$?
+session_until_target_leaves exit
 check_eq "heapscope exits 0 when the target exits" 0 "$HRC"
 check "it says the target exited" grep -q "PID $WPID exited; writing what was collected" "$OUT/exit.err"
 check_truth "$OUT/exit.folded" "$W/truth"
 
 echo "# the target exec()s another program"
-W=$OUT/exec
-start_workload truth_fp "$W" TRUTH_EXEC_AFTER=/bin/sleep
-start_heapscope "$OUT/exec.err" -p "$WPID" -o "$OUT/exec.folded"
-run_phase "$W"
-touch "$W/exit"
-wait "$HPID"; HRC=$?
+session_until_target_leaves exec TRUTH_EXEC_AFTER=/bin/sleep
 check_eq "heapscope exits 0 when the target execs" 0 "$HRC"
 check "it says the target exec()ed" grep -q "PID $WPID exec()ed another program" "$OUT/exec.err"
 check_truth "$OUT/exec.folded" "$W/truth"
