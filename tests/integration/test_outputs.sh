@@ -152,7 +152,7 @@ check_eq "diff folded of hostile names" "main;a<b>&\"c' 0 10" \
 
 D=$OUT/demo
 mkdir -p "$D"
-"$ROOT/build/tools/demo_server" 1000 &
+"$ROOT/${BUILD_DIR:-build}/tools/demo_server" 1000 &
 PIDS_TO_KILL+=($!)
 demo_pid=$!
 start_heapscope "$D/old.err" -p "$demo_pid" -q -d 0.5 -o "$D/old.folded"; old_pid=$HPID

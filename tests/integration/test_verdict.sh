@@ -77,7 +77,7 @@ check_eq "stack holding the live heap" load_config "$(top_live)"
 check_live load_config check_timer
 
 echo "the demo target, text report:"
-"$ROOT/build/tools/demo_server" 500 &
+"$ROOT/${BUILD_DIR:-build}/tools/demo_server" 500 &
 DEMO=$!
 PIDS_TO_KILL+=("$DEMO")
 sleep 0.5

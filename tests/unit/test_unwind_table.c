@@ -16,13 +16,27 @@
 #include "elf_object.h"
 #include "unwind_table.h"
 
-#define TRUTH_FP "build/tests/truth_fp"
-#define TRUTH_LIB_DEBUG_FRAME "build/tests/libtruth_dframe.so"
+/* Workloads built beside this test (build/tests or, with SANITIZE=1, build-san/tests). */
+#define TRUTH_FP "truth_fp"
+#define TRUTH_LIB_DEBUG_FRAME "libtruth_dframe.so"
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
+
+/* A path as it is; a bare name from the directory this test binary lives in. */
+static int open_object(const char *path)
+{
+	char fixture[4200];
+
+	if (!strchr(path, '/')) {
+		if (check_fixture_path(fixture, sizeof(fixture), path))
+			return -1;
+		path = fixture;
+	}
+	return open(path, O_RDONLY);
+}
 
 static int build(const char *path, struct hs_unwind_table *table)
 {
-	int fd = open(path, O_RDONLY);
+	int fd = open_object(path);
 	int err = fd < 0 ? -errno : hs_unwind_table_build_fd(fd, table);
 
 	if (fd >= 0)
@@ -35,7 +49,7 @@ static uint64_t symbol_vaddr(const char *path, const char *name)
 	struct hs_elf_object obj;
 	const struct hs_symbol *sym;
 	uint64_t vaddr = 0;
-	int fd = open(path, O_RDONLY);
+	int fd = open_object(path);
 
 	if (fd >= 0 && hs_elf_read_fd(fd, &obj) == 0) {
 		sym = hs_elf_symbol_named(&obj, name, false);
@@ -49,7 +63,7 @@ static uint64_t symbol_vaddr(const char *path, const char *name)
 
 static uint64_t section_vaddr(const char *path, const char *name)
 {
-	int fd = open(path, O_RDONLY);
+	int fd = open_object(path);
 	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
 	Elf_Scn *scn = NULL;
 	uint64_t vaddr = 0;
