@@ -6,25 +6,33 @@
 #include <stdlib.h>
 
 /*
- * Make room for one more item in a growable array (*items holds count of
- * *capacity): double the capacity, starting at first_capacity.  0 or -ENOMEM;
- * on failure the array is untouched.
+ * Make room for needed items in a growable array of *capacity items: double the
+ * capacity, starting at first_capacity, until they fit.  0 or -ENOMEM; on
+ * failure the array is untouched.
  */
-static inline int hs_array_reserve(void **items, size_t *capacity, size_t count, size_t item_size,
-				   size_t first_capacity)
+static inline int hs_array_reserve_n(void **items, size_t *capacity, size_t needed,
+				     size_t item_size, size_t first_capacity)
 {
-	size_t bigger_capacity;
+	size_t bigger_capacity = *capacity ? *capacity : first_capacity;
 	void *bigger;
 
-	if (count < *capacity)
+	if (needed <= *capacity)
 		return 0;
-	bigger_capacity = *capacity ? *capacity * 2 : first_capacity;
+	while (bigger_capacity < needed)
+		bigger_capacity *= 2;
 	bigger = realloc(*items, bigger_capacity * item_size);
 	if (!bigger)
 		return -ENOMEM;
 	*items = bigger;
 	*capacity = bigger_capacity;
 	return 0;
+}
+
+/* Room for one more item after count. */
+static inline int hs_array_reserve(void **items, size_t *capacity, size_t count, size_t item_size,
+				   size_t first_capacity)
+{
+	return hs_array_reserve_n(items, capacity, count + 1, item_size, first_capacity);
 }
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 void hs_folded_frame_name(const char *name, char *out, size_t len)
 {
@@ -25,17 +26,32 @@ void hs_folded_frame_name(const char *name, char *out, size_t len)
 }
 
 struct weighted {
+	const struct hs_profile *profile;
 	const struct hs_profile_sample *sample;
 	uint64_t weight;
 };
 
+/* Root first, frame by frame, by name; a stack before the longer ones it starts. */
+static int by_frame_names(const struct hs_profile *profile, const struct hs_profile_sample *x,
+			  const struct hs_profile_sample *y)
+{
+	for (uint32_t f = 0; f < x->frame_count && f < y->frame_count; f++) {
+		int order = strcmp(profile->names[x->names[f]], profile->names[y->names[f]]);
+
+		if (order)
+			return order;
+	}
+	return (x->frame_count > y->frame_count) - (x->frame_count < y->frame_count);
+}
+
+/* Heaviest first; equal weights by name, so that one session always prints the same file. */
 static int heaviest_first(const void *a, const void *b)
 {
 	const struct weighted *x = a, *y = b;
 
 	if (x->weight != y->weight)
 		return x->weight > y->weight ? -1 : 1;
-	return 0;
+	return by_frame_names(x->profile, x->sample, y->sample);
 }
 
 int hs_render_folded(FILE *out, const struct hs_profile *profile, enum hs_weight weight)
@@ -50,7 +66,7 @@ int hs_render_folded(FILE *out, const struct hs_profile *profile, enum hs_weight
 		uint64_t value = profile->samples[i].values[weight];
 
 		if (value)
-			order[count++] = (struct weighted){ &profile->samples[i], value };
+			order[count++] = (struct weighted){ profile, &profile->samples[i], value };
 	}
 	qsort(order, count, sizeof(*order), heaviest_first);
 	for (size_t i = 0; i < count; i++) {

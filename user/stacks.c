@@ -15,24 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "hash.h"
 
-static int grow_array(void **items, size_t *capacity, size_t needed, size_t item_size)
-{
-	size_t cap = *capacity ? *capacity : 256;
-	void *bigger;
-
-	if (needed <= *capacity)
-		return 0;
-	while (cap < needed)
-		cap *= 2;
-	bigger = realloc(*items, cap * item_size);
-	if (!bigger)
-		return -ENOMEM;
-	*items = bigger;
-	*capacity = cap;
-	return 0;
-}
+/* Stacks and pooled frames a table starts with. */
+#define STACKS_FIRST_CAPACITY 256
 
 static bool same_stack(const struct hs_stack_table *table, const struct hs_stack *stack,
 		       uint64_t hash, uint32_t pid, const uint64_t *frames, uint32_t frame_count)
@@ -70,10 +57,11 @@ static int index_grow(struct hs_stack_table *table)
 static int add_stack(struct hs_stack_table *table, uint64_t hash, uint32_t pid,
 		     const uint64_t *frames, uint32_t frame_count, bool truncated)
 {
-	if (grow_array((void **)&table->stacks, &table->capacity, table->count + 1,
-		       sizeof(*table->stacks)) ||
-	    grow_array((void **)&table->frame_pool, &table->pool_capacity,
-		       table->pool_len + frame_count, sizeof(*table->frame_pool)))
+	if (hs_array_reserve((void **)&table->stacks, &table->capacity, table->count,
+			     sizeof(*table->stacks), STACKS_FIRST_CAPACITY) ||
+	    hs_array_reserve_n((void **)&table->frame_pool, &table->pool_capacity,
+			       table->pool_len + frame_count, sizeof(*table->frame_pool),
+			       STACKS_FIRST_CAPACITY))
 		return -ENOMEM;
 	if ((table->count + 1) * 2 > table->index_capacity && index_grow(table))
 		return -ENOMEM;

@@ -2,7 +2,7 @@
 /*
  * test_folded.c - the folded-stack writer (user/render_folded.c) on a
  * hand-built profile: root first, ';'-joined, the chosen weight after a space,
- * heaviest first, zero weights left out, and names that cannot be written as
+ * heaviest first (equal weights by name), zero weights left out, and names that cannot be written as
  * they are (';', control characters) made safe.
  */
 #include <stdlib.h>
@@ -97,6 +97,24 @@ static void test_weights_and_order(void)
 	hs_profile_free(&p);
 }
 
+/* Equal weights come by frame names, whatever order the stacks were seen in. */
+static void test_equal_weights_by_name(void)
+{
+	struct hs_profile p;
+
+	memset(&p, 0, sizeof(p));
+	SAMPLE(&p, 64, 1, 64, 1, "main", "zeta");
+	SAMPLE(&p, 64, 1, 64, 1, "main", "alpha", "inner");
+	SAMPLE(&p, 64, 1, 64, 1, "main", "alpha");
+	SAMPLE(&p, 64, 1, 64, 1, "a_main", "zeta");
+	CHECK_TEXT(render(&p, HS_WEIGHT_INUSE_BYTES),
+		   "a_main;zeta 64\n"
+		   "main;alpha 64\n"
+		   "main;alpha;inner 64\n"
+		   "main;zeta 64\n");
+	hs_profile_free(&p);
+}
+
 static void test_empty_profile(void)
 {
 	struct hs_profile p;
@@ -165,6 +183,7 @@ static void test_names_interned(void)
 int main(void)
 {
 	TEST(test_weights_and_order);
+	TEST(test_equal_weights_by_name);
 	TEST(test_empty_profile);
 	TEST(test_frame_names_made_safe);
 	TEST(test_names_interned);
