@@ -36,11 +36,6 @@ const volatile __u64 wakeup_bytes = 256 * 1024; /* pending data that forces a co
 const volatile __u32 max_frames = HS_MAX_FRAMES;
 const volatile bool probe_only = false; /* benchmark floor: probes fire, programs do nothing */
 
-/* Set by userspace once every probe is attached.  A call entered before then may
- * have run with its return probe not yet armed: it is not reported, and its
- * per-thread record is never mistaken for an outer call. */
-volatile __u64 armed_ns = 0;
-
 /* Set by userspace when the session ends, before the probes are detached (which
  * takes a while, probe by probe): the session ends at one instant for every
  * probe, so no free is cut off while its allocation is still counted. */
@@ -88,12 +83,20 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* The processes being profiled (tgid -> 1), for the exec tracepoint. */
+/*
+ * The processes being profiled: tgid -> the instant (bpf_ktime_get_ns) from
+ * which every probe of that process was attached, written by userspace after
+ * its last probe.  A call entered before then may have run with its return
+ * probe not yet armed: it is not reported, and its per-thread record is never
+ * mistaken for an outer call.  Per process, so attaching another process later
+ * leaves the calls in flight in those already attached alone.  Also what the
+ * exec tracepoint watches; userspace deletes a process once it has left.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } targets SEC(".maps");
 
 /* A wrapper's caller's registers, rebuilt to capture its stack (too large for the stack). */
@@ -125,6 +128,15 @@ static __always_inline struct hs_event *scratch_event(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Was the current process's call entered once all its probes were attached? */
+static __always_inline bool entered_armed(__u64 entry_ts_ns)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 *armed_ns = bpf_map_lookup_elem(&targets, &tgid);
+
+	return armed_ns && entry_ts_ns >= *armed_ns;
 }
 
 /* Batched wakeups: the consumer polls with a timeout and is woken only when a
@@ -231,7 +243,8 @@ static __always_inline bool call_open(struct hs_pending *call)
 
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
-	return call && call_open(call) && sp <= call->entry_sp && call->entry_ts_ns >= armed_ns;
+	return call && call_open(call) && sp <= call->entry_sp &&
+	       entered_armed(call->entry_ts_ns);
 }
 
 /*
@@ -519,7 +532,7 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		return 0; /* an inner call returned; the outermost one reports */
 	/* The outermost call with a return probe is done (for a wrapper: its inner call). */
 
-	kind = call->entry_ts_ns >= armed_ns ? outcome(call, ret, &addr) : 0;
+	kind = entered_armed(call->entry_ts_ns) ? outcome(call, ret, &addr) : 0;
 	ev = kind ? scratch_event() : 0;
 	if (ev) {
 		ev->ts_ns = bpf_ktime_get_ns();
