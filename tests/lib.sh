@@ -30,22 +30,27 @@ finish() {
 	[ "$FAILURES" -eq 0 ]
 }
 
-# wait_for FILE [SECONDS]: until FILE exists.
-wait_for() {
-	local deadline=$((SECONDS + ${2:-30}))
-	while [ ! -e "$1" ]; do
-		[ $SECONDS -ge $deadline ] && { echo "  timed out waiting for $1"; return 1; }
+# wait_until SECONDS WHAT COMMAND...: until COMMAND succeeds; after SECONDS, says it
+# timed out waiting for WHAT and returns 1.
+wait_until() {
+	local deadline=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && { echo "  timed out waiting for $what"; return 1; }
 		sleep 0.02
 	done
 }
 
+# wait_for FILE [SECONDS]: until FILE exists.
+wait_for() {
+	wait_until "${2:-30}" "$1" test -e "$1"
+}
+
+has_text() { grep -q "$2" "$1" 2>/dev/null; } # has_text FILE TEXT
+
 # wait_for_text FILE TEXT [SECONDS]
 wait_for_text() {
-	local deadline=$((SECONDS + ${3:-30}))
-	until grep -q "$2" "$1" 2>/dev/null; do
-		[ $SECONDS -ge $deadline ] && { echo "  timed out waiting for '$2' in $1"; cat "$1"; return 1; }
-		sleep 0.02
-	done
+	wait_until "${3:-30}" "'$2' in $1" has_text "$1" "$2" || { cat "$1"; return 1; }
 }
 
 # start_workload NAME DIR [env...]: runs build/tests/NAME DIR, sets WPID.
@@ -199,4 +204,22 @@ json_folded() {
 # json_process_field JSON PID FIELD: FIELD of the process PID in "processes".
 json_process_field() {
 	jq -r --argjson pid "$2" ".processes[] | select(.pid == \$pid) | .$3" "$1"
+}
+
+# bpf_map_keys PID MAP: the keys (decimal; a u32 key is a PID) of BPF map MAP that
+# process PID holds, one a line, ascending.  MAP as the kernel keeps names: 15
+# characters at most ("unwind_processe").
+bpf_map_keys() {
+	local id
+	for id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un); do
+		[ "$(bpftool map show id "$id" -j | jq -r .name)" = "$2" ] || continue
+		bpftool map dump id "$id" -j | jq -r '.[].formatted.key' | sort -n
+		return 0
+	done
+	return 1
+}
+
+# perf_event_fds PID: how many perf events process PID holds (heapscope: one per uprobe).
+perf_event_fds() {
+	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
 }

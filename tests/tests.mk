@@ -23,6 +23,9 @@ $(TEST_BIN)/truth_fp: tests/workloads/truth.c tests/workloads/workload.h $(TEST_
 $(TEST_BIN)/churn_checked: tests/workloads/churn_checked.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
 
+$(TEST_BIN)/churn_truth: tests/workloads/churn_truth.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
 # The verdict scenarios: one workload each, built alike.
 SCENARIOS := leak_churn retention cache_plateau quiet
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
@@ -79,6 +82,9 @@ $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 $(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $< -lz
 
+$(TEST_BIN)/exec_stopped: tests/tools/exec_stopped.c | $(TEST_BIN)
+	$(CC) -O2 -Wall -o $@ $<
+
 $(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
@@ -104,7 +110,7 @@ $(BUILD)/tools/unwind_loop: tools/unwind_loop.c tests/workloads/workload.h
 		-o $@ $<
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
-WORKLOADS += $(TEST_BIN)/pngcolors
+WORKLOADS += $(TEST_BIN)/pngcolors $(TEST_BIN)/churn_truth $(TEST_BIN)/exec_stopped
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
