@@ -94,6 +94,11 @@ $(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsym
 		libsymbols_stripped.so
 $(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize: $(ELF_FIXTURES)
 
+# The ret-site finder's fixture: functions whose ways out are labelled.
+$(TEST_BIN)/libretsites.so: tests/unit/ret_sites_lib.S | $(TEST_BIN)
+	$(CC) -shared -fPIC -nostdlib -o $@ $<
+$(TEST_BIN)/test_ret_sites: $(TEST_BIN)/libretsites.so
+
 $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
