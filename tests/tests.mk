@@ -62,6 +62,11 @@ $(TEST_BIN)/truth_static: tests/workloads/truth.c tests/workloads/truth_lib.c te
 $(TEST_BIN)/truth_newdelete: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
 	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -o $@ $<
 
+# The same as one static executable: operator new, malloc and the exception runtime
+# are all in its .symtab.
+$(TEST_BIN)/truth_newdelete_static: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -static -o $@ $<
+
 # An allocator's own API called directly, linked against Debian's library.
 ALLOCATOR_LIBDIR := /usr/lib/x86_64-linux-gnu
 API_LIB_jemalloc := $(ALLOCATOR_LIBDIR)/libjemalloc.so.2
@@ -113,7 +118,7 @@ WORKLOADS += $(TEST_BIN)/pngcolors
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
-WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete
+WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete $(TEST_BIN)/truth_newdelete_static
 WORKLOADS += $(API_WORKLOADS)
 WORKLOADS += $(TEST_BIN)/free_sites_fp
 

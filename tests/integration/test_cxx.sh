@@ -35,7 +35,12 @@ for allocator in tcmalloc_minimal.so.4 jemalloc.so.2 mimalloc.so.2; do
 	check "$label: no throwing new keeps a return probe" \
 		[ -z "$(grep "keeps a return probe" "$OUT/$label.stderr")" ]
 done
-for label in tcmalloc jemalloc; do
+# A static C++ executable: libstdc++'s operator new, malloc and the exception
+# runtime are the executable's own, so new is an entry point of its own too.
+profile_truth static truth_newdelete_static TRUTH_BAD_ALLOC=1
+check "static: operator new is closed at its ret instructions" \
+	grep -q "probe _Znwm .*truth_newdelete_static.*(entry+rets)" "$OUT/static.stderr"
+for label in tcmalloc jemalloc static; do
 	check "$label: the five std::bad_alloc were seen, each closing its new" \
 		grep -q "operator new threw 5 times" "$OUT/$label.stderr"
 done
