@@ -139,8 +139,11 @@ soak: tests-build
 $(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
+$(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -DBENCH_NEW -o $@ $< -lstdc++
+
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_collect
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
 	tools/bench.sh
