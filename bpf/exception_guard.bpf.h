@@ -48,18 +48,25 @@ int BPF_KPROBE(new_enter, __u64 size)
 	return 0;
 }
 
+/* This thread's open HS_FN_NEW call, or NULL (always, once the session is over). */
+static __always_inline struct hs_pending *open_new_call(__u32 tid)
+{
+	struct hs_pending *call;
+
+	if (inactive())
+		return NULL;
+	call = bpf_map_lookup_elem(&pending, &tid);
+	return call && call->fn == HS_FN_NEW && call->depth ? call : NULL;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(new_ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct hs_pending *call;
+	struct hs_pending *call = open_new_call(tid);
 
-	if (inactive())
-		return 0;
-	call = bpf_map_lookup_elem(&pending, &tid);
 	/* At a ret the stack pointer points at the return address, as at the entry. */
-	if (!call || call->fn != HS_FN_NEW || call->depth == 0 ||
-	    PT_REGS_SP(ctx) != call->entry_sp)
+	if (!call || PT_REGS_SP(ctx) != call->entry_sp)
 		return 0;
 	if (--call->depth > 0)
 		return 0; /* a tail-jumped probed function's return probe reports next */
@@ -71,12 +78,10 @@ SEC("uprobe")
 int BPF_KPROBE(exception_thrown)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct hs_pending *call;
+	struct hs_pending *call = open_new_call(tid);
 
-	if (inactive())
-		return 0;
-	call = bpf_map_lookup_elem(&pending, &tid);
-	if (!call || call->fn != HS_FN_NEW || entry_sp(ctx) >= call->entry_sp)
+	/* Below the new's entry: thrown inside it (or in what it calls). */
+	if (!call || entry_sp(ctx) >= call->entry_sp)
 		return 0;
 	count(HS_STAT_NEW_THREW);
 	bpf_map_delete_elem(&pending, &tid);
