@@ -62,8 +62,8 @@ struct hs_pending {
 	};
 	__u64 entry_ts_ns;
 	__u64 entry_sp;	   /* stack pointer at the outermost entry: deeper calls are nested */
-	__u64 caller_ip;   /* wrapper: its return address, where the caller resumes */
-	__u64 caller_fp;   /* wrapper: the caller's frame pointer at entry */
+	__u64 caller_ip;   /* wrapper, throwing new: its return address, where the caller resumes */
+	__u64 caller_fp;   /* wrapper, throwing new: the caller's frame pointer at entry */
 	__u32 depth;	   /* probed calls with a return probe in progress, outermost included */
 	__u16 fn;	   /* enum hs_probe_fn of the outermost call */
 	__u16 inner_fn;	   /* wrapper: the probed call that makes its allocation */
