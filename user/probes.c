@@ -360,13 +360,11 @@ static struct hs_code_object *candidate_code(struct candidate *c)
 		return c->code;
 	c->code = calloc(1, sizeof(*c->code));
 	c->code_fd = hs_proc_open_object(c->search->pid, c->map);
-	if (!c->code || c->code_fd < 0) {
-		c->code_err = -ENOMEM;
-	} else {
-		c->code_err = hs_code_object_open(c->code_fd, bind_in_search, c, c->code);
-		if (!c->code_err)
-			return c->code;
-	}
+	c->code_err = !c->code ? -ENOMEM :
+		      c->code_fd < 0 ? c->code_fd :
+		      hs_code_object_open(c->code_fd, bind_in_search, c, c->code);
+	if (!c->code_err)
+		return c->code;
 	free(c->code);
 	c->code = NULL;
 	if (c->code_fd >= 0)
