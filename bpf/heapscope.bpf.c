@@ -57,8 +57,8 @@ struct hs_pending {
 	};
 	__u64 entry_ts_ns;
 	__u64 entry_sp;	   /* stack pointer at the outermost entry: deeper calls are nested */
-	__u64 caller_ip;   /* wrapper: its return address, where the caller resumes */
-	__u64 caller_fp;   /* wrapper: the caller's frame pointer at entry */
+	__u64 caller_ip;   /* wrapper, throwing new: its return address, where the caller resumes */
+	__u64 caller_fp;   /* wrapper, throwing new: the caller's frame pointer at entry */
 	__u32 depth;	   /* probed calls with a return probe in progress, outermost included */
 	__u16 fn;	   /* enum hs_probe_fn of the outermost call */
 	__u16 inner_fn;	   /* wrapper: the probed call that makes its allocation */
@@ -374,21 +374,28 @@ int BPF_KPROBE(xallocx_enter, __u64 addr, __u64 size, __u64 extra)
  * terminate.  Its malloc reports instead, with new's size and the stack of
  * new's caller, rebuilt from the registers saved here.
  */
+/* Keep the caller's return address and frame pointer: the stack of a call that is
+ * not reported at its own return is rebuilt from them (capture_caller_stack). */
+static __always_inline void save_caller(struct pt_regs *ctx, struct hs_pending *fresh)
+{
+	fresh->caller_fp = PT_REGS_FP(ctx);
+	/* At the entry instruction the stack pointer points at the return address. */
+	if (bpf_probe_read_user(&fresh->caller_ip, sizeof(fresh->caller_ip), (void *)entry_sp(ctx)))
+		fresh->caller_ip = 0;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(wrapper_enter, __u64 size)
 {
 	struct hs_pending fresh = {
 		.size = size,
-		.caller_fp = PT_REGS_FP(ctx),
 		.depth = 0,
 		.fn = HS_FN_WRAPPER,
 	};
 
 	if (inactive())
 		return 0;
-	/* At the entry instruction the stack pointer points at the return address. */
-	if (bpf_probe_read_user(&fresh.caller_ip, sizeof(fresh.caller_ip), (void *)entry_sp(ctx)))
-		fresh.caller_ip = 0;
+	save_caller(ctx, &fresh);
 	enter_call(ctx, &fresh);
 	return 0;
 }
@@ -511,26 +518,18 @@ static __always_inline void capture_caller_stack(struct pt_regs *ctx, struct hs_
 	capture_stack(regs, ev);
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_return, __u64 ret)
+/*
+ * The outermost call returned ret: report what it did and forget it.  From its
+ * return probe, or for HS_FN_NEW from the probe on the ret instruction it left
+ * by (exception_guard.bpf.h).
+ */
+static __always_inline void finish_call(struct pt_regs *ctx, struct hs_pending *call, __u64 ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct hs_pending *call;
 	struct hs_event *ev;
 	__u64 addr;
 	__u8 kind;
-
-	if (inactive())
-		return 0;
-	call = bpf_map_lookup_elem(&pending, &tid);
-	if (!call || call->depth == 0) {
-		count(HS_STAT_UNMATCHED_RETURN);
-		return 0;
-	}
-	if (--call->depth > 0)
-		return 0; /* an inner call returned; the outermost one reports */
-	/* The outermost call with a return probe is done (for a wrapper: its inner call). */
 
 	kind = entered_armed(call->entry_ts_ns) ? outcome(call, ret, &addr) : 0;
 	ev = kind ? scratch_event() : 0;
@@ -544,7 +543,8 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		ev->tid = tid;
 		ev->kind = kind;
 		ev->fn = call->fn;
-		if (call->fn == HS_FN_WRAPPER)
+		/* Not at the caller's return address: from the caller's saved registers. */
+		if (call->fn == HS_FN_WRAPPER || call->fn == HS_FN_NEW)
 			capture_caller_stack(ctx, call, ev);
 		else
 			capture_stack(ctx, ev);
@@ -552,8 +552,29 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	bpf_map_delete_elem(&pending, &tid);
 	if (ev)
 		emit(ev);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, __u64 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hs_pending *call;
+
+	if (inactive())
+		return 0;
+	call = bpf_map_lookup_elem(&pending, &tid);
+	if (!call || call->depth == 0) {
+		count(HS_STAT_UNMATCHED_RETURN);
+		return 0;
+	}
+	if (--call->depth > 0)
+		return 0; /* an inner call returned; the outermost one reports */
+	/* The outermost call with a return probe is done (for a wrapper: its inner call). */
+	finish_call(ctx, call, ret);
 	return 0;
 }
+
+#include "exception_guard.bpf.h"
 
 /*
  * A target that exec()s keeps its PID and, since uprobes follow the file, may

@@ -157,11 +157,13 @@ profile_truth() {
 	echo "  -- $label"
 	start_workload "$workload" "$OUT/$label" "$@"
 	start_heapscope "$OUT/$label.stderr" -p "$WPID" -v -o "$OUT/$label.folded"
+	check_breakpoints "$label" "$WPID" "$OUT/$label.stderr"
 	run_phase "$OUT/$label"
 	stop_heapscope INT
 	check_eq "$label: heapscope exits 0" 0 "$HRC"
 	check_truth "$OUT/$label.folded" "$OUT/$label/truth" chains
 	check "$label: no lost events" grep -q "lost events: 0" "$OUT/$label.stderr"
+	check_restored "$label" "$WPID" "$OUT/$label.stderr"
 	release_workload "$OUT/$label"
 	check_eq "$label: workload exits cleanly" 0 "$WRC"
 }
@@ -189,6 +191,21 @@ original_probe_bytes() {
 		od -An -tx1 -j "$((offset))" -N 8 "$object" | tr -d ' \n'
 		echo
 	done
+}
+
+# check_breakpoints LABEL PID ERRFILE: every site heapscope -v said it probes holds int3.
+check_breakpoints() {
+	local sites breakpoints
+	sites=$(probe_sites "$3" | wc -l)
+	breakpoints=$(probe_bytes "$2" "$3" | grep -c '^cc')
+	check "$1: each of the $sites probed sites holds a breakpoint while attached" \
+		[ "$sites" -gt 0 ] && [ "$breakpoints" -eq "$sites" ]
+}
+
+# check_restored LABEL PID ERRFILE: after detach, every probed site holds its original bytes.
+check_restored() {
+	check "$1: probed bytes equal the original instructions after detach" \
+		[ "$(original_probe_bytes "$3")" = "$(probe_bytes "$2" "$3")" ]
 }
 
 # process_folded FOLDED ROOT: the stacks under root frame ROOT ("COMM [PID]"), without it.

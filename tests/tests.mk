@@ -65,6 +65,11 @@ $(TEST_BIN)/truth_static: tests/workloads/truth.c tests/workloads/truth_lib.c te
 $(TEST_BIN)/truth_newdelete: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
 	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -o $@ $<
 
+# The same as one static executable: operator new, malloc and the exception runtime
+# are all in its .symtab.
+$(TEST_BIN)/truth_newdelete_static: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -static -o $@ $<
+
 # An allocator's own API called directly, linked against Debian's library.
 ALLOCATOR_LIBDIR := /usr/lib/x86_64-linux-gnu
 API_LIB_jemalloc := $(ALLOCATOR_LIBDIR)/libjemalloc.so.2
@@ -100,6 +105,11 @@ $(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsym
 		libsymbols_stripped.so
 $(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize: $(ELF_FIXTURES)
 
+# The ret-site finder's fixture: functions whose ways out are labelled.
+$(TEST_BIN)/libretsites.so: tests/unit/ret_sites_lib.S | $(TEST_BIN)
+	$(CC) -shared -fPIC -nostdlib -o $@ $<
+$(TEST_BIN)/test_ret_sites: $(TEST_BIN)/libretsites.so
+
 $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
@@ -114,7 +124,7 @@ WORKLOADS += $(TEST_BIN)/pngcolors $(TEST_BIN)/churn_truth $(TEST_BIN)/exec_stop
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
-WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete
+WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete $(TEST_BIN)/truth_newdelete_static
 WORKLOADS += $(API_WORKLOADS)
 WORKLOADS += $(TEST_BIN)/free_sites_fp
 
@@ -135,8 +145,11 @@ soak: tests-build
 $(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
+$(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -DBENCH_NEW -o $@ $< -lstdc++
+
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_collect
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
 	tools/bench.sh

@@ -111,6 +111,10 @@ static struct bpf_program *entry_program(struct heapscope_bpf *skel, enum hs_pro
 		return skel->progs.xallocx_enter;
 	case HS_FN_WRAPPER:
 		return skel->progs.wrapper_enter;
+	case HS_FN_NEW:
+		return skel->progs.new_enter;
+	case HS_FN_THROW:
+		return skel->progs.exception_thrown;
 	default:
 		return NULL;
 	}
@@ -162,7 +166,7 @@ static int arm(struct hs_attachment *a, pid_t pid)
 }
 
 /*
- * Attach every site of the plan to PID.  Entry probes first: a return probe
+ * Attach every site of the plan to PID.  Entry probes first: a return (or ret-site) probe
  * armed before its entry program exists would report returns with no entry
  * (counted as losses), while an entry without its return yet is only a stale
  * per-thread record that the next call replaces.  Then PID is armed: its
@@ -189,6 +193,13 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 			err = attach_one(a, a->skel->progs.alloc_return, pid,
 					 plan->objects[site->object].attach_path, site->file_offset,
 					 true, 0);
+	}
+	for (size_t i = 0; !err && i < plan->ret_probe_count; i++) {
+		const struct hs_ret_probe *probe = &plan->ret_probes[i];
+
+		err = attach_one(a, a->skel->progs.new_ret, pid,
+				 plan->objects[probe->object].attach_path, probe->file_offset, false,
+				 0);
 	}
 	if (!err)
 		err = arm(a, pid);

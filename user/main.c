@@ -149,6 +149,18 @@ static int check_target(pid_t pid)
 	return err;
 }
 
+/* -v: the ret instructions that close throwing operator new calls, one line each. */
+static void print_ret_probes(const struct hs_probe_plan *plan)
+{
+	for (size_t i = 0; i < plan->ret_probe_count; i++) {
+		const struct hs_ret_probe *probe = &plan->ret_probes[i];
+
+		fprintf(stderr, "heapscope: probe %-15s %s+0x%llx (ret) %s ret, single-stepped\n",
+			probe->function, plan->objects[probe->object].path,
+			(unsigned long long)probe->file_offset, probe->where);
+	}
+}
+
 /* may_retry: -ENOENT (no allocator found) is not told, the caller tries again later. */
 static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 {
@@ -182,10 +194,17 @@ static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s %s+%u %s, %s\n",
 				site->function, t->plan.objects[site->object].path,
 				(unsigned long long)site->file_offset,
-				site->has_return ? " (entry+return)" : " (entry)", site->function,
+				site->has_return ? " (entry+return)" :
+				site->ret_probes ? " (entry+rets)" : " (entry)", site->function,
 				site->site.offset, site->site.mnemonic,
 				site->site.emulated ? "emulated" : "single-stepped");
+			if (site->ret_probes_missing)
+				fprintf(stderr, "heapscope: %s keeps a return probe (a std::bad_alloc "
+					"thrown through it would end the process): %s at 0x%llx\n",
+					site->function, site->ret_probes_missing,
+					(unsigned long long)site->ret_probes_missing_at);
 		}
+		print_ret_probes(&t->plan);
 	}
 	return err;
 }
@@ -751,6 +770,9 @@ static void print_summary(const struct hs_summary *sum)
 		(unsigned long long)sum->unknown_frees,
 		(unsigned long long)k[HS_STAT_STACK_TRUNCATED], sum->attach_ms);
 	print_unwind_summary(sum);
+	if (k[HS_STAT_NEW_THREW])
+		fprintf(stderr, "heapscope: operator new threw %llu times (those calls count "
+			"nothing)\n", (unsigned long long)k[HS_STAT_NEW_THREW]);
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept)
 		fprintf(stderr,
 			"heapscope: WARNING: results may be incomplete: %llu events lost (ring buffer "
