@@ -342,6 +342,28 @@ static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 	return 0;
 }
 
+/*
+ * A target planned before the BPF object was loaded.  A process that had just
+ * exec()ed may have had the very mappings planned replaced by the dynamic linker
+ * since (-ENOENT): it is planned and attached again, a few times, while it lives.
+ */
+static int attach_planned_target(struct session *s, struct hs_target *t)
+{
+	int err = attach_target(s, t, true);
+
+	for (int tries = 1; err == -ENOENT; tries++) {
+		bool may_retry = tries + 1 < HS_REPLAN_TRIES && !hs_target_exited(t);
+
+		usleep(HS_REPLAN_WAIT_MS * 1000);
+		err = plan_target(s, t, may_retry);
+		if (!err)
+			err = attach_target(s, t, may_retry);
+		if (!may_retry)
+			break; /* its failure was told */
+	}
+	return err;
+}
+
 /* Every target the command line names: -p's PIDs, then --exe's processes. */
 static int prepare_targets(struct session *s)
 {
@@ -413,7 +435,7 @@ static int start(struct session *s)
 		return err;
 	}
 	for (size_t i = 0; !err && i < s->targets.count; i++)
-		err = attach_target(s, s->targets.items[i], false);
+		err = attach_planned_target(s, s->targets.items[i]);
 	if (err)
 		return err;
 	first = s->targets.count ? s->targets.items[0]->pid : 0;

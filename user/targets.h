@@ -17,6 +17,10 @@
 /* --follow: scans at which a process is tried while it cannot be attached yet (one caught
  * right after exec(): the dynamic linker maps libc a few ms later); 5 s at least. */
 #define HS_FOLLOW_TRIES 50
+/* -p/--exe: times a process whose planned mappings changed before attach (the dynamic
+ * linker of one just exec()ed) is planned again, HS_REPLAN_WAIT_MS apart. */
+#define HS_REPLAN_TRIES 20
+#define HS_REPLAN_WAIT_MS 50
 
 /* One process of the session, from attach to the end (it may exit or exec first). */
 struct hs_target {
