@@ -96,6 +96,47 @@ check "pprof: time and duration are set" grep -q "^Duration: [0-9.]*[1-9]" "$OUT
 check "pprof: the comment names the session" grep -qx "Comment: heapscope: PID $WPID (truth_fp), .*" \
 	"$OUT/pprof.raw"
 
+# Source lines: every call site of the workload is a location with its file and
+# line, its function with the line it is defined at, the expected numbers found
+# in the source itself.  A function calling the allocator from several lines has
+# a location per line.
+SRC=$ROOT/tests/workloads
+src_line() { grep -nF -- "$2" "$SRC/$1" | cut -d: -f1; } # src_line FILE TEXT
+# expect_lines FUNCTION FILE DEFINITION CALL...: the -raw locations of FUNCTION.
+expect_lines() {
+	local fn=$1 file=$2 start expected=""
+	start=$(src_line "$file" "$3")
+	shift 3
+	for call in "$@"; do
+		expected+="$SRC/$file:$(src_line "$file" "$call") s=$start"$'\n'
+	done
+	check_eq "pprof: $fn at its call lines" "$(printf %s "$expected" | sort -u | paste -sd,)" \
+		"$(awk -v fn="$fn" '$3 ~ /^M=/ && $4 == fn { print $5, $6 }' "$OUT/pprof.raw" |
+			sort -u | paste -sd,)"
+}
+expect_lines keep_malloc truth.c "void keep_malloc(void)" "keep(malloc(24))"
+expect_lines keep_calloc truth.c "void keep_calloc(void)" "keep(calloc(7, 13))"
+expect_lines grow_realloc truth.c "void grow_realloc(void)" "= malloc(10)" "realloc(p, 100)" \
+	"realloc(p, 1000)"
+expect_lines keep_aligned truth.c "void keep_aligned(void)" "posix_memalign(&p, 64, 200)" \
+	"aligned_alloc(64, 256)" "memalign(128, 300)" "valloc(5000)" "pvalloc(100)"
+expect_lines call_library truth.c "void call_library(void)" "lib_keep(kept + kept_count"
+expect_lines lib_keep truth_lib.c "size_t lib_keep(" "malloc(size)"
+expect_lines remember_name truth.c "void remember_name(void)" "keep(duplicate(name))"
+check "pprof: main calls keep_malloc at its line" grep -q \
+	" main $SRC/truth.c:$(src_line truth.c "	keep_malloc();") s=$(src_line truth.c "int main(")\$" \
+	"$OUT/pprof.raw"
+go tool pprof -top -lines -sample_index=inuse_space -unit=B -nodefraction=0 "$OUT/live.pprof" \
+	> "$OUT/pprof.lines" 2>> "$OUT/pprof.err2"
+check_eq "pprof -lines: grow_realloc's live bytes are all at its last realloc" \
+	"$(awk '$1 == "grow_realloc" { print $2 }' "$W/truth")" \
+	"$(pprof_flat "$OUT/pprof.lines" "grow_realloc $SRC/truth.c:$(src_line truth.c "realloc(p, 1000)")")"
+check "pprof: truth_fp's mapping has functions, file names and line numbers" \
+	grep -q "/truth_fp $(build_id "$BIN/truth_fp") \[FN\]\[FL\]\[LN\]$" "$OUT/pprof.raw"
+# libc's lines come from libc6-dbg's debug file, found by build-id.
+check "pprof: strdup in libc has its line in string/strdup.c" \
+	grep -Eq " strdup [^ ]*string/strdup\.c:[1-9][0-9]* s=[1-9]" "$OUT/pprof.raw"
+
 echo "-- svg ($SECONDS s)"
 check "live.svg is well-formed XML" xmllint --noout "$OUT/live.svg"
 while read -r fn bytes count chain; do
