@@ -92,7 +92,7 @@ $(TEST_BIN)/libsymbols.debug: $(TEST_BIN)/libsymbols.so
 $(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsymbols.debug
 	cd $(TEST_BIN) && objcopy --strip-all --add-gnu-debuglink=libsymbols.debug libsymbols.so \
 		libsymbols_stripped.so
-$(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize: $(ELF_FIXTURES)
+$(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize $(TEST_BIN)/test_source_lines: $(ELF_FIXTURES)
 
 $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools

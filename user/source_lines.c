@@ -51,6 +51,7 @@ static int open_elf(struct hs_source_file *src, Elf *elf)
 
 int hs_source_file_open_fd(struct hs_source_file *src, int fd)
 {
+	memset(src, 0, sizeof(*src));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOTSUP;
 	return open_elf(src, elf_begin(fd, ELF_C_READ_MMAP, NULL));
@@ -59,6 +60,7 @@ int hs_source_file_open_fd(struct hs_source_file *src, int fd)
 /* data must stay valid and unchanged until the file is closed. */
 int hs_source_file_open_memory(struct hs_source_file *src, const void *data, size_t len)
 {
+	memset(src, 0, sizeof(*src));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOTSUP;
 	return open_elf(src, elf_memory((char *)data, len));
@@ -77,16 +79,13 @@ void hs_source_file_close(struct hs_source_file *src)
  * (objects built without aranges, clang's default). */
 static int find_cu(struct hs_source_file *src, uint64_t vaddr, Dwarf_Die *cu)
 {
-	Dwarf_Off offset = 0, next;
-	size_t header_size;
+	Dwarf_CU *unit = NULL;
 
 	if (src->has_aranges)
 		return dwarf_addrdie(src->dwarf, vaddr, cu) ? 0 : -ENOENT;
-	while (dwarf_nextcu(src->dwarf, offset, &next, &header_size, NULL, NULL, NULL) == 0) {
-		if (dwarf_offdie(src->dwarf, offset + header_size, cu) && dwarf_haspc(cu, vaddr) > 0)
+	while (dwarf_get_units(src->dwarf, unit, &unit, NULL, NULL, cu, NULL) == 0)
+		if (dwarf_haspc(cu, vaddr) > 0)
 			return 0;
-		offset = next;
-	}
 	return -ENOENT;
 }
 
@@ -124,8 +123,14 @@ static void table_line(Dwarf_Die *cu, uint64_t vaddr, struct hs_source_line *out
 	out->line = line_number(line);
 }
 
-/* Where an inlined call sits in its caller: DW_AT_call_file, DW_AT_call_line. */
-static void call_site(Dwarf_Die *cu, Dwarf_Die *inlined, struct hs_source_line *out)
+/*
+ * A file and line named by a DIE's attributes (DW_AT_decl_file/line, or
+ * DW_AT_call_file/line), through DW_AT_abstract_origin and DW_AT_specification.
+ * Not dwarf_decl_file: libdw 0.188 refuses file 0, which DWARF 5 makes the
+ * unit's primary file (clang's choice).
+ */
+static bool file_and_line(Dwarf_Die *cu, Dwarf_Die *die, unsigned int file_attr,
+			  unsigned int line_attr, char *file_out, uint32_t *line_out)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word file_index, line;
@@ -133,43 +138,94 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inlined, struct hs_source_line *
 	size_t file_count;
 	const char *file;
 
-	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &file_index) ||
-	    dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line) || line == 0 ||
-	    line > INT32_MAX || dwarf_getsrcfiles(cu, &files, &file_count) ||
-	    file_index >= file_count || !(file = dwarf_filesrc(files, file_index, NULL, NULL)))
-		return;
-	set_path(out->file, cu, file);
-	out->line = (uint32_t)line;
+	if (dwarf_formudata(dwarf_attr_integrate(die, file_attr, &attr), &file_index) ||
+	    dwarf_getsrcfiles(cu, &files, &file_count) || file_index >= file_count ||
+	    !(file = dwarf_filesrc(files, file_index, NULL, NULL)))
+		return false;
+	if (dwarf_formudata(dwarf_attr_integrate(die, line_attr, &attr), &line) || line > INT32_MAX)
+		line = 0;
+	set_path(file_out, cu, file);
+	*line_out = (uint32_t)line;
+	return true;
+}
+
+#define MAX_SCOPE_DEPTH 32 /* nesting followed; deeper (only a hostile file) is not searched */
+
+static bool contains(Dwarf_Die *die, uint64_t vaddr)
+{
+	return dwarf_haspc(die, vaddr) > 0;
+}
+
+/* The function whose code holds vaddr: a DW_TAG_subprogram among the unit's
+ * children, or in its namespaces and classes (C++). */
+static bool find_function(Dwarf_Die *parent, uint64_t vaddr, int depth, Dwarf_Die *function)
+{
+	Dwarf_Die child;
+
+	if (depth > MAX_SCOPE_DEPTH || dwarf_child(parent, &child) != 0)
+		return false;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+			if (contains(&child, vaddr)) {
+				*function = child;
+				return true;
+			}
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+			if (find_function(&child, vaddr, depth + 1, function))
+				return true;
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* The outermost inlined call holding vaddr in a function (through lexical blocks). */
+static bool find_inlined_call(Dwarf_Die *parent, uint64_t vaddr, int depth, Dwarf_Die *inlined)
+{
+	Dwarf_Die child;
+
+	if (depth > MAX_SCOPE_DEPTH || dwarf_child(parent, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_inlined_subroutine && contains(&child, vaddr)) {
+			*inlined = child;
+			return true;
+		}
+		if (tag == DW_TAG_lexical_block && find_inlined_call(&child, vaddr, depth + 1, inlined))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
 }
 
 /*
- * The function around vaddr (the innermost DW_TAG_subprogram among its scopes)
- * and the outermost inlined call inside it, whose call line replaces the line
- * table's.
+ * The function around vaddr: where it is defined, and the outermost call
+ * inlined into it that holds vaddr, whose call line replaces the line table's.
+ * (Not dwarf_getscopes: past an inlined call it gives the inlined function's
+ * abstract scopes, not the function it was inlined into.)
  */
 static void function_scope(Dwarf_Die *cu, uint64_t vaddr, struct hs_source_line *out)
 {
-	Dwarf_Die *scopes = NULL, *outer_inlined = NULL;
-	int count = dwarf_getscopes(cu, vaddr, &scopes), line;
-	const char *file;
+	Dwarf_Die function, inlined;
+	char call_file[HS_SOURCE_PATH_MAX];
+	uint32_t call_line;
 
-	for (int i = 0; i < count; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-
-		if (tag == DW_TAG_inlined_subroutine) {
-			outer_inlined = &scopes[i];
-		} else if (tag == DW_TAG_subprogram) {
-			if (!(file = dwarf_decl_file(&scopes[i])))
-				break;
-			set_path(out->function_file, cu, file);
-			if (dwarf_decl_line(&scopes[i], &line) == 0)
-				out->function_line = line_number(line);
-			break;
-		}
+	if (!find_function(cu, vaddr, 0, &function))
+		return;
+	file_and_line(cu, &function, DW_AT_decl_file, DW_AT_decl_line, out->function_file,
+		      &out->function_line);
+	if (find_inlined_call(&function, vaddr, 0, &inlined) &&
+	    file_and_line(cu, &inlined, DW_AT_call_file, DW_AT_call_line, call_file, &call_line) &&
+	    call_line) {
+		memcpy(out->file, call_file, sizeof(call_file));
+		out->line = call_line;
 	}
-	if (outer_inlined)
-		call_site(cu, outer_inlined, out);
-	free(scopes);
 }
 
 /* vaddr is an ELF address of the object (for a return address: the call, i.e. minus 1). */
@@ -219,6 +275,7 @@ static struct hs_source_object *open_object(struct hs_source_lines *lines,
 			     sizeof(*lines->objects), 16))
 		return NULL;
 	opened = &lines->objects[lines->object_count++];
+	memset(opened, 0, sizeof(*opened));
 	opened->object = object;
 	if (object->load_error)
 		opened->error = object->load_error;
