@@ -610,6 +610,7 @@ static int write_output(struct session *s)
 		.processes = s->labels,
 		.count = s->labels ? s->summary.process_count : 0,
 		.merge = s->opts->merge,
+		.keep_stack_samples = s->opts->format == HS_FORMAT_PPROF,
 	};
 	struct hs_analysis_config config = {
 		.min_age_s = s->opts->min_age_s,
