@@ -2,10 +2,12 @@
 # Outputs people open.  Three heapscope sessions attach to the same truth
 # workload at once and write folded, SVG and pprof: each must show every
 # function's exact live bytes, so the formats agree.  pprof is read by
-# go tool pprof; the SVG by an XML parser and by headless Chromium (a
-# screenshot whose pixels must be the frames' colours, and the search script
-# run on load).  Then `heapscope diff`: hostile names still make well-formed
-# XML, and two sessions of the leaking demo server show the leak in red.
+# go tool pprof, with each call's source line and each function's file and
+# line as the workload's source has them (also once the target has exited);
+# the SVG by an XML parser and by headless Chromium (a screenshot whose pixels
+# must be the frames' colours, and the search script run on load).  Then
+# `heapscope diff`: hostile names still make well-formed XML, and two sessions
+# of the leaking demo server show the leak in red.
 . "$(dirname "$0")/../lib.sh"
 export HOME=$OUT/home GOCACHE=$OUT/gocache # go tool pprof wants both
 mkdir -p "$HOME"
@@ -179,6 +181,24 @@ check "zoom: lib_keep above it fills the width" \
 check "zoom: main below it is faded" grep -q '<g class="parent"><title>main (' "$OUT/zoomed.dom"
 check "zoom: keep_malloc beside it is hidden" grep -q '<g class="hide"><title>keep_malloc (' \
 	"$OUT/zoomed.dom"
+
+# A target that exits ends the session before the pprof is written: its lines
+# come from the files heapscope kept open since attach.  (After the SVG checks:
+# they read the first workload's PID.)
+E=$OUT/exiting
+start_workload truth_fp "$E"
+start_heapscope "$OUT/exiting.err" -p "$WPID" -f pprof -o "$OUT/exiting.pprof"
+run_phase "$E"
+release_workload "$E"
+wait "$HPID"
+check_eq "pprof session ends with its target, exit 0" 0 $?
+go tool pprof -raw "$OUT/exiting.pprof" > "$OUT/exiting.raw" 2>> "$OUT/pprof.err2"
+keep_malloc_at="$SRC/truth.c:$(src_line truth.c "keep(malloc(24))")"
+keep_malloc_at+=" s=$(src_line truth.c "void keep_malloc(void)")"
+check "pprof of an exited target: keep_malloc at its line" \
+	grep -q " keep_malloc $keep_malloc_at\$" "$OUT/exiting.raw"
+check "pprof of an exited target: strdup's line from libc's debug file" \
+	grep -Eq " strdup [^ ]*string/strdup\.c:[1-9][0-9]* s=[1-9]" "$OUT/exiting.raw"
 
 echo "-- diff ($SECONDS s)"
 printf 'main;a<b>&"c'"'"' 10\nmain;\xff\xfe\x01]]> 5\nnot a stack\n' > "$OUT/hostile.folded"
