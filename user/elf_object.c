@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * elf_object.c - read one ELF file (executable, shared object or detached debug
- * file) with libelf: load segments, build-id, .gnu_debuglink, function symbols.
+ * file) with libelf: load segments, build-id, .gnu_debuglink, function symbols,
+ * whether it has DWARF; and find its detached debug file (checked by build-id).
  *
  * Input is untrusted: files inside a container are the attacker's.  Every
  * offset and count comes from libelf's checked accessors, names are copied

@@ -7,7 +7,9 @@
  * object (keyed by (dev, inode), shared between processes).  The collector
  * calls hs_symbolizer_prepare() for each new stack while the target is alive,
  * so everything needed to name its frames is read before the target can exit;
- * rendering afterwards needs no /proc access.
+ * rendering afterwards needs no /proc access.  With keep_files (pprof) each
+ * object's DWARF, in the object or its debug file, is kept open for
+ * source_lines.c, which reads it only at the end.
  *
  * Load bias: a runtime address x in a mapping [start, end) at file offset off
  * is at file offset off + (x - start), and the PT_LOAD holding that offset
@@ -163,7 +165,7 @@ static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
 	obj->load_error = fd < 0 ? fd : hs_elf_read_fd(fd, &obj->elf);
 	if (!obj->load_error)
 		read_debug_file(sym, obj, pid);
-	if (fd >= 0 && sym->keep_files && !obj->load_error)
+	if (fd >= 0 && sym->keep_files && !obj->load_error && obj->elf.has_debug_info)
 		obj->fd = fd;
 	else if (fd >= 0)
 		close(fd);

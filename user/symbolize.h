@@ -18,7 +18,7 @@ struct hs_sym_object {
 	const char *basename;	/* points into path */
 	struct hs_elf_object elf;
 	int load_error; /* 0 when elf is valid */
-	int fd;		/* the object, kept open for source lines (keep_files); else -1 */
+	int fd;		/* the object, kept open for source lines (keep_files, has DWARF); else -1 */
 	int debug_fd;	/* its detached debug file, kept when the object has no DWARF; else -1 */
 };
 
