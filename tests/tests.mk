@@ -103,7 +103,7 @@ $(TEST_BIN)/libsymbols.debug: $(TEST_BIN)/libsymbols.so
 $(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsymbols.debug
 	cd $(TEST_BIN) && objcopy --strip-all --add-gnu-debuglink=libsymbols.debug libsymbols.so \
 		libsymbols_stripped.so
-$(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize: $(ELF_FIXTURES)
+$(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize $(TEST_BIN)/test_source_lines: $(ELF_FIXTURES)
 
 # The ret-site finder's fixture: functions whose ways out are labelled.
 $(TEST_BIN)/libretsites.so: tests/unit/ret_sites_lib.S | $(TEST_BIN)

@@ -15,6 +15,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
 	golang-go               # go tool pprof reads our pprof output in tests
+	libc6-dbg               # glibc's debug file: source lines of libc frames in pprof tests
 	jq                      # reads the JSON report in tests
 	g++                     # the C++ test workload (stacks through operator new)
 	chromium                # headless render check of the SVG flame graph

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * elf_object.c - read one ELF file (executable, shared object or detached debug
- * file) with libelf: load segments, build-id, .gnu_debuglink, function symbols.
+ * file) with libelf: load segments, build-id, .gnu_debuglink, function symbols,
+ * whether it has DWARF; and find its detached debug file (checked by build-id).
  *
  * Input is untrusted: files inside a container are the attacker's.  Every
  * offset and count comes from libelf's checked accessors, names are copied
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "procfs.h"
 
 #define MAX_SYMBOLS (8u << 20) /* a sane upper bound even for huge binaries */
 
@@ -262,6 +265,9 @@ static int read_sections(Elf *elf, struct hs_elf_object *obj, bool symtab_only)
 
 			if (data)
 				read_build_id(data, obj);
+		} else if (name && !symtab_only && shdr.sh_type != SHT_NOBITS &&
+			   strcmp(name, ".debug_info") == 0) {
+			obj->has_debug_info = true;
 		} else if (name && !symtab_only && strcmp(name, ".gnu_debuglink") == 0) {
 			Elf_Data *data = elf_getdata(scn, NULL);
 
@@ -325,53 +331,113 @@ int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj)
 	return err;
 }
 
-/* Add .symtab from a detached debug file found by build-id or .gnu_debuglink. */
-static int add_symtab_from(struct hs_elf_object *obj, const char *path)
+/*
+ * The candidate-th place (from 0) where Debian and gdb put obj's detached debug
+ * file: /usr/lib/debug/.build-id/xx/rest.debug, then the debuglink name beside
+ * the object, in .debug/ and under /usr/lib/debug.  root is the target's
+ * filesystem root ("/proc/PID/root").  -ENOENT once there are no more.
+ */
+int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+		      unsigned int candidate, char *out, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	static const char *const beside[] = { "%s%.*s/%s", "%s%.*s/.debug/%s",
+					      "%s/usr/lib/debug%.*s/%s" };
+	char hex[2 * HS_BUILD_ID_MAX + 1];
+	const char *slash;
+
+	if (obj->build_id_len > 1) {
+		if (candidate == 0) {
+			hs_elf_build_id_hex(obj, hex, sizeof(hex));
+			snprintf(out, len, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", root, hex,
+				 hex + 2);
+			return 0;
+		}
+		candidate--;
+	}
+	if (!obj->debuglink || !object_path || !(slash = strrchr(object_path, '/')) ||
+	    candidate >= sizeof(beside) / sizeof(beside[0]))
+		return -ENOENT;
+	snprintf(out, len, beside[candidate], root, (int)(slash - object_path), object_path,
+		 obj->debuglink);
+	return 0;
+}
+
+/* Is the ELF file at fd obj's debug file: the same build-id, when obj has one? */
+static bool is_debug_file_of(int fd, const struct hs_elf_object *obj)
+{
+	struct hs_elf_object debug = { 0 };
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	bool same = false;
+	Elf_Scn *scn = NULL;
+
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		return false;
+	}
+	while (obj->build_id_len && !debug.build_id_len && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_NOTE &&
+		    (data = elf_getdata(scn, NULL)))
+			read_build_id(data, &debug);
+	}
+	same = debug.build_id_len == obj->build_id_len &&
+	       memcmp(debug.build_id, obj->build_id, obj->build_id_len) == 0;
+	elf_end(elf);
+	return same;
+}
+
+/* Open obj's detached debug file (hs_elf_debug_path); the fd, or -ENOENT. */
+int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
+			   const char *object_path)
+{
+	char path[4096];
+
+	if (libelf_ready())
+		return -ENOTSUP;
+	for (unsigned int i = 0; hs_elf_debug_path(obj, root, object_path, i, path, sizeof(path)) == 0;
+	     i++) {
+		int fd = hs_open_regular_file(path);
+
+		if (fd < 0)
+			continue;
+		if (is_debug_file_of(fd, obj))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* Add .symtab from obj's detached debug file, open at debug_fd. */
+int hs_elf_read_debug_symbols(struct hs_elf_object *obj, int debug_fd)
+{
 	Elf *elf;
 	int err;
 
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (obj->has_symtab)
+		return 0;
+	elf = elf_begin(debug_fd, ELF_C_READ_MMAP, NULL);
 	err = elf && elf_kind(elf) == ELF_K_ELF ? read_sections(elf, obj, true) : -ENOEXEC;
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	return obj->has_symtab ? 0 : (err ? err : -ENOENT);
 }
 
-/*
- * When the object has no .symtab, look for its debug file where Debian and
- * gdb put them: /usr/lib/debug/.build-id/xx/rest.debug, then the debuglink
- * name beside the object, in .debug/, and under /usr/lib/debug.  root is the
- * target's filesystem root ("/proc/PID/root").
- */
+/* When the object has no .symtab, read the one of its detached debug file. */
 int hs_elf_add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *object_path)
 {
-	char path[4096], dir[4096], hex[2 * HS_BUILD_ID_MAX + 1];
-	const char *slash;
+	int fd, err;
 
-	if (obj->has_symtab || libelf_ready())
+	if (obj->has_symtab)
 		return 0;
-	if (obj->build_id_len > 1) {
-		hs_elf_build_id_hex(obj, hex, sizeof(hex));
-		snprintf(path, sizeof(path), "%s/usr/lib/debug/.build-id/%.2s/%s.debug", root, hex,
-			 hex + 2);
-		if (add_symtab_from(obj, path) == 0)
-			return 0;
-	}
-	if (!obj->debuglink || !object_path || !(slash = strrchr(object_path, '/')))
-		return -ENOENT;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - object_path), object_path);
-	const char *formats[] = { "%s%s/%s", "%s%s/.debug/%s", "%s/usr/lib/debug%s/%s" };
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		snprintf(path, sizeof(path), formats[i], root, dir, obj->debuglink);
-		if (add_symtab_from(obj, path) == 0)
-			return 0;
-	}
-	return -ENOENT;
+	fd = hs_elf_open_debug_file(obj, root, object_path);
+	if (fd < 0)
+		return fd;
+	err = hs_elf_read_debug_symbols(obj, fd);
+	close(fd);
+	return err;
 }
 
 void hs_elf_free(struct hs_elf_object *obj)

@@ -34,6 +34,7 @@ struct hs_elf_object {
 	size_t build_id_len;
 	char *debuglink; /* .gnu_debuglink file name, or NULL */
 	bool has_symtab; /* a full .symtab was read (from the object or its debug file) */
+	bool has_debug_info; /* the object itself has DWARF (.debug_info): no debug file needed */
 	struct hs_symbol *symbols; /* sorted by addr */
 	size_t symbol_count;
 	char *name_pool;
@@ -45,6 +46,11 @@ struct hs_elf_object {
 int hs_elf_read_fd(int fd, struct hs_elf_object *obj);
 int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj);
+int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+		      unsigned int candidate, char *out, size_t len);
+int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
+			   const char *object_path);
+int hs_elf_read_debug_symbols(struct hs_elf_object *obj, int debug_fd);
 int hs_elf_add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *object_path);
 void hs_elf_free(struct hs_elf_object *obj);
 

@@ -716,6 +716,7 @@ static int write_output(struct session *s)
 		.processes = s->labels,
 		.count = s->labels ? s->summary.process_count : 0,
 		.merge = s->opts->merge,
+		.keep_stack_samples = s->opts->format == HS_FORMAT_PPROF,
 	};
 	struct hs_analysis_config config = {
 		.min_age_s = s->opts->min_age_s,
@@ -742,6 +743,7 @@ static int write_output(struct session *s)
 		.summary = &s->summary,
 		.weight = s->opts->weight,
 		.analysis = &analysis,
+		.sym = &s->sym,
 	};
 	err = hs_render(out.file, s->opts->format, &input);
 	if (!err)
@@ -841,6 +843,7 @@ static int run_session(struct hs_options *opts)
 
 	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF);
 	hs_symbolizer_init(&s.sym);
+	s.sym.keep_files = opts->format == HS_FORMAT_PPROF; /* source lines at the end */
 	install_signal_handlers();
 	err = check_session(&s);
 	if (!err)

@@ -260,6 +260,25 @@ void hs_proc_object_path(pid_t pid, const struct hs_mapping *map, char *out, siz
 		 (unsigned long long)map->end);
 }
 
+/*
+ * Open a regular file for reading; -errno on failure (-EINVAL: not a regular
+ * file).  O_NONBLOCK: a FIFO planted where a target's file is expected opens
+ * at once instead of waiting for a writer, and is then refused.
+ */
+int hs_open_regular_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 /* Open the file behind a mapping as the target sees it; -errno on failure. */
 int hs_proc_open_object(pid_t pid, const struct hs_mapping *map)
 {
@@ -267,12 +286,11 @@ int hs_proc_open_object(pid_t pid, const struct hs_mapping *map)
 	int fd;
 
 	hs_proc_object_path(pid, map, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = hs_open_regular_file(path);
 	if (fd >= 0)
 		return fd;
 	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, map->path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? fd : -errno;
+	return hs_open_regular_file(path);
 }
 
 int hs_proc_exe_inode(pid_t pid, uint64_t *inode, uint32_t *dev_major, uint32_t *dev_minor)

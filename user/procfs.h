@@ -36,6 +36,7 @@ bool hs_mapping_is_file(const struct hs_mapping *map);
 int hs_proc_check_target(pid_t pid);
 int hs_proc_comm(pid_t pid, char *comm, size_t len);
 bool hs_proc_alive(pid_t pid);
+int hs_open_regular_file(const char *path);
 int hs_proc_open_object(pid_t pid, const struct hs_mapping *map);
 void hs_proc_object_path(pid_t pid, const struct hs_mapping *map, char *out, size_t len);
 /* A process's memory as the kernel counts it, at one instant. */

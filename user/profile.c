@@ -18,6 +18,8 @@
  * the live table (--min-age keeps only older blocks): then stacks without
  * such blocks are left out.  sample_of_stack maps every raw stack to the
  * sample it was merged into, so per-stack figures (growth, ages) can follow.
+ * With scope->keep_stack_samples the samples before merging stay too
+ * (stack_samples): pprof writes those, one location per call site.
  */
 #include "profile.h"
 
@@ -256,9 +258,11 @@ static void merge_samples(struct hs_profile *profile, bool across_processes)
 				into->values[w] += sample->values[w];
 			into->truncated |= sample->truncated;
 			profile->sample_of_stack[sample->stack_id] = kept - 1;
-			free(sample->names);
-			free(sample->addrs);
-			free(sample->mappings);
+			if (!profile->stack_samples) { /* else its arrays stay there */
+				free(sample->names);
+				free(sample->addrs);
+				free(sample->mappings);
+			}
 			continue;
 		}
 		profile->sample_of_stack[sample->stack_id] = kept;
@@ -269,7 +273,7 @@ static void merge_samples(struct hs_profile *profile, bool across_processes)
 
 /*
  * live: per-stack in-use values to use instead of the stacks' totals, or NULL.
- * scope: the session's processes (root frames, --merge), or NULL for one process.
+ * scope: the session's processes (root frames, --merge, stack_samples), or NULL for one process.
  */
 int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
 			  const struct hs_stack_live *live, struct hs_symbolizer *sym,
@@ -307,6 +311,15 @@ int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_tabl
 		if (err)
 			return err;
 	}
+	if (scope && scope->keep_stack_samples) {
+		profile->stack_samples = malloc((profile->sample_count ? profile->sample_count : 1) *
+						sizeof(*profile->stack_samples));
+		if (!profile->stack_samples)
+			return -ENOMEM;
+		memcpy(profile->stack_samples, profile->samples,
+		       profile->sample_count * sizeof(*profile->samples));
+		profile->stack_sample_count = profile->sample_count;
+	}
 	merge_samples(profile, scope && scope->merge);
 	return 0;
 }
@@ -319,11 +332,17 @@ int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *st
 
 void hs_profile_free(struct hs_profile *profile)
 {
-	for (size_t i = 0; i < profile->sample_count; i++) {
-		free(profile->samples[i].names);
-		free(profile->samples[i].addrs);
-		free(profile->samples[i].mappings);
+	struct hs_profile_sample *owners = profile->stack_samples ? profile->stack_samples
+								  : profile->samples;
+	size_t owner_count = profile->stack_samples ? profile->stack_sample_count
+						    : profile->sample_count;
+
+	for (size_t i = 0; i < owner_count; i++) {
+		free(owners[i].names);
+		free(owners[i].addrs);
+		free(owners[i].mappings);
 	}
+	free(profile->stack_samples);
 	for (size_t i = 0; i < profile->name_count; i++)
 		free(profile->names[i]);
 	for (size_t i = 0; i < profile->mapping_count; i++)

@@ -60,6 +60,7 @@ struct hs_profile_scope {
 	const struct hs_profile_process *processes;
 	size_t count;
 	bool merge;
+	bool keep_stack_samples; /* keep the samples before merging too (pprof: stack_samples) */
 };
 
 struct hs_profile {
@@ -74,6 +75,11 @@ struct hs_profile {
 	size_t mapping_count, mapping_capacity;
 	uint32_t *sample_of_stack; /* per raw stack id: its sample, or HS_NO_SAMPLE */
 	size_t stack_count;
+	/* The samples before merging (scope->keep_stack_samples): one per raw stack, each with
+	 * its own return addresses and values, so pprof keeps every call site's line.  When
+	 * set, it owns the frame arrays, which samples[] shares. */
+	struct hs_profile_sample *stack_samples;
+	size_t stack_sample_count;
 };
 
 int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,

@@ -15,6 +15,7 @@ struct hs_render_input {
 	const struct hs_summary *summary;
 	enum hs_weight weight;
 	const struct hs_analysis *analysis; /* growth, ages, verdict: report and json */
+	struct hs_symbolizer *sym; /* its kept files give pprof source lines; NULL: names only */
 };
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input);

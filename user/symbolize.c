@@ -7,7 +7,9 @@
  * object (keyed by (dev, inode), shared between processes).  The collector
  * calls hs_symbolizer_prepare() for each new stack while the target is alive,
  * so everything needed to name its frames is read before the target can exit;
- * rendering afterwards needs no /proc access.
+ * rendering afterwards needs no /proc access.  With keep_files (pprof) each
+ * object's DWARF, in the object or its debug file, is kept open for
+ * source_lines.c, which reads it only at the end.
  *
  * Load bias: a runtime address x in a mapping [start, end) at file offset off
  * is at file offset off + (x - start), and the PT_LOAD holding that offset
@@ -51,6 +53,10 @@ void hs_symbolizer_free(struct hs_symbolizer *sym)
 {
 	for (size_t i = 0; i < sym->object_count; i++) {
 		hs_elf_free(&sym->objects[i]->elf);
+		if (sym->objects[i]->fd >= 0)
+			close(sym->objects[i]->fd);
+		if (sym->objects[i]->debug_fd >= 0)
+			close(sym->objects[i]->debug_fd);
 		free(sym->objects[i]);
 	}
 	for (size_t i = 0; i < sym->process_count; i++)
@@ -109,12 +115,36 @@ static struct hs_sym_object *find_object(struct hs_symbolizer *sym, const struct
 	return NULL;
 }
 
+/*
+ * The object's detached debug file: read for names when the object has no
+ * .symtab, and kept open for source lines (keep_files) when the object has no
+ * DWARF of its own.  Found now, through the target's root, which is gone once
+ * the target exits.
+ */
+static void read_debug_file(struct hs_symbolizer *sym, struct hs_sym_object *obj, pid_t pid)
+{
+	bool for_lines = sym->keep_files && !obj->elf.has_debug_info;
+	char root[64];
+	int fd;
+
+	if (obj->elf.has_symtab && !for_lines)
+		return;
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	fd = hs_elf_open_debug_file(&obj->elf, root, obj->path);
+	if (fd < 0)
+		return;
+	hs_elf_read_debug_symbols(&obj->elf, fd);
+	if (for_lines)
+		obj->debug_fd = fd;
+	else
+		close(fd);
+}
+
 /* Read the object behind map (once); later calls return the cached result. */
 static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
 					 const struct hs_mapping *map)
 {
 	struct hs_sym_object *obj = find_object(sym, map);
-	char root[64];
 	int fd;
 
 	if (obj)
@@ -130,14 +160,15 @@ static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
 	obj->dev_minor = map->dev_minor;
 	snprintf(obj->path, sizeof(obj->path), "%s", map->path);
 	obj->basename = strrchr(obj->path, '/') ? strrchr(obj->path, '/') + 1 : obj->path;
+	obj->fd = obj->debug_fd = -1;
 	fd = hs_proc_open_object(pid, map);
 	obj->load_error = fd < 0 ? fd : hs_elf_read_fd(fd, &obj->elf);
-	if (fd >= 0)
+	if (!obj->load_error)
+		read_debug_file(sym, obj, pid);
+	if (fd >= 0 && sym->keep_files && !obj->load_error && obj->elf.has_debug_info)
+		obj->fd = fd;
+	else if (fd >= 0)
 		close(fd);
-	if (!obj->load_error) {
-		snprintf(root, sizeof(root), "/proc/%d/root", pid);
-		hs_elf_add_debug_symbols(&obj->elf, root, obj->path);
-	}
 	sym->objects[sym->object_count++] = obj;
 	return obj;
 }

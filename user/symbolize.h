@@ -18,6 +18,8 @@ struct hs_sym_object {
 	const char *basename;	/* points into path */
 	struct hs_elf_object elf;
 	int load_error; /* 0 when elf is valid */
+	int fd;		/* the object, kept open for source lines (keep_files, has DWARF); else -1 */
+	int debug_fd;	/* its detached debug file, kept when the object has no DWARF; else -1 */
 };
 
 struct hs_sym_process {
@@ -30,6 +32,9 @@ struct hs_symbolizer {
 	size_t object_count, object_capacity;
 	struct hs_sym_process *processes;
 	size_t process_count, process_capacity;
+	/* Keep each object's file (and debug file) open, so source lines can be read at
+	 * the end even when the target has exited (pprof): one or two fds per object. */
+	bool keep_files;
 };
 
 /* What one address resolves to. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,5 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                                        \
 		}                                                                       \
 	} while (0)
+
+/* A private copy of the input, exactly as long: libelf gets a writable image and any
+ * read past its end is caught.  NULL when out of memory. */
+static inline void *fuzz_image(const uint8_t *data, size_t size)
+{
+	void *image = malloc(size ? size : 1);
+
+	if (image && size)
+		memcpy(image, data, size);
+	return image;
+}
 
 #endif

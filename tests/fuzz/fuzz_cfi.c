@@ -38,7 +38,7 @@ static void check_table(const struct hs_unwind_table *table)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	void *image = malloc(size ? size : 1); /* see fuzz_elf.c */
+	void *image = fuzz_image(data, size);
 	struct hs_unwind_table table;
 	Elf *elf;
 
@@ -46,7 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(image);
 		return 0;
 	}
-	memcpy(image, data, size);
 	elf = elf_memory(image, size);
 	if (elf && elf_kind(elf) == ELF_K_ELF && hs_unwind_table_build(elf, &table) == 0) {
 		check_table(&table);

@@ -74,14 +74,11 @@ static void use(const struct hs_elf_object *obj)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A private copy, exactly as long as the input: libelf gets a writable image
-	 * and any read past its end is caught. */
-	void *image = malloc(size ? size : 1);
+	void *image = fuzz_image(data, size);
 	struct hs_elf_object obj;
 
 	if (!image)
 		return 0;
-	memcpy(image, data, size);
 	if (hs_elf_read_memory(image, size, &obj) == 0) {
 		use(&obj);
 		hs_elf_free(&obj);

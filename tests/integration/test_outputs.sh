@@ -2,10 +2,12 @@
 # Outputs people open.  Three heapscope sessions attach to the same truth
 # workload at once and write folded, SVG and pprof: each must show every
 # function's exact live bytes, so the formats agree.  pprof is read by
-# go tool pprof; the SVG by an XML parser and by headless Chromium (a
-# screenshot whose pixels must be the frames' colours, and the search script
-# run on load).  Then `heapscope diff`: hostile names still make well-formed
-# XML, and two sessions of the leaking demo server show the leak in red.
+# go tool pprof, with each call's source line and each function's file and
+# line as the workload's source has them (also once the target has exited);
+# the SVG by an XML parser and by headless Chromium (a screenshot whose pixels
+# must be the frames' colours, and the search script run on load).  Then
+# `heapscope diff`: hostile names still make well-formed XML, and two sessions
+# of the leaking demo server show the leak in red.
 . "$(dirname "$0")/../lib.sh"
 export HOME=$OUT/home GOCACHE=$OUT/gocache # go tool pprof wants both
 mkdir -p "$HOME"
@@ -96,6 +98,47 @@ check "pprof: time and duration are set" grep -q "^Duration: [0-9.]*[1-9]" "$OUT
 check "pprof: the comment names the session" grep -qx "Comment: heapscope: PID $WPID (truth_fp), .*" \
 	"$OUT/pprof.raw"
 
+# Source lines: every call site of the workload is a location with its file and
+# line, its function with the line it is defined at, the expected numbers found
+# in the source itself.  A function calling the allocator from several lines has
+# a location per line.
+SRC=$ROOT/tests/workloads
+src_line() { grep -nF -- "$2" "$SRC/$1" | cut -d: -f1; } # src_line FILE TEXT
+# expect_lines FUNCTION FILE DEFINITION CALL...: the -raw locations of FUNCTION.
+expect_lines() {
+	local fn=$1 file=$2 start expected=""
+	start=$(src_line "$file" "$3")
+	shift 3
+	for call in "$@"; do
+		expected+="$SRC/$file:$(src_line "$file" "$call") s=$start"$'\n'
+	done
+	check_eq "pprof: $fn at its call lines" "$(printf %s "$expected" | sort -u | paste -sd,)" \
+		"$(awk -v fn="$fn" '$3 ~ /^M=/ && $4 == fn { print $5, $6 }' "$OUT/pprof.raw" |
+			sort -u | paste -sd,)"
+}
+expect_lines keep_malloc truth.c "void keep_malloc(void)" "keep(malloc(24))"
+expect_lines keep_calloc truth.c "void keep_calloc(void)" "keep(calloc(7, 13))"
+expect_lines grow_realloc truth.c "void grow_realloc(void)" "= malloc(10)" "realloc(p, 100)" \
+	"realloc(p, 1000)"
+expect_lines keep_aligned truth.c "void keep_aligned(void)" "posix_memalign(&p, 64, 200)" \
+	"aligned_alloc(64, 256)" "memalign(128, 300)" "valloc(5000)" "pvalloc(100)"
+expect_lines call_library truth.c "void call_library(void)" "lib_keep(kept + kept_count"
+expect_lines lib_keep truth_lib.c "size_t lib_keep(" "malloc(size)"
+expect_lines remember_name truth.c "void remember_name(void)" "keep(duplicate(name))"
+check "pprof: main calls keep_malloc at its line" grep -q \
+	" main $SRC/truth.c:$(src_line truth.c "	keep_malloc();") s=$(src_line truth.c "int main(")\$" \
+	"$OUT/pprof.raw"
+go tool pprof -top -lines -sample_index=inuse_space -unit=B -nodefraction=0 "$OUT/live.pprof" \
+	> "$OUT/pprof.lines" 2>> "$OUT/pprof.err2"
+check_eq "pprof -lines: grow_realloc's live bytes are all at its last realloc" \
+	"$(awk '$1 == "grow_realloc" { print $2 }' "$W/truth")" \
+	"$(pprof_flat "$OUT/pprof.lines" "grow_realloc $SRC/truth.c:$(src_line truth.c "realloc(p, 1000)")")"
+check "pprof: truth_fp's mapping has functions, file names and line numbers" \
+	grep -q "/truth_fp $(build_id "$BIN/truth_fp") \[FN\]\[FL\]\[LN\]$" "$OUT/pprof.raw"
+# libc's lines come from libc6-dbg's debug file, found by build-id.
+check "pprof: strdup in libc has its line in string/strdup.c" \
+	grep -Eq " strdup [^ ]*string/strdup\.c:[1-9][0-9]* s=[1-9]" "$OUT/pprof.raw"
+
 echo "-- svg ($SECONDS s)"
 check "live.svg is well-formed XML" xmllint --noout "$OUT/live.svg"
 while read -r fn bytes count chain; do
@@ -138,6 +181,24 @@ check "zoom: lib_keep above it fills the width" \
 check "zoom: main below it is faded" grep -q '<g class="parent"><title>main (' "$OUT/zoomed.dom"
 check "zoom: keep_malloc beside it is hidden" grep -q '<g class="hide"><title>keep_malloc (' \
 	"$OUT/zoomed.dom"
+
+# A target that exits ends the session before the pprof is written: its lines
+# come from the files heapscope kept open since attach.  (After the SVG checks:
+# they read the first workload's PID.)
+E=$OUT/exiting
+start_workload truth_fp "$E"
+start_heapscope "$OUT/exiting.err" -p "$WPID" -f pprof -o "$OUT/exiting.pprof"
+run_phase "$E"
+release_workload "$E"
+wait "$HPID"
+check_eq "pprof session ends with its target, exit 0" 0 $?
+go tool pprof -raw "$OUT/exiting.pprof" > "$OUT/exiting.raw" 2>> "$OUT/pprof.err2"
+keep_malloc_at="$SRC/truth.c:$(src_line truth.c "keep(malloc(24))")"
+keep_malloc_at+=" s=$(src_line truth.c "void keep_malloc(void)")"
+check "pprof of an exited target: keep_malloc at its line" \
+	grep -q " keep_malloc $keep_malloc_at\$" "$OUT/exiting.raw"
+check "pprof of an exited target: strdup's line from libc's debug file" \
+	grep -Eq " strdup [^ ]*string/strdup\.c:[1-9][0-9]* s=[1-9]" "$OUT/exiting.raw"
 
 echo "-- diff ($SECONDS s)"
 printf 'main;a<b>&"c'"'"' 10\nmain;\xff\xfe\x01]]> 5\nnot a stack\n' > "$OUT/hostile.folded"

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * symbols_lib.c - a small shared object with known symbols, for the ELF and
- * symbolizer unit tests.  tests/tests.mk builds it three ways: with its
- * .symtab (libsymbols.so), as a detached debug file (libsymbols.debug), and
- * stripped with a .gnu_debuglink to that file (libsymbols_stripped.so).
+ * symbols_lib.c - a small shared object with known symbols, for the ELF,
+ * symbolizer and source-line unit tests.  tests/tests.mk builds it three ways:
+ * with its .symtab and DWARF (libsymbols.so), as a detached debug file
+ * (libsymbols.debug), and stripped with a .gnu_debuglink to that file
+ * (libsymbols_stripped.so).
  *
  * The tests learn the truth from the dynamic linker (dlopen, dlsym, the load
- * bias, the build-id note in memory), never from this file's layout.
+ * bias, the build-id note in memory), and lines from the "marker:" comments
+ * they find in this file, never from its layout.
  */
 #define NOINLINE __attribute__((noinline, used))
 
@@ -47,4 +49,32 @@ int (*hs_fixture_hidden_address(void))(int)
 char *hs_fixture_bss_address(void)
 {
 	return hs_fixture_bss;
+}
+
+/* For source lines: a call on a known line (the test finds the line by its marker). */
+NOINLINE void *hs_fixture_return_address(void)
+{
+	return __builtin_return_address(0);
+}
+
+NOINLINE void *hs_fixture_call_site(void)
+{
+	void *ra = hs_fixture_return_address(); /* marker: direct call */
+
+	return ra;
+}
+
+/* The call sits in inlined code: its line is the inlined call's, in the caller. */
+static inline __attribute__((always_inline)) void *hs_fixture_inlined(void)
+{
+	void *ra = hs_fixture_return_address(); /* marker: inside the inlined body */
+
+	return ra;
+}
+
+NOINLINE void *hs_fixture_inlined_call_site(void)
+{
+	void *ra = hs_fixture_inlined(); /* marker: inlined call */
+
+	return ra;
 }

@@ -295,6 +295,11 @@ static void test_profile_read_back(void)
 	CHECK(strcmp(string_at(&d, varint_of(d.mappings[0].data, d.mappings[0].len, 6)),
 		     "abcd01") == 0);
 	CHECK_EQ(varint_of(d.mappings[0].data, d.mappings[0].len, 7), 1);
+	/* No symbolizer, so no lines: the mapping does not claim them, functions have no file. */
+	CHECK_EQ(varint_of(d.mappings[0].data, d.mappings[0].len, 8), 0);
+	CHECK_EQ(varint_of(d.mappings[0].data, d.mappings[0].len, 9), 0);
+	for (size_t i = 0; i < d.function_count; i++)
+		CHECK_EQ(varint_of(d.functions[i].data, d.functions[i].len, 4), 0);
 	decoded_free(&d);
 	free(gz);
 
@@ -312,9 +317,45 @@ static void test_profile_read_back(void)
 	hs_profile_free(&profile);
 }
 
+/* With the samples before merging kept, each is a pprof sample: a second call site of
+ * listener_create (merged away by names) is its own location of the same function. */
+static void test_stack_samples(void)
+{
+	const char *leak[] = { "main", "serve", "listener_create" };
+	const uint64_t other_site[] = { 0x401000, 0x401100, 0x401280 };
+	struct hs_profile profile;
+	struct hs_render_input input = { &profile, NULL, HS_WEIGHT_INUSE_BYTES };
+	uint64_t ids[MAX_ITEMS], values[MAX_ITEMS];
+	struct decoded d;
+	size_t len;
+	char *gz;
+
+	build_profile(&profile);
+	profile.samples = realloc(profile.samples, 3 * sizeof(*profile.samples));
+	add_sample(&profile, leak, other_site, 3, 48, 48);
+	profile.stack_samples = malloc(3 * sizeof(*profile.stack_samples));
+	memcpy(profile.stack_samples, profile.samples, 3 * sizeof(*profile.samples));
+	profile.stack_sample_count = 3;
+	profile.sample_count = 2; /* merged: the third went into the first */
+	gz = render(&input, &len);
+	CHECK_EQ(decode(gz, len, &d), 0);
+	CHECK_EQ(d.sample_count, 3);
+	CHECK_EQ(packed_of(d.samples[2].data, d.samples[2].len, 1, ids), 3);
+	CHECK(strcmp(location_name(&d, ids[0]), "listener_create") == 0);
+	CHECK_EQ(ids[0], 5); /* a new location */
+	CHECK_EQ(packed_of(d.samples[2].data, d.samples[2].len, 2, values), 4);
+	CHECK_EQ(values[3], 48);
+	CHECK_EQ(d.location_count, 5);
+	CHECK_EQ(d.function_count, 4); /* the same function */
+	decoded_free(&d);
+	free(gz);
+	hs_profile_free(&profile);
+}
+
 int main(void)
 {
 	TEST(test_varints);
 	TEST(test_profile_read_back);
+	TEST(test_stack_samples);
 	return check_summary();
 }
