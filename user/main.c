@@ -387,7 +387,9 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
-	err = hs_timeline_init(&s->timeline, first, opts->interval_s, s->started_s);
+	err = hs_timeline_init(&s->timeline, 0, opts->interval_s, s->started_s);
+	for (size_t i = 0; !err && i < s->targets.count; i++)
+		err = hs_timeline_add_process(&s->timeline, s->targets.items[i]->pid);
 	if (!err)
 		err = hs_timeline_tick(&s->timeline, &s->collector, s->started_s);
 	if (err) {
@@ -416,7 +418,8 @@ static void follow_new_processes(struct session *s)
 
 		if (hs_targets_find(&s->targets, pids[i]))
 			continue;
-		if (prepare_target(s, pids[i], false, &t) || attach_target(s, t)) {
+		if (prepare_target(s, pids[i], false, &t) || attach_target(s, t) ||
+		    hs_timeline_add_process(&s->timeline, t->pid)) {
 			if (t) /* gone, or not attachable: never tried again */
 				t->exited = true;
 		}
@@ -433,6 +436,7 @@ static bool check_exits(struct session *s)
 		if (!t->attached || t->exited || !hs_target_exited(t))
 			continue;
 		t->exited = true;
+		hs_timeline_end_process(&s->timeline, t->pid);
 		if (s->targets.count > 1 || s->opts->follow)
 			fprintf(stderr, "heapscope: PID %d (%s) exited; its data is kept\n", t->pid,
 				t->comm);
@@ -443,6 +447,7 @@ static bool check_exits(struct session *s)
 
 		if (t && !t->exited && !t->execed) {
 			t->execed = true;
+			hs_timeline_end_process(&s->timeline, t->pid);
 			if (s->targets.count > 1 || s->opts->follow)
 				fprintf(stderr, "heapscope: PID %d exec()ed another program; what "
 					"it allocated before is kept\n", t->pid);
@@ -670,10 +675,7 @@ static void print_summary(const struct hs_summary *sum)
 	char live[32], who[64];
 
 	hs_human_bytes(sum->live_bytes, live, sizeof(live));
-	if (sum->process_count == 1)
-		snprintf(who, sizeof(who), "PID %d (%s)", sum->pid, sum->comm);
-	else
-		snprintf(who, sizeof(who), "%zu processes", sum->process_count);
+	hs_render_session_name(sum, who, sizeof(who));
 	fprintf(stderr,
 		"heapscope: %s%s: %.1f s, %llu events (%llu allocs, %llu frees, %llu "
 		"reallocs), live %s in %llu blocks\n",
