@@ -195,12 +195,13 @@ static int classify_processes(struct hs_analysis *a, const struct hs_timeline *t
 	return 0;
 }
 
+/* The verdict of process pid, or NULL; processes[i] is the timeline's process i. */
 const struct hs_process_verdict *hs_analysis_process(const struct hs_analysis *a, pid_t pid)
 {
-	for (size_t i = 0; i < a->process_count; i++)
-		if (a->processes[i].pid == pid)
-			return &a->processes[i];
-	return NULL;
+	const struct hs_process_timeline *p =
+		a->processes ? hs_timeline_process(a->timeline, pid) : NULL;
+
+	return p ? &a->processes[p - a->timeline->processes] : NULL;
 }
 
 int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,

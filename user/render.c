@@ -75,7 +75,7 @@ void hs_render_verdict_source(const struct hs_render_input *input, char *out, si
 	hs_render_process_name(input->summary, a->processes[a->verdict_process].pid, who,
 			       sizeof(who));
 	snprintf(out, len, "%s, the most severe of %zu processes", who, a->process_count);
-	/* by severity, as the verdict was chosen */
+	/* most severe first (severities are 0 .. HS_VERDICT_KIND_COUNT - 1, each once) */
 	for (int severity = HS_VERDICT_KIND_COUNT - 1; severity >= 0; severity--) {
 		for (int kind = 0; kind < HS_VERDICT_KIND_COUNT; kind++) {
 			if (hs_verdict_severity(kind) != severity || !counts[kind])

@@ -41,7 +41,8 @@ const char *hs_verdict_name(enum hs_verdict_kind kind)
  * How much a verdict asks for attention, highest first: a leak (memory lost for
  * good), retention (memory kept by the allocator), bounded (grows, then stops),
  * inconclusive (could be any of those), stable.  A session over several
- * processes is as severe as its most severe process.
+ * processes is as severe as its most severe process.  The values are 0 ..
+ * HS_VERDICT_KIND_COUNT - 1, each once: render.c lists the kinds by them.
  */
 static const int kind_severity[HS_VERDICT_KIND_COUNT] = {
 	[HS_VERDICT_LEAK] = 4,	       [HS_VERDICT_RETENTION] = 3, [HS_VERDICT_BOUNDED] = 2,
