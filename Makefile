@@ -45,7 +45,8 @@ $(BUILD):
 $(VMLINUX):
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BPF_OBJ): $(BPF_SRC) bpf/events.h bpf/unwind.h bpf/unwind.bpf.h $(VMLINUX) | $(BUILD)
+$(BPF_OBJ): $(BPF_SRC) bpf/events.h bpf/unwind.h bpf/unwind.bpf.h bpf/exception_guard.bpf.h \
+	    $(VMLINUX) | $(BUILD)
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf -c $< -o $@
 	$(STRIP) -g $@
 

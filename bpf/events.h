@@ -47,6 +47,12 @@ enum hs_probe_fn {
 	HS_FN_WRAPPER,		  /* (size, ...) entry only: allocates through a probed function,
 				   * whose result is reported with this call's size and caller
 				   * (libstdc++'s operator new over malloc) */
+	HS_FN_NEW,		  /* (size) -> ptr, may throw: an allocator's own operator new,
+				   * closed by probes on its ret instructions, not a return
+				   * probe, so that a std::bad_alloc can unwind through it */
+	HS_FN_THROW,		  /* an exception is being thrown: an HS_FN_NEW call open
+				   * above it ends, counting nothing (__cxa_allocate_exception,
+				   * _Unwind_RaiseException) */
 	HS_FN_COUNT,
 };
 
@@ -64,6 +70,7 @@ enum hs_stat {
 	HS_STAT_UNWIND_FP_FRAMES,		    /* ... through the frame pointer: no row there */
 	HS_STAT_UNWIND_UNKNOWN_PC,		    /* pcs in no known mapping (an object loaded
 						     * since attach?  userspace looks) */
+	HS_STAT_NEW_THREW,			    /* HS_FN_NEW calls ended by an exception */
 	HS_STAT_COUNT,
 };
 

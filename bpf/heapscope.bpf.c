@@ -36,11 +36,6 @@ const volatile __u64 wakeup_bytes = 256 * 1024; /* pending data that forces a co
 const volatile __u32 max_frames = HS_MAX_FRAMES;
 const volatile bool probe_only = false; /* benchmark floor: probes fire, programs do nothing */
 
-/* Set by userspace once every probe is attached.  A call entered before then may
- * have run with its return probe not yet armed: it is not reported, and its
- * per-thread record is never mistaken for an outer call. */
-volatile __u64 armed_ns = 0;
-
 /* Set by userspace when the session ends, before the probes are detached (which
  * takes a while, probe by probe): the session ends at one instant for every
  * probe, so no free is cut off while its allocation is still counted. */
@@ -62,8 +57,8 @@ struct hs_pending {
 	};
 	__u64 entry_ts_ns;
 	__u64 entry_sp;	   /* stack pointer at the outermost entry: deeper calls are nested */
-	__u64 caller_ip;   /* wrapper: its return address, where the caller resumes */
-	__u64 caller_fp;   /* wrapper: the caller's frame pointer at entry */
+	__u64 caller_ip;   /* wrapper, throwing new: its return address, where the caller resumes */
+	__u64 caller_fp;   /* wrapper, throwing new: the caller's frame pointer at entry */
 	__u32 depth;	   /* probed calls with a return probe in progress, outermost included */
 	__u16 fn;	   /* enum hs_probe_fn of the outermost call */
 	__u16 inner_fn;	   /* wrapper: the probed call that makes its allocation */
@@ -88,12 +83,20 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* The processes being profiled (tgid -> 1), for the exec tracepoint. */
+/*
+ * The processes being profiled: tgid -> the instant (bpf_ktime_get_ns) from
+ * which every probe of that process was attached, written by userspace after
+ * its last probe.  A call entered before then may have run with its return
+ * probe not yet armed: it is not reported, and its per-thread record is never
+ * mistaken for an outer call.  Per process, so attaching another process later
+ * leaves the calls in flight in those already attached alone.  Also what the
+ * exec tracepoint watches; userspace deletes a process once it has left.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } targets SEC(".maps");
 
 /* A wrapper's caller's registers, rebuilt to capture its stack (too large for the stack). */
@@ -125,6 +128,15 @@ static __always_inline struct hs_event *scratch_event(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Was the current process's call entered once all its probes were attached? */
+static __always_inline bool entered_armed(__u64 entry_ts_ns)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 *armed_ns = bpf_map_lookup_elem(&targets, &tgid);
+
+	return armed_ns && entry_ts_ns >= *armed_ns;
 }
 
 /* Batched wakeups: the consumer polls with a timeout and is woken only when a
@@ -231,7 +243,8 @@ static __always_inline bool call_open(struct hs_pending *call)
 
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
-	return call && call_open(call) && sp <= call->entry_sp && call->entry_ts_ns >= armed_ns;
+	return call && call_open(call) && sp <= call->entry_sp &&
+	       entered_armed(call->entry_ts_ns);
 }
 
 /*
@@ -361,21 +374,28 @@ int BPF_KPROBE(xallocx_enter, __u64 addr, __u64 size, __u64 extra)
  * terminate.  Its malloc reports instead, with new's size and the stack of
  * new's caller, rebuilt from the registers saved here.
  */
+/* Keep the caller's return address and frame pointer: the stack of a call that is
+ * not reported at its own return is rebuilt from them (capture_caller_stack). */
+static __always_inline void save_caller(struct pt_regs *ctx, struct hs_pending *fresh)
+{
+	fresh->caller_fp = PT_REGS_FP(ctx);
+	/* At the entry instruction the stack pointer points at the return address. */
+	if (bpf_probe_read_user(&fresh->caller_ip, sizeof(fresh->caller_ip), (void *)entry_sp(ctx)))
+		fresh->caller_ip = 0;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(wrapper_enter, __u64 size)
 {
 	struct hs_pending fresh = {
 		.size = size,
-		.caller_fp = PT_REGS_FP(ctx),
 		.depth = 0,
 		.fn = HS_FN_WRAPPER,
 	};
 
 	if (inactive())
 		return 0;
-	/* At the entry instruction the stack pointer points at the return address. */
-	if (bpf_probe_read_user(&fresh.caller_ip, sizeof(fresh.caller_ip), (void *)entry_sp(ctx)))
-		fresh.caller_ip = 0;
+	save_caller(ctx, &fresh);
 	enter_call(ctx, &fresh);
 	return 0;
 }
@@ -498,28 +518,20 @@ static __always_inline void capture_caller_stack(struct pt_regs *ctx, struct hs_
 	capture_stack(regs, ev);
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_return, __u64 ret)
+/*
+ * The outermost call returned ret: report what it did and forget it.  From its
+ * return probe, or for HS_FN_NEW from the probe on the ret instruction it left
+ * by (exception_guard.bpf.h).
+ */
+static __always_inline void finish_call(struct pt_regs *ctx, struct hs_pending *call, __u64 ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct hs_pending *call;
 	struct hs_event *ev;
 	__u64 addr;
 	__u8 kind;
 
-	if (inactive())
-		return 0;
-	call = bpf_map_lookup_elem(&pending, &tid);
-	if (!call || call->depth == 0) {
-		count(HS_STAT_UNMATCHED_RETURN);
-		return 0;
-	}
-	if (--call->depth > 0)
-		return 0; /* an inner call returned; the outermost one reports */
-	/* The outermost call with a return probe is done (for a wrapper: its inner call). */
-
-	kind = call->entry_ts_ns >= armed_ns ? outcome(call, ret, &addr) : 0;
+	kind = entered_armed(call->entry_ts_ns) ? outcome(call, ret, &addr) : 0;
 	ev = kind ? scratch_event() : 0;
 	if (ev) {
 		ev->ts_ns = bpf_ktime_get_ns();
@@ -531,7 +543,8 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		ev->tid = tid;
 		ev->kind = kind;
 		ev->fn = call->fn;
-		if (call->fn == HS_FN_WRAPPER)
+		/* Not at the caller's return address: from the caller's saved registers. */
+		if (call->fn == HS_FN_WRAPPER || call->fn == HS_FN_NEW)
 			capture_caller_stack(ctx, call, ev);
 		else
 			capture_stack(ctx, ev);
@@ -539,8 +552,29 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	bpf_map_delete_elem(&pending, &tid);
 	if (ev)
 		emit(ev);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, __u64 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hs_pending *call;
+
+	if (inactive())
+		return 0;
+	call = bpf_map_lookup_elem(&pending, &tid);
+	if (!call || call->depth == 0) {
+		count(HS_STAT_UNMATCHED_RETURN);
+		return 0;
+	}
+	if (--call->depth > 0)
+		return 0; /* an inner call returned; the outermost one reports */
+	/* The outermost call with a return probe is done (for a wrapper: its inner call). */
+	finish_call(ctx, call, ret);
 	return 0;
 }
+
+#include "exception_guard.bpf.h"
 
 /*
  * A target that exec()s keeps its PID and, since uprobes follow the file, may

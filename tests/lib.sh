@@ -30,22 +30,27 @@ finish() {
 	[ "$FAILURES" -eq 0 ]
 }
 
-# wait_for FILE [SECONDS]: until FILE exists.
-wait_for() {
-	local deadline=$((SECONDS + ${2:-30}))
-	while [ ! -e "$1" ]; do
-		[ $SECONDS -ge $deadline ] && { echo "  timed out waiting for $1"; return 1; }
+# wait_until SECONDS WHAT COMMAND...: until COMMAND succeeds; after SECONDS, says it
+# timed out waiting for WHAT and returns 1.
+wait_until() {
+	local deadline=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && { echo "  timed out waiting for $what"; return 1; }
 		sleep 0.02
 	done
 }
 
+# wait_for FILE [SECONDS]: until FILE exists.
+wait_for() {
+	wait_until "${2:-30}" "$1" test -e "$1"
+}
+
+has_text() { grep -q "$2" "$1" 2>/dev/null; } # has_text FILE TEXT
+
 # wait_for_text FILE TEXT [SECONDS]
 wait_for_text() {
-	local deadline=$((SECONDS + ${3:-30}))
-	until grep -q "$2" "$1" 2>/dev/null; do
-		[ $SECONDS -ge $deadline ] && { echo "  timed out waiting for '$2' in $1"; cat "$1"; return 1; }
-		sleep 0.02
-	done
+	wait_until "${3:-30}" "'$2' in $1" has_text "$1" "$2" || { cat "$1"; return 1; }
 }
 
 # start_workload NAME DIR [env...]: runs build/tests/NAME DIR, sets WPID.
@@ -158,11 +163,13 @@ profile_truth() {
 	echo "  -- $label"
 	start_workload "$workload" "$OUT/$label" "$@"
 	start_heapscope "$OUT/$label.stderr" -p "$WPID" -v -o "$OUT/$label.folded"
+	check_breakpoints "$label" "$WPID" "$OUT/$label.stderr"
 	run_phase "$OUT/$label"
 	stop_heapscope INT
 	check_eq "$label: heapscope exits 0" 0 "$HRC"
 	check_truth "$OUT/$label.folded" "$OUT/$label/truth" chains
 	check "$label: no lost events" grep -q "lost events: 0" "$OUT/$label.stderr"
+	check_restored "$label" "$WPID" "$OUT/$label.stderr"
 	release_workload "$OUT/$label"
 	check_eq "$label: workload exits cleanly" 0 "$WRC"
 }
@@ -192,6 +199,21 @@ original_probe_bytes() {
 	done
 }
 
+# check_breakpoints LABEL PID ERRFILE: every site heapscope -v said it probes holds int3.
+check_breakpoints() {
+	local sites breakpoints
+	sites=$(probe_sites "$3" | wc -l)
+	breakpoints=$(probe_bytes "$2" "$3" | grep -c '^cc')
+	check "$1: each of the $sites probed sites holds a breakpoint while attached" \
+		[ "$sites" -gt 0 ] && [ "$breakpoints" -eq "$sites" ]
+}
+
+# check_restored LABEL PID ERRFILE: after detach, every probed site holds its original bytes.
+check_restored() {
+	check "$1: probed bytes equal the original instructions after detach" \
+		[ "$(original_probe_bytes "$3")" = "$(probe_bytes "$2" "$3")" ]
+}
+
 # process_folded FOLDED ROOT: the stacks under root frame ROOT ("COMM [PID]"), without it.
 process_folded() {
 	awk -v root="$2" 'index($0, root ";") == 1 { print substr($0, length(root) + 2) }' "$1"
@@ -208,4 +230,22 @@ jq_true() { jq -e "$@" > /dev/null; }
 # json_process_field JSON PID FIELD: FIELD of the process PID in "processes".
 json_process_field() {
 	jq -r --argjson pid "$2" ".processes[] | select(.pid == \$pid) | .$3" "$1"
+}
+
+# bpf_map_keys PID MAP: the keys (decimal; a u32 key is a PID) of BPF map MAP that
+# process PID holds, one a line, ascending.  MAP as the kernel keeps names: 15
+# characters at most ("unwind_processe").
+bpf_map_keys() {
+	local id
+	for id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un); do
+		[ "$(bpftool map show id "$id" -j | jq -r .name)" = "$2" ] || continue
+		bpftool map dump id "$id" -j | jq -r '.[].formatted.key' | sort -n
+		return 0
+	done
+	return 1
+}
+
+# perf_event_fds PID: how many perf events process PID holds (heapscope: one per uprobe).
+perf_event_fds() {
+	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
 }

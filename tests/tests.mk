@@ -23,6 +23,9 @@ $(TEST_BIN)/truth_fp: tests/workloads/truth.c tests/workloads/workload.h $(TEST_
 $(TEST_BIN)/churn_checked: tests/workloads/churn_checked.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
 
+$(TEST_BIN)/churn_truth: tests/workloads/churn_truth.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
 # The verdict scenarios: one workload each, built alike.
 SCENARIOS := leak_churn retention cache_plateau quiet
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
@@ -62,6 +65,11 @@ $(TEST_BIN)/truth_static: tests/workloads/truth.c tests/workloads/truth_lib.c te
 $(TEST_BIN)/truth_newdelete: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
 	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -o $@ $<
 
+# The same as one static executable: operator new, malloc and the exception runtime
+# are all in its .symtab.
+$(TEST_BIN)/truth_newdelete_static: tests/workloads/truth_newdelete.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -static -o $@ $<
+
 # An allocator's own API called directly, linked against Debian's library.
 ALLOCATOR_LIBDIR := /usr/lib/x86_64-linux-gnu
 API_LIB_jemalloc := $(ALLOCATOR_LIBDIR)/libjemalloc.so.2
@@ -79,6 +87,9 @@ $(TEST_BIN)/membytes: tests/tools/membytes.c | $(TEST_BIN)
 $(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $< -lz
 
+$(TEST_BIN)/exec_stopped: tests/tools/exec_stopped.c | $(TEST_BIN)
+	$(CC) -O2 -Wall -o $@ $<
+
 UNIT_HEADERS := tests/unit/check.h tests/unit/session_fixture.h
 $(TEST_BIN)/test_%: tests/unit/test_%.c $(UNIT_HEADERS) $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
@@ -95,6 +106,11 @@ $(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsym
 		libsymbols_stripped.so
 $(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize: $(ELF_FIXTURES)
 
+# The ret-site finder's fixture: functions whose ways out are labelled.
+$(TEST_BIN)/libretsites.so: tests/unit/ret_sites_lib.S | $(TEST_BIN)
+	$(CC) -shared -fPIC -nostdlib -o $@ $<
+$(TEST_BIN)/test_ret_sites: $(TEST_BIN)/libretsites.so
+
 $(BUILD)/tools/demo_server: tools/demo_server.c
 	mkdir -p $(BUILD)/tools
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
@@ -105,11 +121,11 @@ $(BUILD)/tools/unwind_loop: tools/unwind_loop.c tests/workloads/workload.h
 		-o $@ $<
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
-WORKLOADS += $(TEST_BIN)/pngcolors
+WORKLOADS += $(TEST_BIN)/pngcolors $(TEST_BIN)/churn_truth $(TEST_BIN)/exec_stopped
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
-WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete
+WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete $(TEST_BIN)/truth_newdelete_static
 WORKLOADS += $(API_WORKLOADS)
 WORKLOADS += $(TEST_BIN)/free_sites_fp
 
@@ -130,8 +146,11 @@ soak: tests-build
 $(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
+$(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -DBENCH_NEW -o $@ $< -lstdc++
+
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_collect
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
 	tools/bench.sh

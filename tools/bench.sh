@@ -29,7 +29,7 @@ fi
 session() {
 	local name=$1 preload=$2 flags=$3; shift 3
 	W=$OUT/$name
-	start_workload bench_alloc "$W" ${preload:+LD_PRELOAD=$preload} "$@"
+	start_workload "${WORKLOAD:-bench_alloc}" "$W" ${preload:+LD_PRELOAD=$preload} "$@"
 	STOP_MS=0
 	if [ "$flags" != untraced ]; then
 		# shellcheck disable=SC2086  # flags are words
@@ -140,6 +140,21 @@ for entry in "${ALLOCATORS[@]}"; do
 	unset runs walls ns skip
 done
 [ "${#MODES[@]}" -lt 4 ] && echo "          (no DWARF rows: this heapscope has no --unwind option)"
+
+# operator new + delete where new is the allocator's own: closed by probes on its ret
+# instructions, which the kernel single-steps (bench_newdelete: the same loop).
+echo
+for entry in "jemalloc:$LIBDIR/libjemalloc.so.2" "tcmalloc:$LIBDIR/libtcmalloc_minimal.so.4"; do
+	alloc=${entry%%:*} preload=${entry#*:}
+	[ -e "$preload" ] || continue
+	pair_ns=()
+	for round in $(seq "$ROUNDS"); do
+		WORKLOAD=bench_newdelete session "$alloc-new-$round" "$preload" "$FP_FLAGS" &&
+			pair_ns+=("$(phase_ns 1 3)")
+	done
+	[ "${#pair_ns[@]}" -gt 0 ] && printf 'new+delete (%s, fp, 1 thread): %.0f ns a pair; %s ret probes\n' \
+		"$alloc" "$(median "${pair_ns[@]}")" "$(grep -c ' (ret) ' "$W/hs.err")"
+done
 
 echo
 "$BIN/bench_collect" 1 | sed 's/^/collector alone: /'

@@ -22,16 +22,27 @@ struct hs_attach_config {
 	size_t unwind_rows;	 /* row map entries */
 };
 
+/* One attached program: a target's uprobe, or the session's exec tracepoint (pid 0). */
+struct hs_probe_link {
+	struct bpf_link *link;
+	pid_t pid;
+};
+
+struct hs_detach_job;
+
 struct hs_attachment {
 	struct heapscope_bpf *skel;
-	struct bpf_link **links;
+	struct hs_probe_link *links;
 	size_t link_count;
 	size_t link_capacity;
-	bool exec_link; /* the exec tracepoint is attached (once per session) */
+	/* Targets that left, their probes being removed by background threads. */
+	struct hs_detach_job **detaching;
+	size_t detaching_count, detaching_capacity;
 };
 
 int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config);
 int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan);
+int hs_attach_release(struct hs_attachment *a, pid_t pid);
 void hs_attach_end_session(struct hs_attachment *a);
 void hs_attach_detach(struct hs_attachment *a);
 void hs_attach_free(struct hs_attachment *a);

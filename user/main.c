@@ -149,16 +149,34 @@ static int check_target(pid_t pid)
 	return err;
 }
 
-static int plan_probes(struct session *s, struct hs_target *t)
+/* -v: the ret instructions that close throwing operator new calls, one line each. */
+static void print_ret_probes(const struct hs_probe_plan *plan)
+{
+	for (size_t i = 0; i < plan->ret_probe_count; i++) {
+		const struct hs_ret_probe *probe = &plan->ret_probes[i];
+
+		fprintf(stderr, "heapscope: probe %-15s %s+0x%llx (ret) %s ret, single-stepped\n",
+			probe->function, plan->objects[probe->object].path,
+			(unsigned long long)probe->file_offset, probe->where);
+	}
+}
+
+/* may_retry: -ENOENT (no allocator found) is not told, the caller tries again later. */
+static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 {
 	pid_t pid = t->pid;
-	int err = hs_maps_read(pid, &t->maps);
+	int err;
 
+	hs_maps_free(&t->maps); /* planned again: the maps have changed */
+	hs_probes_free(&t->plan);
+	err = hs_maps_read(pid, &t->maps);
 	if (err) {
 		fail("cannot read the memory map of PID %d: %s", pid, reason(err));
 		return err;
 	}
 	err = hs_probes_plan(pid, &t->maps, &t->plan);
+	if (err == -ENOENT && may_retry)
+		return err;
 	if (err == -ENOENT)
 		fail("cannot attach to PID %d: no allocator found (no mapped object defines malloc "
 		     "and free)", pid);
@@ -176,10 +194,17 @@ static int plan_probes(struct session *s, struct hs_target *t)
 			fprintf(stderr, "heapscope: probe %-15s %s+0x%llx%s %s+%u %s, %s\n",
 				site->function, t->plan.objects[site->object].path,
 				(unsigned long long)site->file_offset,
-				site->has_return ? " (entry+return)" : " (entry)", site->function,
+				site->has_return ? " (entry+return)" :
+				site->ret_probes ? " (entry+rets)" : " (entry)", site->function,
 				site->site.offset, site->site.mnemonic,
 				site->site.emulated ? "emulated" : "single-stepped");
+			if (site->ret_probes_missing)
+				fprintf(stderr, "heapscope: %s keeps a return probe (a std::bad_alloc "
+					"thrown through it would end the process): %s at 0x%llx\n",
+					site->function, site->ret_probes_missing,
+					(unsigned long long)site->ret_probes_missing_at);
 		}
+		print_ret_probes(&t->plan);
 	}
 	return err;
 }
@@ -251,43 +276,56 @@ static void follow_new_objects(struct session *s)
 		return;
 	s->unknown_pcs = stats[HS_STAT_UNWIND_UNKNOWN_PC];
 	for (size_t i = 0; i < s->targets.count; i++) /* on failure those frames stay on fp */
-		if (!s->targets.items[i]->exited)
+		if (hs_target_profiled(s->targets.items[i]))
 			hs_unwind_refresh(&s->unwind, s->targets.items[i]->pid);
 	print_unwind_objects(s, known);
 }
 
 /*
- * Make PID a target: its maps, probe plan, symbols and unwind tables.  A PID
- * named with -p must be attachable (an error ends the session); one found by
- * --exe may have gone meanwhile (quiet: nothing to profile).
+ * A new target for PID.  A PID named with -p must be attachable (an error ends
+ * the session); one found by --exe may have gone meanwhile (quiet: nothing to
+ * profile).
  */
-static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
+static int add_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
 {
-	struct hs_target *t;
 	int err = named ? check_target(pid) : hs_proc_check_target(pid);
 
 	if (err)
 		return err;
-	err = hs_targets_add(&s->targets, pid, &t);
+	err = hs_targets_add(&s->targets, pid, added);
 	if (err == -ENOSPC && named)
 		fail("cannot attach to PID %d: more than %d processes", pid, HS_MAX_TARGETS);
-	if (err)
-		return err;
-	err = plan_probes(s, t);
-	if (!err)
-		err = hs_symbolizer_add_process(&s->sym, pid);
-	if (!err)
-		err = build_unwind_tables(s, t);
-	*added = t;
 	return err;
 }
 
-/* Attach the probes of a prepared target (the BPF object is loaded). */
-static int attach_target(struct session *s, struct hs_target *t)
+/* A target's maps, probe plan, symbols and unwind tables. */
+static int plan_target(struct session *s, struct hs_target *t, bool may_retry)
+{
+	int err = plan_probes(s, t, may_retry);
+
+	if (!err)
+		err = hs_symbolizer_add_process(&s->sym, t->pid);
+	if (!err)
+		err = build_unwind_tables(s, t);
+	return err;
+}
+
+static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
+{
+	int err = add_target(s, pid, named, added);
+
+	return err ? err : plan_target(s, *added, false);
+}
+
+/* Attach the probes of a prepared target (the BPF object is loaded).  may_retry: -ENOENT
+ * (a planned file mapping is gone) is not told, the caller tries again later. */
+static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 {
 	double started = now_s();
 	int err = hs_attach_plan(&s->attachment, t->pid, &t->plan);
 
+	if (err == -ENOENT && may_retry)
+		return err;
 	if (err) {
 		fail("cannot attach to PID %d (%s): %s", t->pid, t->allocator,
 		     reason(err == -ENOENT ? -ESRCH : err));
@@ -375,7 +413,7 @@ static int start(struct session *s)
 		return err;
 	}
 	for (size_t i = 0; !err && i < s->targets.count; i++)
-		err = attach_target(s, s->targets.items[i]);
+		err = attach_target(s, s->targets.items[i], false);
 	if (err)
 		return err;
 	first = s->targets.count ? s->targets.items[0]->pid : 0;
@@ -401,6 +439,45 @@ static int start(struct session *s)
 	return 0;
 }
 
+/* A target that left (or was given up): its BPF map entries go now, its probes in the
+ * background (detaching takes ~50 ms a probe, which the collector does not wait for);
+ * its data stays. */
+static void retire_target(struct session *s, struct hs_target *t)
+{
+	int err = hs_attach_release(&s->attachment, t->pid);
+	int unwind_err = hs_unwind_remove_process(&s->unwind, t->pid);
+
+	if (err || unwind_err)
+		fail("PID %d left, but its probes or map entries stay until the session ends: %s",
+		     t->pid, reason(err ? err : unwind_err));
+}
+
+/*
+ * --follow: plan and attach a process the scan found, new (*t NULL) or seen
+ * before.  One caught right after exec() may have no allocator mapped yet, or
+ * the dynamic linker may replace the very mappings just planned (-ENOENT
+ * both): while it lives it is tried again at the next scans (-EAGAIN), up to
+ * HS_FOLLOW_TRIES; the last try tells why it failed.
+ */
+static int follow_process(struct session *s, pid_t pid, struct hs_target **t)
+{
+	bool may_retry;
+	int err = *t ? 0 : add_target(s, pid, false, t);
+
+	if (err)
+		return err;
+	may_retry = ++(*t)->follow_tries < HS_FOLLOW_TRIES;
+	err = plan_target(s, *t, may_retry);
+	if (!err)
+		err = attach_target(s, *t, may_retry);
+	if (err != -ENOENT || !may_retry || hs_target_exited(*t))
+		return err;
+	if (s->opts->verbose && (*t)->follow_tries == 1)
+		fprintf(stderr, "heapscope: PID %d has no allocator mapped yet (just exec()ed?); "
+			"trying again\n", pid);
+	return -EAGAIN;
+}
+
 /* --follow: attach to processes of the executable that started since the last scan.
  * Their allocations before this point are not seen. */
 static void follow_new_processes(struct session *s)
@@ -414,29 +491,36 @@ static void follow_new_processes(struct session *s)
 	if (hs_exe_processes(&s->exe, &pids, &count))
 		return;
 	for (size_t i = 0; i < count; i++) {
-		struct hs_target *t = NULL;
+		struct hs_target *t = hs_targets_find(&s->targets, pids[i]);
+		int err;
 
-		if (hs_targets_find(&s->targets, pids[i]))
+		if (t && (t->attached || t->exited))
 			continue;
-		if (prepare_target(s, pids[i], false, &t) || attach_target(s, t) ||
-		    hs_timeline_add_process(&s->timeline, t->pid)) {
-			if (t) /* gone, or not attachable: never tried again */
-				t->exited = true;
+		err = follow_process(s, pids[i], &t);
+		if (!err)
+			err = hs_timeline_add_process(&s->timeline, t->pid);
+		if (err && err != -EAGAIN && t) { /* gone, or not attachable: never tried again */
+			t->exited = true;
+			retire_target(s, t);
 		}
 	}
 	free(pids);
 }
 
-/* Mark targets that exited (stderr line); true when none is left to profile. */
+/* Mark targets that left (stderr line) and retire them; true when none is left to profile. */
 static bool check_exits(struct session *s)
 {
 	for (size_t i = 0; i < s->targets.count; i++) {
 		struct hs_target *t = s->targets.items[i];
 
-		if (!t->attached || t->exited || !hs_target_exited(t))
+		if (t->exited || !hs_target_exited(t))
 			continue;
 		t->exited = true;
 		hs_timeline_end_process(&s->timeline, t->pid);
+		if (!t->execed) /* else retired already */
+			retire_target(s, t);
+		if (!t->attached)
+			continue; /* --follow was still trying it */
 		if (s->targets.count > 1 || s->opts->follow)
 			fprintf(stderr, "heapscope: PID %d (%s) exited; its data is kept\n", t->pid,
 				t->comm);
@@ -448,6 +532,7 @@ static bool check_exits(struct session *s)
 		if (t && !t->exited && !t->execed) {
 			t->execed = true;
 			hs_timeline_end_process(&s->timeline, t->pid);
+			retire_target(s, t);
 			if (s->targets.count > 1 || s->opts->follow)
 				fprintf(stderr, "heapscope: PID %d exec()ed another program; what "
 					"it allocated before is kept\n", t->pid);
@@ -688,6 +773,9 @@ static void print_summary(const struct hs_summary *sum)
 		(unsigned long long)sum->unknown_frees,
 		(unsigned long long)k[HS_STAT_STACK_TRUNCATED], sum->attach_ms);
 	print_unwind_summary(sum);
+	if (k[HS_STAT_NEW_THREW])
+		fprintf(stderr, "heapscope: operator new threw %llu times (those calls count "
+			"nothing)\n", (unsigned long long)k[HS_STAT_NEW_THREW]);
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept)
 		fprintf(stderr,
 			"heapscope: WARNING: results may be incomplete: %llu events lost (ring buffer "

@@ -14,6 +14,7 @@
 
 #include "events.h"
 #include "render_svg.h"
+#include "ret_sites.h"
 
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
 #define DEFAULT_MAX_LIVE (16u << 20)
@@ -129,7 +130,15 @@ void hs_options_usage(FILE *out)
 		"                           objects loaded later; objects that do not fit, and\n"
 		"                           mappings beyond %u a process, use frame pointers\n"
 		"  -q, --quiet              no progress line on stderr\n"
-		"  -v, --verbose            say what is probed where, and libbpf's messages\n"
+		"  -v, --verbose            say what is probed where, and libbpf's messages.\n"
+		"                           An allocator's own throwing operator new gets probes\n"
+		"                           on the ret instructions it returns by (so a\n"
+		"                           std::bad_alloc can unwind through it), found by\n"
+		"                           following its tail jumps: at most %d rets, %d jumps\n"
+		"                           deep, %d functions, %d KiB of code; past that, or on\n"
+		"                           code it cannot follow, it keeps a return probe (a\n"
+		"                           std::bad_alloc thrown through it ends the process)\n"
+		"                           and -v says why\n"
 		"  -h, --help               this text\n"
 		"\n"
 		"Examples:\n"
@@ -142,7 +151,8 @@ void hs_options_usage(FILE *out)
 		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS,
 		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
 		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES,
-		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS);
+		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS, HS_RET_SITES_MAX,
+		HS_RET_SITES_MAX_DEPTH, HS_RET_SITES_MAX_PIECES, HS_RET_SITES_MAX_BYTES >> 10);
 }
 
 /* A count or size with an optional K/M/G suffix (powers of 1024); digits first,

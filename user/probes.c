@@ -26,6 +26,11 @@
  *    executable's own operator new, which need not call malloc) they are
  *    entry points of their own: new gets a return probe, delete one that
  *    closes the call.
+ *  - A throwing new there (HS_FN_NEW) gets no return probe, which a
+ *    std::bad_alloc could not unwind through, but probes on the ret
+ *    instructions it returns by (ret_sites.c), and the process's
+ *    exception_functions are probed to close one that threw.  When the ret
+ *    instructions cannot all be found, it keeps the return probe.
  *  - Two names at one address (glibc's aligned_alloc and memalign, tcmalloc's
  *    free and operator delete) are probed once, as the first in the table.
  *
@@ -47,6 +52,7 @@
 
 #include "elf_object.h"
 #include "link_order.h"
+#include "ret_sites.h"
 
 struct allocator_function {
 	const char *name;
@@ -80,12 +86,12 @@ static const struct allocator_function allocator_functions[] = {
 	C("pvalloc", MALLOC, true),
 
 	/* new and new[]: plain, nothrow, aligned, aligned nothrow: the size comes first. */
-	CXX("_Znwm", MALLOC, true),
-	CXX("_Znam", MALLOC, true),
+	CXX("_Znwm", NEW, true),
+	CXX("_Znam", NEW, true),
 	CXX("_ZnwmRKSt9nothrow_t", MALLOC, true),
 	CXX("_ZnamRKSt9nothrow_t", MALLOC, true),
-	CXX("_ZnwmSt11align_val_t", MALLOC, true),
-	CXX("_ZnamSt11align_val_t", MALLOC, true),
+	CXX("_ZnwmSt11align_val_t", NEW, true),
+	CXX("_ZnamSt11align_val_t", NEW, true),
 	CXX("_ZnwmSt11align_val_tRKSt9nothrow_t", MALLOC, true),
 	CXX("_ZnamSt11align_val_tRKSt9nothrow_t", MALLOC, true),
 	/* delete and delete[]: plain, sized, nothrow, aligned, sized aligned, aligned nothrow. */
@@ -134,12 +140,12 @@ static const struct allocator_function allocator_functions[] = {
 	TC("tc_posix_memalign", POSIX_MEMALIGN, true),
 	TC("tc_valloc", MALLOC, true),
 	TC("tc_pvalloc", MALLOC, true),
-	TC("tc_new", MALLOC, true),
-	TC("tc_newarray", MALLOC, true),
+	TC("tc_new", NEW, true),
+	TC("tc_newarray", NEW, true),
 	TC("tc_new_nothrow", MALLOC, true),
 	TC("tc_newarray_nothrow", MALLOC, true),
-	TC("tc_new_aligned", MALLOC, true),
-	TC("tc_newarray_aligned", MALLOC, true),
+	TC("tc_new_aligned", NEW, true),
+	TC("tc_newarray_aligned", NEW, true),
 	TC("tc_new_aligned_nothrow", MALLOC, true),
 	TC("tc_newarray_aligned_nothrow", MALLOC, true),
 	TC("tc_delete", DEALLOC, true),
@@ -181,9 +187,9 @@ static const struct allocator_function allocator_functions[] = {
 	MI("mi_posix_memalign", POSIX_MEMALIGN, true),
 	MI("mi_valloc", MALLOC, true),
 	MI("mi_pvalloc", MALLOC, true),
-	MI("mi_new", MALLOC, true),
+	MI("mi_new", NEW, true),
 	MI("mi_new_nothrow", MALLOC, true),
-	MI("mi_new_aligned", MALLOC, true),
+	MI("mi_new_aligned", NEW, true),
 	MI("mi_new_aligned_nothrow", MALLOC, true),
 	MI("mi_new_n", CALLOC, true),
 	MI("mi_new_realloc", REALLOC, true),
@@ -192,7 +198,17 @@ static const struct allocator_function allocator_functions[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-_Static_assert(ARRAY_SIZE(allocator_functions) <= HS_MAX_PROBE_SITES,
+/* Where exceptions start: a throwing new open above one of these threw (HS_FN_THROW).
+ * The allocation comes first: the exception object's malloc is then an outer call. */
+static const struct allocator_function exception_functions[] = {
+	/* libstdc++, libc++abi, or a static executable */
+	{ "__cxa_allocate_exception", HS_FN_THROW, false, HS_FAMILY_EXCEPTIONS },
+	/* libgcc_s, libunwind: also what rethrows an exception_ptr */
+	{ "_Unwind_RaiseException", HS_FN_THROW, false, HS_FAMILY_EXCEPTIONS },
+};
+
+_Static_assert(ARRAY_SIZE(allocator_functions) + ARRAY_SIZE(exception_functions) <=
+		       HS_MAX_PROBE_SITES,
 	       "every table entry must fit in a plan");
 
 static const char *const family_names[HS_FAMILY_COUNT] = {
@@ -211,6 +227,10 @@ struct candidate {
 	bool is_executable;
 	bool has_malloc; /* defines malloc itself: an allocator, not a wrapper over one */
 	long plan_object; /* index in plan->objects once a site is planned in it, else -1 */
+	const struct search *search;
+	struct hs_code_object *code; /* its code, for ret sites; read when first needed */
+	int code_fd;
+	int code_err;		     /* reading the code failed: no ret sites here */
 };
 
 struct search {
@@ -230,6 +250,7 @@ static const uint32_t entry_args[HS_FN_COUNT] = {
 	[HS_FN_POSIX_MEMALIGN] = HS_ARG_RDI | HS_ARG_RSI | HS_ARG_RDX,
 	[HS_FN_FREE] = HS_ARG_RDI,
 	[HS_FN_DEALLOC] = HS_ARG_RDI,
+	[HS_FN_NEW] = HS_ARG_RDI,
 };
 
 /* Bytes read when a function's size is unknown or too large for the scan: enough
@@ -314,6 +335,127 @@ static bool already_planned(const struct hs_probe_plan *plan, long object, uint6
 	return false;
 }
 
+/* hs_bind_fn: where the dynamic linker binds name, seen from candidate ctx. */
+static int bind_in_search(void *ctx, const char *name, uint64_t *vaddr)
+{
+	const struct candidate *self = ctx;
+	const struct search *search = self->search;
+
+	for (size_t i = 0; i < search->count; i++) {
+		const struct hs_symbol *sym = definition(&search->objects[i], name);
+
+		if (!sym)
+			continue;
+		if (&search->objects[i] != self)
+			return -EXDEV;
+		*vaddr = sym->addr;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static struct hs_code_object *candidate_code(struct candidate *c)
+{
+	if (c->code || c->code_err)
+		return c->code;
+	c->code = calloc(1, sizeof(*c->code));
+	c->code_fd = hs_proc_open_object(c->search->pid, c->map);
+	c->code_err = !c->code ? -ENOMEM :
+		      c->code_fd < 0 ? c->code_fd :
+		      hs_code_object_open(c->code_fd, bind_in_search, c, c->code);
+	if (!c->code_err)
+		return c->code;
+	free(c->code);
+	c->code = NULL;
+	if (c->code_fd >= 0)
+		close(c->code_fd);
+	c->code_fd = -1;
+	return NULL;
+}
+
+static bool ret_probe_planned(const struct hs_probe_plan *plan, long object, uint64_t file_offset)
+{
+	for (size_t i = 0; i < plan->ret_probe_count; i++)
+		if ((long)plan->ret_probes[i].object == object &&
+		    plan->ret_probes[i].file_offset == file_offset)
+			return true;
+	return false;
+}
+
+/* The site keeps its return probe: a std::bad_alloc thrown through it ends the process. */
+static void keep_return_probe(struct hs_probe_site *site, const char *why, uint64_t at)
+{
+	site->fn = HS_FN_MALLOC;
+	site->has_return = true;
+	site->ret_probes_missing = why;
+	site->ret_probes_missing_at = at;
+}
+
+static void describe_ret_site(const struct candidate *c, uint64_t vaddr, char *out, size_t len)
+{
+	const struct hs_symbol *sym = hs_elf_symbol_at(&c->elf, vaddr);
+
+	if (sym)
+		snprintf(out, len, "%s+%llu", sym->name, (unsigned long long)(vaddr - sym->addr));
+	else
+		snprintf(out, len, "0x%llx", (unsigned long long)vaddr);
+}
+
+/*
+ * A throwing new (HS_FN_NEW) is closed by probes on its ret instructions, all of
+ * them or none: when ret_sites.c cannot vouch for the list, or the plan has no
+ * room for it, the site keeps a return probe (as an HS_FN_MALLOC).
+ */
+static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
+			   struct hs_probe_site *site, struct hs_probe_plan *plan)
+{
+	struct hs_code_object *code = candidate_code(c);
+	struct hs_ret_sites found;
+	uint64_t offsets[HS_RET_SITES_MAX];
+	size_t fresh = 0;
+	int err;
+
+	if (!code) {
+		keep_return_probe(site, "its object's code or .eh_frame cannot be read", sym->addr);
+		return 0;
+	}
+	err = hs_ret_sites_find(code, sym->addr, &found);
+	if (err)
+		return err;
+	if (found.incomplete) {
+		keep_return_probe(site, found.incomplete, found.incomplete_at);
+		return 0;
+	}
+	for (size_t i = 0; i < found.count; i++) {
+		if (hs_elf_vaddr_to_offset(&c->elf, found.vaddrs[i], &offsets[i])) {
+			keep_return_probe(site, "a ret instruction outside the file", found.vaddrs[i]);
+			return 0;
+		}
+		fresh += !ret_probe_planned(plan, c->plan_object, offsets[i]);
+	}
+	if (plan->ret_probe_count + fresh > HS_MAX_RET_PROBES) {
+		keep_return_probe(site, "more ret instructions in the process than the bound",
+				  sym->addr);
+		return 0;
+	}
+	for (size_t i = 0; i < found.count; i++) {
+		struct hs_ret_probe *probe = &plan->ret_probes[plan->ret_probe_count];
+
+		if (ret_probe_planned(plan, c->plan_object, offsets[i]))
+			continue;
+		*probe = (struct hs_ret_probe){
+			.function = site->function,
+			.object = (size_t)c->plan_object,
+			.file_offset = offsets[i],
+		};
+		describe_ret_site(c, found.vaddrs[i], probe->where, sizeof(probe->where));
+		plan->ret_probe_count++;
+		plan->probe_count++;
+	}
+	site->ret_probes = found.count;
+	return 0;
+}
+
 static int plan_object(const struct search *search, struct candidate *c,
 		       struct hs_probe_plan *plan)
 {
@@ -352,7 +494,8 @@ static int plan_site(const struct search *search, const struct allocator_functio
 	}
 	if (!sym)
 		return 0;
-	if (f->family != HS_FAMILY_C && !c->is_executable && !imported_anywhere(search, f->name))
+	if (f->family != HS_FAMILY_C && f->family != HS_FAMILY_EXCEPTIONS && !c->is_executable &&
+	    !imported_anywhere(search, f->name))
 		return 0; /* nobody calls it */
 	if (f->family == HS_FAMILY_CXX && !c->has_malloc && !c->is_executable) {
 		if (f->fn == HS_FN_DEALLOC)
@@ -360,14 +503,18 @@ static int plan_site(const struct search *search, const struct allocator_functio
 		site.fn = HS_FN_WRAPPER;
 		site.has_return = false;
 	}
+	if (site.fn == HS_FN_NEW)
+		site.has_return = false; /* unless its ret instructions cannot all be found */
 	if (c->plan_object >= 0 && already_planned(plan, c->plan_object, sym->addr))
 		return 0;
 	site.vaddr = sym->addr;
 	if (hs_elf_vaddr_to_offset(&c->elf, sym->addr, &site.file_offset))
 		return 0;
-	err = choose_site(search->pid, c->map, sym, &site);
+	err = plan_object(search, c, plan);
+	if (!err && site.fn == HS_FN_NEW)
+		err = plan_ret_probes(c, sym, &site, plan);
 	if (!err)
-		err = plan_object(search, c, plan);
+		err = choose_site(search->pid, c->map, sym, &site);
 	if (err)
 		return err;
 	site.object = (size_t)c->plan_object;
@@ -400,6 +547,8 @@ static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search 
 
 		c->map = &maps->items[order.map_index[i]];
 		c->plan_object = -1;
+		c->search = search;
+		c->code_fd = -1;
 		c->is_executable = c->map->inode == exe_inode && c->map->dev_major == exe_major &&
 				   c->map->dev_minor == exe_minor;
 		fd = hs_proc_open_object(pid, c->map);
@@ -415,9 +564,17 @@ static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search 
 
 static void free_candidates(struct search *search)
 {
-	for (size_t i = 0; i < search->count; i++)
-		if (search->objects[i].readable)
-			hs_elf_free(&search->objects[i].elf);
+	for (size_t i = 0; i < search->count; i++) {
+		struct candidate *c = &search->objects[i];
+
+		if (c->code) {
+			hs_code_object_close(c->code);
+			free(c->code);
+			close(c->code_fd);
+		}
+		if (c->readable)
+			hs_elf_free(&c->elf);
+	}
 	free(search->objects);
 }
 
@@ -442,6 +599,8 @@ int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *
 	err = read_candidates(pid, maps, &search, &plan->from_link_map);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(allocator_functions); i++)
 		err = plan_site(&search, &allocator_functions[i], plan);
+	for (size_t i = 0; !err && plan->ret_probe_count && i < ARRAY_SIZE(exception_functions); i++)
+		err = plan_site(&search, &exception_functions[i], plan);
 	free_candidates(&search);
 	if (!err && (!planned(plan, "malloc") || !planned(plan, "free")))
 		err = -ENOENT;
@@ -454,7 +613,7 @@ void hs_probes_free(struct hs_probe_plan *plan)
 {
 	free(plan->objects);
 	plan->objects = NULL;
-	plan->object_count = plan->site_count = plan->probe_count = 0;
+	plan->object_count = plan->site_count = plan->probe_count = plan->ret_probe_count = 0;
 }
 
 static void append(char *out, size_t len, size_t *at, const char *text)

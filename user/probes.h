@@ -11,8 +11,11 @@
 #include "probe_site.h"
 #include "procfs.h"
 
-/* At most one site per entry of the allocator function table (probes.c). */
+/* At most one site per entry of the allocator function table, and the exception probes
+ * (probes.c). */
 #define HS_MAX_PROBE_SITES 160
+/* Ret instructions probed in one process to close throwing operator new calls. */
+#define HS_MAX_RET_PROBES 128
 
 /* Groups of allocator entry points, as the attach line names them. */
 enum hs_probe_family {
@@ -21,7 +24,9 @@ enum hs_probe_family {
 	HS_FAMILY_JEMALLOC, /* mallocx, ...; je_-prefixed builds */
 	HS_FAMILY_TCMALLOC, /* tc_* */
 	HS_FAMILY_MIMALLOC, /* mi_* */
-	HS_FAMILY_COUNT,
+	HS_FAMILY_COUNT,    /* the families the attach line names */
+	/* Not an allocator: where exceptions start, to close a new that threw. */
+	HS_FAMILY_EXCEPTIONS = HS_FAMILY_COUNT,
 };
 
 /* An object that holds probed functions. */
@@ -40,6 +45,17 @@ struct hs_probe_site {
 	uint64_t file_offset; /* uprobe offset in the object: the function's entry + site.offset */
 	bool has_return;      /* a return probe reports the result or closes the call */
 	struct hs_site_choice site; /* where in the function the probe sits, and why */
+	size_t ret_probes;    /* HS_FN_NEW: the ret instructions that close it */
+	const char *ret_probes_missing; /* a throwing new kept its return probe: why */
+	uint64_t ret_probes_missing_at; /* ... and where (ELF address) */
+};
+
+/* A probe on a ret instruction that closes a throwing operator new (ret_sites.c). */
+struct hs_ret_probe {
+	const char *function; /* the (first) site it closes */
+	size_t object;	      /* index into plan->objects */
+	uint64_t file_offset;
+	char where[80];	      /* "function+offset" or the ELF address, for -v */
 };
 
 /* Where and what to probe in one process. */
@@ -48,6 +64,8 @@ struct hs_probe_plan {
 	size_t object_count;
 	struct hs_probe_site sites[HS_MAX_PROBE_SITES];
 	size_t site_count;
+	struct hs_ret_probe ret_probes[HS_MAX_RET_PROBES];
+	size_t ret_probe_count;
 	size_t probe_count;	  /* uprobes + uretprobes */
 	bool from_link_map; /* objects searched in the dynamic linker's own order */
 };

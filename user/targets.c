@@ -9,7 +9,9 @@
  * was collected from a target (the collector keys everything by host PID).
  *
  * Invariants: a PID appears once; a target is never removed, so a process
- * that exits keeps its place (and its data in the output).  Executables are
+ * that exits keeps its place (and its data in the output).  A target is
+ * attached, or waiting for --follow to plan it again (not attached, not
+ * exited), or given up (not attached, exited).  Executables are
  * compared by (dev, inode) of /proc/PID/exe, never by path: a path through a
  * symlink or inside another mount namespace names the same file.
  */
@@ -113,13 +115,18 @@ bool hs_target_exited(const struct hs_target *target)
 	return !hs_proc_alive(target->pid);
 }
 
-/* Targets attached and still running their program. */
+/* Attached and still running its program. */
+bool hs_target_profiled(const struct hs_target *target)
+{
+	return target->attached && !target->exited && !target->execed;
+}
+
 size_t hs_targets_alive(const struct hs_targets *t)
 {
 	size_t alive = 0;
 
 	for (size_t i = 0; i < t->count; i++)
-		alive += t->items[i]->attached && !t->items[i]->exited && !t->items[i]->execed;
+		alive += hs_target_profiled(t->items[i]);
 	return alive;
 }
 

@@ -14,6 +14,9 @@
 #define HS_MAX_TARGETS 1024
 /* --follow looks for new processes of the executable this often. */
 #define HS_FOLLOW_SCAN_MS 100
+/* --follow: scans at which a process is tried while it cannot be attached yet (one caught
+ * right after exec(): the dynamic linker maps libc a few ms later); 5 s at least. */
+#define HS_FOLLOW_TRIES 50
 
 /* One process of the session, from attach to the end (it may exit or exec first). */
 struct hs_target {
@@ -24,6 +27,7 @@ struct hs_target {
 	bool attached;
 	bool exited;
 	bool execed; /* it exec()ed another program; later events were ignored */
+	unsigned follow_tries; /* --follow: attach attempts, while not attachable yet */
 	double attach_ms;
 	struct hs_maps maps; /* at attach */
 	struct hs_probe_plan plan;
@@ -46,6 +50,7 @@ int hs_targets_add(struct hs_targets *t, pid_t pid, struct hs_target **added);
 struct hs_target *hs_targets_find(const struct hs_targets *t, pid_t pid);
 void hs_targets_free(struct hs_targets *t);
 bool hs_target_exited(const struct hs_target *target);
+bool hs_target_profiled(const struct hs_target *target);
 size_t hs_targets_alive(const struct hs_targets *t);
 int hs_exe_identity(const char *path, struct hs_exe_identity *exe);
 int hs_exe_processes(const struct hs_exe_identity *exe, pid_t **pids, size_t *count);

@@ -20,7 +20,9 @@
  * from hs_unwind_rows_wanted() before the BPF object is loaded, install once
  * it is, then refresh a process when the walker reports pcs in no known
  * mapping (an object dlopen'ed since): until then those frames are walked
- * with frame pointers.
+ * with frame pointers.  A process that leaves is removed: its mapping list
+ * goes, its objects' tables stay (rows are never moved, and other processes
+ * may map the same files).
  */
 #include "unwind_maps.h"
 
@@ -297,6 +299,22 @@ int hs_unwind_add_process(struct hs_unwind *u, pid_t pid, const struct hs_maps *
 	err = set_mappings(u, target, maps);
 	if (!err && installed(u))
 		err = publish(u);
+	return err;
+}
+
+/* PID has left: its mapping list goes, from the kernel too once installed. */
+int hs_unwind_remove_process(struct hs_unwind *u, pid_t pid)
+{
+	struct hs_unwind_target *target = find_target(u, pid);
+	uint32_t key = pid;
+	int err = 0;
+
+	if (!target)
+		return 0;
+	if (installed(u) && bpf_map_delete_elem(u->processes_fd, &key) && errno != ENOENT)
+		err = -errno;
+	free(target->entry);
+	*target = u->targets[--u->target_count]; /* order does not matter */
 	return err;
 }
 

@@ -69,6 +69,7 @@ int hs_unwind_add_process(struct hs_unwind *u, pid_t pid, const struct hs_maps *
 size_t hs_unwind_rows_wanted(const struct hs_unwind *u);
 int hs_unwind_install(struct hs_unwind *u, struct bpf_object *obj);
 int hs_unwind_refresh(struct hs_unwind *u, pid_t pid);
+int hs_unwind_remove_process(struct hs_unwind *u, pid_t pid);
 size_t hs_unwind_tables(const struct hs_unwind *u, size_t *rows);
 size_t hs_unwind_kernel_bytes(const struct hs_unwind *u);
 void hs_unwind_free(struct hs_unwind *u);

@@ -60,14 +60,10 @@ struct build_row {
 	bool weak;
 };
 
-struct pc_range {
-	uint64_t lo, hi;
-};
-
 struct builder {
 	struct build_row *rows;
 	size_t count, capacity;
-	struct pc_range *eh_ranges; /* FDEs from .eh_frame, sorted once that pass is done */
+	struct hs_pc_range *eh_ranges; /* FDEs from .eh_frame, sorted once that pass is done */
 	size_t eh_count, eh_capacity;
 	Dwarf_CFI *cfi;		    /* the CFI the current pass evaluates */
 	bool eh_pass;
@@ -193,7 +189,7 @@ static void read_cie(struct cfi_section *s, Dwarf_Off offset)
 }
 
 /* [lo, hi) of an FDE; -ENOENT for one to skip (unreadable, or empty). */
-static int fde_range(struct cfi_section *s, const Dwarf_FDE *fde, struct pc_range *range)
+static int fde_range(struct cfi_section *s, const Dwarf_FDE *fde, struct hs_pc_range *range)
 {
 	const uint8_t *p = fde->start;
 	uint64_t length;
@@ -350,7 +346,7 @@ static struct hs_unwind_row classify(Dwarf_Frame *frame, bool signal_frame, bool
 
 /* ---- Building ------------------------------------------------------------ */
 
-static bool overlaps_eh_frame(const struct builder *b, const struct pc_range *range)
+static bool overlaps_eh_frame(const struct builder *b, const struct hs_pc_range *range)
 {
 	size_t lo = 0, hi = b->eh_count;
 
@@ -366,7 +362,7 @@ static bool overlaps_eh_frame(const struct builder *b, const struct pc_range *ra
 }
 
 /* One row per pc range libdw reports inside the FDE, then a weak end row. */
-static int add_fde_rows(struct builder *b, const struct pc_range *range)
+static int add_fde_rows(struct builder *b, const struct hs_pc_range *range)
 {
 	uint64_t pc = range->lo;
 	int err = 0;
@@ -404,12 +400,14 @@ static int add_fde_rows(struct builder *b, const struct pc_range *range)
 
 static int compare_ranges(const void *a, const void *b)
 {
-	const struct pc_range *x = a, *y = b;
+	const struct hs_pc_range *x = a, *y = b;
 
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_frame)
+/* Call visit with the pc range of every readable FDE in a CFI section, in section order. */
+static int walk_fdes(Elf *elf, Elf_Scn *scn, bool eh_frame,
+		     int (*visit)(void *ctx, const struct hs_pc_range *range), void *ctx)
 {
 	GElf_Shdr shdr;
 	Elf_Data *data;
@@ -430,10 +428,9 @@ static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_f
 		.eh_frame = eh_frame,
 		.cie_offset = (Dwarf_Off)-1,
 	};
-	b->eh_pass = eh_frame;
 	while (!err) {
 		Dwarf_CFI_Entry entry;
-		struct pc_range range;
+		struct hs_pc_range range;
 		int rc = dwarf_next_cfi(section.ident, data, eh_frame, offset, &next, &entry);
 
 		if (rc > 0 || next == (Dwarf_Off)-1 || next <= offset)
@@ -442,8 +439,22 @@ static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_f
 		if (rc != 0 || dwarf_cfi_cie_p(&entry))
 			continue;
 		if (fde_range(&section, &entry.fde, &range) == 0)
-			err = add_fde_rows(b, &range);
+			err = visit(ctx, &range);
 	}
+	return err;
+}
+
+static int visit_fde_rows(void *ctx, const struct hs_pc_range *range)
+{
+	return add_fde_rows(ctx, range);
+}
+
+static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_frame)
+{
+	int err;
+
+	b->eh_pass = eh_frame;
+	err = walk_fdes(elf, scn, eh_frame, visit_fde_rows, b);
 	if (eh_frame && b->eh_count)
 		qsort(b->eh_ranges, b->eh_count, sizeof(*b->eh_ranges), compare_ranges);
 	return err;
@@ -565,6 +576,62 @@ int hs_unwind_table_build_fd(int fd, struct hs_unwind_table *table)
 	err = elf_kind(elf) == ELF_K_ELF ? hs_unwind_table_build(elf, table) : -ENOEXEC;
 	elf_end(elf);
 	return err;
+}
+
+struct fde_list {
+	struct hs_pc_range *ranges;
+	size_t count, capacity;
+};
+
+static int collect_fde(void *ctx, const struct hs_pc_range *range)
+{
+	struct fde_list *list = ctx;
+
+	if (hs_array_reserve((void **)&list->ranges, &list->capacity, list->count,
+			     sizeof(*list->ranges), 256))
+		return -ENOMEM;
+	list->ranges[list->count++] = *range;
+	return 0;
+}
+
+/*
+ * The extent of every function .eh_frame describes, sorted by start: where a
+ * function's code begins and ends, symbol or not (a compiler's .cold part, a
+ * static helper).  -ENOENT when the object has no .eh_frame.
+ */
+int hs_unwind_fde_ranges(Elf *elf, struct hs_pc_range **ranges, size_t *count)
+{
+	struct fde_list list = { 0 };
+	Elf_Scn *eh_frame = section_named(elf, ".eh_frame");
+	int err = eh_frame ? walk_fdes(elf, eh_frame, true, collect_fde, &list) : -ENOENT;
+
+	if (!err && list.count == 0)
+		err = -ENOENT;
+	if (err) {
+		free(list.ranges);
+		return err;
+	}
+	qsort(list.ranges, list.count, sizeof(*list.ranges), compare_ranges);
+	*ranges = list.ranges;
+	*count = list.count;
+	return 0;
+}
+
+/* The FDE extent among sorted ranges that holds vaddr, or NULL. */
+const struct hs_pc_range *hs_unwind_fde_extent(const struct hs_pc_range *ranges, size_t count,
+					       uint64_t vaddr)
+{
+	size_t lo = 0, hi = count;
+
+	while (lo < hi) { /* first range starting above vaddr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ranges[mid].lo <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && vaddr < ranges[lo - 1].hi ? &ranges[lo - 1] : NULL;
 }
 
 /* The row that holds at vaddr (the last one at or below it), or NULL. */

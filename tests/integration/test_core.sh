@@ -11,9 +11,7 @@ sites=$(probe_sites "$OUT/stderr" | wc -l)
 check "heapscope reports its probe sites" [ "$sites" -ge 9 ]
 check_eq "attach line names the allocator object" 1 \
 	"$(grep -c "attached to PID $WPID (/usr/lib/x86_64-linux-gnu/libc.so.6, [0-9]* probes)" "$OUT/stderr")"
-during=$(probe_bytes "$WPID" "$OUT/stderr")
-check "every probed site holds a breakpoint while attached" \
-	[ "$(echo "$during" | grep -c '^cc')" -eq "$sites" ]
+check_breakpoints core "$WPID" "$OUT/stderr"
 
 run_phase "$W"
 stop_heapscope INT
@@ -23,9 +21,7 @@ check "no temporary file is left" [ -z "$(ls "$OUT" | grep '\.tmp\.')" ]
 check_truth "$OUT/live.folded" "$W/truth" chains
 check "the summary reports no lost events" grep -q "lost events: 0" "$OUT/stderr"
 
-after=$(probe_bytes "$WPID" "$OUT/stderr")
-check_eq "probed bytes equal the original instructions after detach" \
-	"$(original_probe_bytes "$OUT/stderr")" "$after"
+check_restored core "$WPID" "$OUT/stderr"
 check "target is still running after detach" kill -0 "$WPID"
 release_workload "$W"
 check_eq "workload exits cleanly" 0 "$WRC"

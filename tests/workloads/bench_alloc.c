@@ -25,6 +25,18 @@
 
 #define SIZE_TABLE 4096 /* sizes drawn once per thread, then cycled */
 
+/* Built with BENCH_NEW (bench_newdelete, linked with libstdc++), a pair is operator new +
+ * operator delete, called by their mangled names. */
+#ifdef BENCH_NEW
+void *_Znwm(size_t size);
+void _ZdlPv(void *block);
+#define pair_alloc(size) _Znwm(size)
+#define pair_free(block) _ZdlPv(block)
+#else
+#define pair_alloc(size) malloc(size)
+#define pair_free(block) free(block)
+#endif
+
 struct bench_thread {
 	pthread_t thread;
 	double seconds;
@@ -79,7 +91,7 @@ static void *run_pairs(void *arg)
 
 	draw_sizes(sizes, 0x9e3779b97f4a7c15ull ^ (uintptr_t)t);
 	for (size_t s = 0; s < t->ring_slots; s++)
-		ring[s] = malloc(sizes[s % SIZE_TABLE]);
+		ring[s] = pair_alloc(sizes[s % SIZE_TABLE]);
 	pthread_barrier_wait(t->start);
 	start = clock_ns(CLOCK_MONOTONIC);
 	start_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -88,8 +100,8 @@ static void *run_pairs(void *arg)
 		for (int step = 0; step < 256; step++, i++) {
 			size_t slot = i & (t->ring_slots - 1);
 
-			free(ring[slot]);
-			ring[slot] = malloc(sizes[i % SIZE_TABLE]);
+			pair_free(ring[slot]);
+			ring[slot] = pair_alloc(sizes[i % SIZE_TABLE]);
 			*(volatile char *)ring[slot] = 1;
 		}
 		if (clock_ns(CLOCK_MONOTONIC) >= deadline)
@@ -99,7 +111,7 @@ static void *run_pairs(void *arg)
 	t->elapsed_ns = clock_ns(CLOCK_MONOTONIC) - start;
 	t->pairs = i;
 	for (size_t s = 0; s < t->ring_slots; s++)
-		free(ring[s]);
+		pair_free(ring[s]);
 	free(ring);
 	return NULL;
 }
