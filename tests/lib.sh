@@ -80,6 +80,12 @@ run_phase() {
 	wait_for "$1/done" 60
 }
 
+# run_all DIR...: every workload allocates at once; wait until all are done.
+run_all() {
+	for d in "$@"; do touch "$d/go"; done
+	for d in "$@"; do wait_for "$d/done" 60; done
+}
+
 # stop_heapscope [SIGNAL]: signal heapscope and wait for it; sets HRC.
 stop_heapscope() {
 	kill -"${1:-INT}" "$HPID" 2>/dev/null
@@ -217,6 +223,9 @@ process_folded() {
 json_folded() {
 	jq -r '.stacks[] | (.frames | join(";")) + " " + (.live_bytes | tostring)' "$1"
 }
+
+# jq_true JQ-ARGS...: the jq expression holds.
+jq_true() { jq -e "$@" > /dev/null; }
 
 # json_process_field JSON PID FIELD: FIELD of the process PID in "processes".
 json_process_field() {

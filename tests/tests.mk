@@ -90,7 +90,8 @@ $(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
 $(TEST_BIN)/exec_stopped: tests/tools/exec_stopped.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
-$(TEST_BIN)/test_%: tests/unit/test_%.c tests/unit/check.h $(BUILD)/libheapscope.a | $(TEST_BIN)
+UNIT_HEADERS := tests/unit/check.h tests/unit/session_fixture.h
+$(TEST_BIN)/test_%: tests/unit/test_%.c $(UNIT_HEADERS) $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
 # The ELF unit tests' fixture: a .so with a build-id and its .symtab, its

@@ -2,7 +2,10 @@
 /*
  * analysis.c - what the report and JSON outputs read, computed once at the
  * end of a session: the profile (through the --min-age filter), each
- * sample's growth and the ages of its live blocks, and the verdict.
+ * sample's growth and the ages of its live blocks, and the verdicts: one per
+ * process, and the session's, which is its most severe process's
+ * (hs_verdict_more_severe; the first of equals).  With one process the session's points are that
+ * process's, so they give its verdict, as they did before processes had points.
  *
  * Owns the joins: raw stacks to profile samples (profile->sample_of_stack),
  * the timeline's per-stack series summed per sample, live blocks bucketed per
@@ -148,6 +151,59 @@ static int compute_ages(struct hs_analysis *a, const struct hs_collector *c, uin
 	return err;
 }
 
+static int classify(const struct hs_timeline_point *points, size_t count,
+		    const struct hs_analysis_config *config, struct hs_verdict *v)
+{
+	struct hs_verdict_input input = {
+		.points = points,
+		.count = count,
+		.events = config->events,
+		.lost_events = config->lost_events, /* not told per process: each gets them all */
+	};
+
+	return hs_verdict_classify(&input, v);
+}
+
+/* Every process's verdict, and the session's: the most severe of them. */
+static int classify_processes(struct hs_analysis *a, const struct hs_timeline *tl,
+			      const struct hs_analysis_config *config)
+{
+	int err = classify(tl->points, tl->count, config, &a->totals);
+
+	a->processes = calloc(tl->process_count + 1, sizeof(*a->processes));
+	if (!a->processes)
+		return -ENOMEM;
+	a->process_count = tl->process_count;
+	a->verdict = a->totals;
+	for (size_t i = 0; !err && i < tl->process_count; i++) {
+		const struct hs_process_timeline *p = &tl->processes[i];
+
+		a->processes[i].pid = p->pid;
+		a->processes[i].timeline = p;
+		if (tl->process_count == 1)
+			a->processes[i].verdict = a->totals;
+		else
+			err = classify(p->points, p->count, config, &a->processes[i].verdict);
+	}
+	if (err || tl->process_count < 2)
+		return err;
+	for (size_t i = 0; i < a->process_count; i++)
+		if (hs_verdict_more_severe(a->processes[i].verdict.kind,
+					   a->processes[a->verdict_process].verdict.kind))
+			a->verdict_process = i;
+	a->verdict = a->processes[a->verdict_process].verdict;
+	return 0;
+}
+
+/* The verdict of process pid, or NULL; processes[i] is the timeline's process i. */
+const struct hs_process_verdict *hs_analysis_process(const struct hs_analysis *a, pid_t pid)
+{
+	const struct hs_process_timeline *p =
+		a->processes ? hs_timeline_process(a->timeline, pid) : NULL;
+
+	return p ? &a->processes[p - a->timeline->processes] : NULL;
+}
+
 int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
 		      const struct hs_timeline *tl, struct hs_symbolizer *sym,
 		      const struct hs_analysis_config *config)
@@ -155,12 +211,6 @@ int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
 	uint64_t end_ns = config->end_s * NS_PER_S;
 	uint64_t min_age_ns = config->min_age_s * NS_PER_S;
 	uint64_t max_ts_ns = end_ns > min_age_ns ? end_ns - min_age_ns : 0;
-	struct hs_verdict_input verdict_input = {
-		.points = tl->points,
-		.count = tl->count,
-		.events = config->events,
-		.lost_events = config->lost_events,
-	};
 	struct hs_stack_live *older = NULL;
 	int err;
 
@@ -186,7 +236,7 @@ int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
 	if (!err)
 		err = compute_ages(a, c, end_ns, max_ts_ns);
 	if (!err)
-		err = hs_verdict_classify(&verdict_input, &a->verdict);
+		err = classify_processes(a, tl, config);
 	return err;
 }
 
@@ -194,6 +244,7 @@ void hs_analysis_free(struct hs_analysis *a)
 {
 	hs_profile_free(&a->profile);
 	free(a->stats);
+	free(a->processes);
 	memset(a, 0, sizeof(*a));
 }
 

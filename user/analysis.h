@@ -28,11 +28,22 @@ struct hs_analysis_config {
 	const struct hs_profile_scope *scope; /* the session's processes; NULL: one */
 };
 
+/* One process of the session and its own verdict. */
+struct hs_process_verdict {
+	pid_t pid;
+	const struct hs_process_timeline *timeline;
+	struct hs_verdict verdict;
+};
+
 /* Everything the outputs read, computed once when the session has ended. */
 struct hs_analysis {
 	struct hs_profile profile;
 	struct hs_sample_stats *stats; /* one per profile sample */
-	struct hs_verdict verdict;
+	struct hs_verdict verdict; /* the session's: of its most severe process, with several */
+	struct hs_verdict totals;  /* the session's points, every process summed: its figures */
+	struct hs_process_verdict *processes; /* the timeline's, in the order they were added */
+	size_t process_count;
+	size_t verdict_process; /* which of them the verdict comes from (with several) */
 	const struct hs_timeline *timeline;
 	double min_age_s;
 	size_t stacks_without_series; /* HS_TIMELINE_MAX_STACKS was hit */
@@ -47,6 +58,7 @@ int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
 		      const struct hs_timeline *tl, struct hs_symbolizer *sym,
 		      const struct hs_analysis_config *config);
 void hs_analysis_free(struct hs_analysis *a);
+const struct hs_process_verdict *hs_analysis_process(const struct hs_analysis *a, pid_t pid);
 int hs_analysis_order(const struct hs_analysis *a, enum hs_sample_order order, size_t **indexes,
 		      size_t *count);
 

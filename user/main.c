@@ -447,7 +447,9 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
-	err = hs_timeline_init(&s->timeline, first, opts->interval_s, s->started_s);
+	err = hs_timeline_init(&s->timeline, 0, opts->interval_s, s->started_s);
+	for (size_t i = 0; !err && i < s->targets.count; i++)
+		err = hs_timeline_add_process(&s->timeline, s->targets.items[i]->pid);
 	if (!err)
 		err = hs_timeline_tick(&s->timeline, &s->collector, s->started_s);
 	if (err) {
@@ -517,6 +519,8 @@ static void follow_new_processes(struct session *s)
 		if (t && (t->attached || t->exited))
 			continue;
 		err = follow_process(s, pids[i], &t);
+		if (!err)
+			err = hs_timeline_add_process(&s->timeline, t->pid);
 		if (err && err != -EAGAIN && t) { /* gone, or not attachable: never tried again */
 			t->exited = true;
 			retire_target(s, t);
@@ -534,6 +538,7 @@ static bool check_exits(struct session *s)
 		if (t->exited || !hs_target_exited(t))
 			continue;
 		t->exited = true;
+		hs_timeline_end_process(&s->timeline, t->pid);
 		if (!t->execed) /* else retired already */
 			retire_target(s, t);
 		if (!t->attached)
@@ -548,6 +553,7 @@ static bool check_exits(struct session *s)
 
 		if (t && !t->exited && !t->execed) {
 			t->execed = true;
+			hs_timeline_end_process(&s->timeline, t->pid);
 			retire_target(s, t);
 			if (s->targets.count > 1 || s->opts->follow)
 				fprintf(stderr, "heapscope: PID %d exec()ed another program; what "
@@ -778,10 +784,7 @@ static void print_summary(const struct hs_summary *sum)
 	char live[32], who[64];
 
 	hs_human_bytes(sum->live_bytes, live, sizeof(live));
-	if (sum->process_count == 1)
-		snprintf(who, sizeof(who), "PID %d (%s)", sum->pid, sum->comm);
-	else
-		snprintf(who, sizeof(who), "%zu processes", sum->process_count);
+	hs_render_session_name(sum, who, sizeof(who));
 	fprintf(stderr,
 		"heapscope: %s%s: %.1f s, %llu events (%llu allocs, %llu frees, %llu "
 		"reallocs), live %s in %llu blocks\n",

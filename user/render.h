@@ -20,4 +20,11 @@ struct hs_render_input {
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input);
 
+/* Words every format shares (report, JSON, SVG title, pprof comments, stderr summary). */
+#define HS_RENDER_EXPLANATION_MAX 4096
+void hs_render_session_name(const struct hs_summary *sum, char *out, size_t len);
+void hs_render_process_name(const struct hs_summary *sum, pid_t pid, char *out, size_t len);
+void hs_render_verdict_source(const struct hs_render_input *input, char *out, size_t len);
+void hs_render_explanation(const struct hs_render_input *input, char *out, size_t len);
+
 #endif

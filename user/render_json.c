@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * render_json.c - the report for scripts: the session, the verdict with its
- * figures, the series, and every stack with its frames (root first), values,
- * growth and ages.  The schema is documented in README.md ("JSON"); fields
+ * figures, every process with its own verdict and figures, the series, and
+ * every stack with its frames (root first), values, growth and ages.  The schema is documented in README.md ("JSON"); fields
  * are only ever added.  Stacks come most live bytes first.
  */
 #include "render_json.h"
@@ -11,50 +11,66 @@
 #include <stdlib.h>
 
 #include "json.h"
+#include "render.h"
 
-#define JSON_VERSION 1
+#define JSON_VERSION 2 /* 2: each process's verdict, verdict_pid */
 
-static void field(FILE *out, const char *name, double value)
+/* sep: ",\n  " between the session's fields, ", " inside a process's object. */
+static void named_number(FILE *out, const char *sep, const char *name, double value)
 {
-	fprintf(out, ",\n  \"%s\": ", name);
+	fprintf(out, "%s\"%s\": ", sep, name);
 	hs_json_number(out, value);
 }
 
-/* A figure that only exists when /proc could be read. */
-static void memory_field(FILE *out, const char *name, bool known, double value)
+static void field(FILE *out, const char *name, double value)
+{
+	named_number(out, ",\n  ", name, value);
+}
+
+/* A figure that only exists when it was measured (/proc could be read). */
+static void known_number(FILE *out, const char *sep, const char *name, bool known, double value)
 {
 	if (known)
-		field(out, name, value);
+		named_number(out, sep, name, value);
 	else
-		fprintf(out, ",\n  \"%s\": null", name);
+		fprintf(out, "%s\"%s\": null", sep, name);
+}
+
+/* The figures behind a verdict: the live heap's peak and trend, the memory at start and end. */
+static void write_evidence(FILE *out, const char *sep, const struct hs_verdict *v)
+{
+	bool known = v->memory_known;
+
+	named_number(out, sep, "live_peak_bytes", v->live_peak);
+	named_number(out, sep, "live_growth_bytes_per_s", v->live.slope);
+	named_number(out, sep, "live_growth_steadiness", v->live.tau);
+	known_number(out, sep, "rss_bytes_start", known, v->rss_start);
+	known_number(out, sep, "rss_bytes_end", known, v->rss_end);
+	known_number(out, sep, "anon_bytes_start", known, v->anon_start);
+	known_number(out, sep, "anon_bytes_end", known, v->anon_end);
+	known_number(out, sep, "heap_mapping_bytes_start", known, v->heap_start);
+	known_number(out, sep, "heap_mapping_bytes_end", known, v->heap_end);
 }
 
 static void write_session(FILE *out, const struct hs_render_input *in)
 {
 	const struct hs_summary *sum = in->summary;
 	const struct hs_analysis *a = in->analysis;
-	const struct hs_verdict *v = &a->verdict;
-	char explanation[4096];
+	char explanation[HS_RENDER_EXPLANATION_MAX];
 
-	hs_verdict_explain(v, explanation, sizeof(explanation));
+	hs_render_explanation(in, explanation, sizeof(explanation));
 	fprintf(out, "{\n  \"version\": %d,\n  \"pid\": %d,\n  \"comm\": ", JSON_VERSION, sum->pid);
 	hs_json_string(out, sum->comm);
 	field(out, "duration_s", sum->duration_s);
 	field(out, "interval_s", a->timeline->interval_s);
 	field(out, "points", a->timeline->count);
-	fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"explanation\": ", hs_verdict_name(v->kind));
+	fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"verdict_pid\": %d,\n  \"explanation\": ",
+		hs_verdict_name(a->verdict.kind),
+		a->process_count ? a->processes[a->verdict_process].pid : sum->pid);
 	hs_json_string(out, explanation);
 	field(out, "live_bytes", sum->live_bytes);
 	field(out, "live_count", sum->live_count);
-	field(out, "live_peak_bytes", v->live_peak);
-	field(out, "live_growth_bytes_per_s", v->live.slope);
-	field(out, "live_growth_steadiness", v->live.tau);
-	memory_field(out, "rss_bytes_start", v->memory_known, v->rss_start);
-	memory_field(out, "rss_bytes_end", v->memory_known, v->rss_end);
-	memory_field(out, "anon_bytes_start", v->memory_known, v->anon_start);
-	memory_field(out, "anon_bytes_end", v->memory_known, v->anon_end);
-	memory_field(out, "heap_mapping_bytes_start", v->memory_known, v->heap_start);
-	memory_field(out, "heap_mapping_bytes_end", v->memory_known, v->heap_end);
+	write_evidence(out, ",\n  ", &a->totals);
 	field(out, "events", sum->events);
 	field(out, "lost_events", sum->lost_events);
 	field(out, "unknown_frees", sum->unknown_frees);
@@ -96,8 +112,27 @@ static void write_series(FILE *out, const struct hs_timeline *tl)
 	fputs("\n  ]", out);
 }
 
+/* A process's own verdict and its figures; null where it has none (never sampled). */
+static void write_process_verdict(FILE *out, const struct hs_process_verdict *pv)
+{
+	static const struct hs_verdict none;
+	char explanation[HS_RENDER_EXPLANATION_MAX];
+
+	if (pv) {
+		hs_verdict_explain(&pv->verdict, explanation, sizeof(explanation));
+		fprintf(out, ", \"verdict\": \"%s\", \"explanation\": ",
+			hs_verdict_name(pv->verdict.kind));
+		hs_json_string(out, explanation);
+	} else {
+		fputs(", \"verdict\": null, \"explanation\": null", out);
+	}
+	named_number(out, ", ", "duration_s", pv ? pv->verdict.duration_s : 0);
+	named_number(out, ", ", "points", pv ? pv->verdict.points : 0);
+	write_evidence(out, ", ", pv ? &pv->verdict : &none);
+}
+
 /* Every process of the session, one object a line; exited/execed say how it ended. */
-static void write_processes(FILE *out, const struct hs_summary *sum)
+static void write_processes(FILE *out, const struct hs_summary *sum, const struct hs_analysis *a)
 {
 	fprintf(out, ",\n  \"merged\": %s,\n  \"processes\": [", sum->merged ? "true" : "false");
 	for (size_t i = 0; i < sum->process_count; i++) {
@@ -108,10 +143,12 @@ static void write_processes(FILE *out, const struct hs_summary *sum)
 		hs_json_string(out, p->comm);
 		fprintf(out,
 			", \"exited\": %s, \"execed\": %s, \"live_bytes\": %llu, "
-			"\"live_count\": %llu, \"alloc_bytes\": %llu, \"alloc_count\": %llu}",
+			"\"live_count\": %llu, \"alloc_bytes\": %llu, \"alloc_count\": %llu",
 			p->exited ? "true" : "false", p->execed ? "true" : "false",
 			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count,
 			(unsigned long long)p->alloc_bytes, (unsigned long long)p->alloc_count);
+		write_process_verdict(out, hs_analysis_process(a, p->pid));
+		fputc('}', out);
 	}
 	fputs("\n  ]", out);
 }
@@ -154,7 +191,7 @@ int hs_render_json(FILE *out, const struct hs_render_input *input)
 	if (err)
 		return err;
 	write_session(out, input);
-	write_processes(out, input->summary);
+	write_processes(out, input->summary, a);
 	write_series(out, a->timeline);
 	fputs(",\n  \"stacks\": [", out);
 	for (size_t i = 0; i < count; i++) {

@@ -149,7 +149,7 @@ static uint64_t add_value_type(struct encoder *e, uint32_t field, const char *ty
 static void add_header(struct encoder *e, const struct hs_render_input *input)
 {
 	const struct hs_summary *sum = input->summary;
-	char comment[256];
+	char comment[512], name[256];
 
 	for (int i = 0; i < HS_WEIGHT_COUNT; i++) {
 		uint64_t type = add_value_type(e, PROFILE_SAMPLE_TYPE, sample_types[i].type,
@@ -164,9 +164,16 @@ static void add_header(struct encoder *e, const struct hs_render_input *input)
 		return;
 	hs_pb_uint(&e->body, PROFILE_TIME_NANOS, sum->started_unix_ns);
 	hs_pb_uint(&e->body, PROFILE_DURATION_NANOS, (uint64_t)(sum->duration_s * 1e9));
-	snprintf(comment, sizeof(comment), "heapscope: PID %d (%s), %.1f s", sum->pid, sum->comm,
-		 sum->duration_s);
+	hs_render_session_name(sum, name, sizeof(name));
+	snprintf(comment, sizeof(comment), "heapscope: %s, %.1f s", name, sum->duration_s);
 	hs_pb_uint(&e->body, PROFILE_COMMENT, add_string(e, comment));
+	if (input->analysis) {
+		hs_render_verdict_source(input, name, sizeof(name));
+		snprintf(comment, sizeof(comment), "heapscope: verdict %s%s%s",
+			 hs_verdict_name(input->analysis->verdict.kind), name[0] ? " from " : "",
+			 name);
+		hs_pb_uint(&e->body, PROFILE_COMMENT, add_string(e, comment));
+	}
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept) {
 		snprintf(comment, sizeof(comment),
 			 "heapscope: results may be incomplete: lost events %llu, frees never seen "

@@ -414,16 +414,17 @@ static void session_labels(const struct hs_render_input *input, uint64_t weight_
 {
 	const struct hs_summary *sum = input->summary;
 	const uint64_t *totals = input->profile->totals;
-	char total[32], live[32], live_count[32], alloc[32], alloc_count[32];
+	char total[32], live[32], live_count[32], alloc[32], alloc_count[32], name[64];
 
 	hs_group_digits(weight_total, total, sizeof(total));
-	if (sum)
-		snprintf(title, len, "heapscope: PID %d (%s), %.1f s, %s: %s %s", sum->pid, sum->comm,
-			 sum->duration_s, hs_weight_name(input->weight), total,
-			 hs_weight_unit(input->weight));
-	else
+	if (sum) {
+		hs_render_session_name(sum, name, sizeof(name));
+		snprintf(title, len, "heapscope: %s, %.1f s, %s: %s %s", name, sum->duration_s,
+			 hs_weight_name(input->weight), total, hs_weight_unit(input->weight));
+	} else {
 		snprintf(title, len, "heapscope: %s: %s %s", hs_weight_name(input->weight), total,
 			 hs_weight_unit(input->weight));
+	}
 	hs_group_digits(totals[HS_WEIGHT_INUSE_BYTES], live, sizeof(live));
 	hs_group_digits(totals[HS_WEIGHT_INUSE_COUNT], live_count, sizeof(live_count));
 	hs_group_digits(totals[HS_WEIGHT_ALLOC_BYTES], alloc, sizeof(alloc));

@@ -37,6 +37,29 @@ const char *hs_verdict_name(enum hs_verdict_kind kind)
 	return kind < HS_VERDICT_KIND_COUNT ? kind_names[kind] : "?";
 }
 
+/*
+ * How much a verdict asks for attention, highest first: a leak (memory lost for
+ * good), retention (memory kept by the allocator), bounded (grows, then stops),
+ * inconclusive (could be any of those), stable.  A session over several
+ * processes is as severe as its most severe process.  The values are 0 ..
+ * HS_VERDICT_KIND_COUNT - 1, each once: render.c lists the kinds by them.
+ */
+static const int kind_severity[HS_VERDICT_KIND_COUNT] = {
+	[HS_VERDICT_LEAK] = 4,	       [HS_VERDICT_RETENTION] = 3, [HS_VERDICT_BOUNDED] = 2,
+	[HS_VERDICT_INCONCLUSIVE] = 1, [HS_VERDICT_STABLE] = 0,
+};
+
+int hs_verdict_severity(enum hs_verdict_kind kind)
+{
+	return kind < HS_VERDICT_KIND_COUNT ? kind_severity[kind] : 0;
+}
+
+/* Does a verdict of kind a ask for more attention than one of kind b? */
+bool hs_verdict_more_severe(enum hs_verdict_kind a, enum hs_verdict_kind b)
+{
+	return hs_verdict_severity(a) > hs_verdict_severity(b);
+}
+
 static void swap(double *a, double *b)
 {
 	double t = *a;

@@ -75,6 +75,8 @@ double hs_median(double *values, size_t n);
 int hs_trend_fit(const double *t, const double *y, size_t n, struct hs_trend *trend);
 int hs_verdict_classify(const struct hs_verdict_input *in, struct hs_verdict *v);
 const char *hs_verdict_name(enum hs_verdict_kind kind);
+int hs_verdict_severity(enum hs_verdict_kind kind);
+bool hs_verdict_more_severe(enum hs_verdict_kind a, enum hs_verdict_kind b);
 void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len);
 
 #endif

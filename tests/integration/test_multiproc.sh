@@ -18,12 +18,6 @@ start_three() {
 	OTHER=$WPID; OTHER_DIR=$OUT/$1-other
 }
 
-# run_all DIR...: every workload allocates; wait until all are done.
-run_all() {
-	for d in "$@"; do touch "$d/go"; done
-	for d in "$@"; do wait_for "$d/done" 60; done
-}
-
 # release_all DIR...: let the workloads exit and reap them.
 release_all() {
 	for d in "$@"; do touch "$d/exit"; done

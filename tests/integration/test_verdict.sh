@@ -22,7 +22,6 @@ scenario() {
 	check_eq "$name: no lost events" 0 "$(jq .lost_events "$J")"
 }
 
-jq_true() { jq -e "$@" > /dev/null; }
 verdict() { jq -r .verdict "$J"; }
 top_live() { jq -r '.stacks[0].frames[-1]' "$J"; }
 top_growing() { jq -r '.stacks | max_by(.growth_bytes_per_s // -1e300) | .frames[-1]' "$J"; }

@@ -4,18 +4,15 @@
  * with different return addresses in the same function merge into one
  * sample whose growth is the growth of their sum; ages come from the blocks'
  * timestamps; --min-age keeps only older blocks, and stacks without any are
- * left out.  Frames are this binary's own functions, named for real.
+ * left out; with two processes, each gets its own verdict and the session
+ * the most severe.  Frames are this binary's own functions, named for real.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "check.h"
-#include "events.h"
-
-#define NS 1000000000ull
+#include "session_fixture.h"
 
 __attribute__((noinline)) int holder_a(int x)
 {
@@ -27,28 +24,6 @@ __attribute__((noinline)) int holder_b(int x)
 	return x * 5 + 2;
 }
 
-struct session {
-	struct hs_collector c;
-	struct hs_timeline tl;
-	struct hs_symbolizer sym;
-	uint64_t next_addr;
-};
-
-static void alloc(struct session *s, uint64_t frame, uint64_t size, uint64_t ts_ns)
-{
-	struct hs_event ev = {
-		.ts_ns = ts_ns,
-		.addr = s->next_addr += 0x100,
-		.size = size,
-		.pid = getpid(),
-		.kind = HS_EV_ALLOC,
-		.nr_frames = 1,
-	};
-
-	ev.frames[0] = frame;
-	hs_collector_apply(&s->c, &ev, HS_EVENT_HDR_SIZE + sizeof(ev.frames[0]));
-}
-
 /*
  * Seconds 0..10 of a session that ends at 10 (CLOCK_MONOTONIC 1..11 s):
  * holder_a leaks 100 + 50 bytes a second from two call sites; holder_b
@@ -56,32 +31,16 @@ static void alloc(struct session *s, uint64_t frame, uint64_t size, uint64_t ts_
  */
 static void run_session(struct session *s)
 {
-	struct hs_collect_limits limits = {1024, 1024};
 	uint64_t a1 = (uint64_t)holder_a + 1, a2 = (uint64_t)holder_a + 2,
 		 b = (uint64_t)holder_b + 1;
 
-	memset(s, 0, sizeof(*s));
-	s->next_addr = 0x10000;
-	CHECK_EQ(hs_collector_init(&s->c, &limits), 0);
-	CHECK_EQ(hs_timeline_init(&s->tl, getpid(), 1.0, 0), 0);
-	hs_symbolizer_init(&s->sym);
-	CHECK_EQ(hs_symbolizer_add_process(&s->sym, getpid()), 0);
-	alloc(s, b, 1000, NS);
+	session_start(s);
+	session_alloc(s, getpid(), b, 1000, NS);
 	for (int t = 0; t <= 10; t++) {
-		struct hs_timeline_point point = {.t_s = t, .live_bytes = s->c.live_bytes};
-
-		alloc(s, a1, 100, (t + 1) * NS);
-		alloc(s, a2, 50, (t + 1) * NS);
-		point.live_bytes = s->c.live_bytes;
-		CHECK_EQ(hs_timeline_add(&s->tl, &s->c.stacks, &point), 0);
+		session_alloc(s, getpid(), a1, 100, (t + 1) * NS);
+		session_alloc(s, getpid(), a2, 50, (t + 1) * NS);
+		session_point(s, t);
 	}
-}
-
-static void end_session(struct session *s)
-{
-	hs_timeline_free(&s->tl);
-	hs_collector_free(&s->c);
-	hs_symbolizer_free(&s->sym);
 }
 
 static const struct hs_profile_sample *sample_named(const struct hs_analysis *a, const char *leaf,
@@ -135,7 +94,7 @@ static void test_merged_growth_and_ages(void)
 	free(order);
 	CHECK_EQ(a.verdict.points, 11);
 	hs_analysis_free(&a);
-	end_session(&s);
+	session_end(&s);
 }
 
 static void test_min_age(void)
@@ -165,12 +124,72 @@ static void test_min_age(void)
 	CHECK_EQ(hs_analysis_build(&a, &s.c, &s.tl, &s.sym, &config), 0);
 	CHECK_EQ(a.profile.sample_count, 0);
 	hs_analysis_free(&a);
-	end_session(&s);
+	session_end(&s);
+}
+
+static void test_process_verdicts(void)
+{
+	struct session s;
+	struct hs_analysis a;
+	struct hs_analysis_config config = {.end_s = 11.0, .events = 12};
+	const struct hs_process_verdict *self, *other;
+
+	session_two_processes(&s, (uint64_t)holder_b + 1);
+	CHECK_EQ(hs_analysis_build(&a, &s.c, &s.tl, &s.sym, &config), 0);
+	CHECK_EQ(a.process_count, 2);
+	self = hs_analysis_process(&a, getpid());
+	other = hs_analysis_process(&a, SESSION_OTHER_PID);
+	CHECK(self && other && hs_analysis_process(&a, 2) == NULL);
+	if (self && other) {
+		CHECK_EQ(self->verdict.kind, HS_VERDICT_STABLE);
+		CHECK_EQ(self->verdict.points, 11);
+		CHECK(self->verdict.live_peak == 1000);
+		CHECK_EQ(other->verdict.kind, HS_VERDICT_LEAK);
+		CHECK(fabs(other->verdict.live.slope - 20 * 1024) < 1e-6);
+		CHECK(other->timeline->count == 11 && other->timeline->points[10].live_bytes ==
+							      11 * 20 * 1024);
+	}
+	/* The session's verdict is the most severe, and says which process it is. */
+	CHECK_EQ(a.verdict_process, 1);
+	CHECK_EQ(a.verdict.kind, HS_VERDICT_LEAK);
+	CHECK(a.verdict.live.slope == other->verdict.live.slope);
+	/* Its totals are the session's points: both processes. */
+	CHECK(a.totals.live_peak == 1000 + 11 * 20 * 1024);
+	/* Too many lost events: no process gets a verdict. */
+	hs_analysis_free(&a);
+	config.lost_events = 1;
+	CHECK_EQ(hs_analysis_build(&a, &s.c, &s.tl, &s.sym, &config), 0);
+	CHECK_EQ(a.processes[0].verdict.kind, HS_VERDICT_INCONCLUSIVE);
+	CHECK_EQ(a.processes[1].verdict.kind, HS_VERDICT_INCONCLUSIVE);
+	CHECK_EQ(a.verdict.kind, HS_VERDICT_INCONCLUSIVE);
+	hs_analysis_free(&a);
+	session_end(&s);
+}
+
+/* With one process, its verdict is the session's, from the session's points. */
+static void test_one_process_verdict(void)
+{
+	struct session s;
+	struct hs_analysis a;
+	struct hs_analysis_config config = {.end_s = 11.0, .events = 23};
+
+	run_session(&s);
+	CHECK_EQ(hs_analysis_build(&a, &s.c, &s.tl, &s.sym, &config), 0);
+	CHECK_EQ(a.process_count, 1);
+	CHECK_EQ(a.verdict_process, 0);
+	CHECK_EQ(a.processes[0].verdict.kind, a.verdict.kind);
+	CHECK_EQ(a.processes[0].verdict.points, 11);
+	CHECK(a.processes[0].verdict.live.slope == a.verdict.live.slope);
+	CHECK(a.totals.live.slope == a.verdict.live.slope && a.totals.kind == a.verdict.kind);
+	hs_analysis_free(&a);
+	session_end(&s);
 }
 
 int main(void)
 {
 	TEST(test_merged_growth_and_ages);
 	TEST(test_min_age);
+	TEST(test_process_verdicts);
+	TEST(test_one_process_verdict);
 	return check_summary();
 }

@@ -2,8 +2,9 @@
 /*
  * test_timeline.c - user/timeline.c: points and rates, thinning when the
  * points are full, which stacks get a series and when their zeros are known,
- * the eviction of small series for large stacks, and the memory figures read
- * from /proc (procfs.c) on this very process.
+ * the eviction of small series for large stacks, the memory figures read
+ * from /proc (procfs.c) on this very process, and each process's own points
+ * (from when it is added until it ends, thinned with the session's).
  */
 #include <string.h>
 #include <unistd.h>
@@ -199,6 +200,85 @@ static void test_memory_figures(void)
 	hs_collector_free(&c);
 }
 
+/* Two processes' stacks, one added late and one ended early: each gets its own sums. */
+static void test_process_points(void)
+{
+	struct fixture f;
+	const struct hs_process_timeline *p1, *p2;
+	uint32_t a, b, lost;
+	uint64_t frame = 0x1000;
+
+	setup(&f); /* this process is the first: pid getpid() */
+	a = hs_stacks_intern(&f.stacks, getpid(), &frame, 1, false);
+	b = hs_stacks_intern(&f.stacks, 4242, &frame, 1, false);
+	lost = HS_STACK_LOST;
+	f.stacks.stacks[a].live_bytes = 100;
+	f.stacks.stacks[a].live_count = 1;
+	f.stacks.stacks[a].alloc_bytes = 300;
+	f.stacks.stacks[a].alloc_count = 3;
+	f.stacks.stacks[b].live_bytes = 7;
+	f.stacks.stacks[lost].live_bytes = 1000; /* no process's */
+	add(&f, 0, 0);
+	CHECK_EQ(hs_timeline_add_process(&f.tl, 4242), 0);
+	add(&f, 1, 0);
+	p1 = hs_timeline_process(&f.tl, getpid());
+	p2 = hs_timeline_process(&f.tl, 4242);
+	CHECK(p1 && p2 && hs_timeline_process(&f.tl, 1) == NULL);
+	if (!p1 || !p2) {
+		teardown(&f);
+		return;
+	}
+	CHECK_EQ(p1->count, 2);
+	CHECK_EQ(p2->count, 1); /* from the point after it was added */
+	CHECK(p2->points[0].t_s == 1);
+	CHECK_EQ(p1->points[1].live_bytes, 100);
+	CHECK_EQ(p1->points[1].live_count, 1);
+	CHECK_EQ(p1->points[1].allocs, 3);
+	CHECK_EQ(p1->points[1].frees, 2); /* its blocks seen allocated and gone */
+	CHECK_EQ(p1->points[1].alloc_bytes, 300);
+	CHECK_EQ(p2->points[0].live_bytes, 7);
+	hs_timeline_end_process(&f.tl, getpid());
+	f.stacks.stacks[b].live_bytes = 9;
+	add(&f, 2, 0);
+	CHECK_EQ(p1->count, 2); /* ended: no more points */
+	CHECK_EQ(p2->count, 2);
+	CHECK_EQ(p2->points[1].live_bytes, 9);
+	/* Thinned with the session, each keeping its own first point. */
+	for (int i = 3; i < 300; i++)
+		add(&f, i, 0);
+	CHECK_EQ(f.tl.count, 128 + 44);
+	CHECK_EQ(p1->count, 1);
+	CHECK(p1->points[0].t_s == 0);
+	CHECK(p2->count <= f.tl.count && p2->points[0].t_s == 1);
+	CHECK(p2->points[p2->count - 1].t_s == 299);
+	teardown(&f);
+}
+
+/* The session's memory is the sum over its live processes that could be read. */
+static void test_process_memory(void)
+{
+	struct hs_collector c;
+	struct hs_collect_limits limits = {16, 16};
+	struct hs_timeline tl;
+	const struct hs_process_timeline *self;
+
+	CHECK_EQ(hs_collector_init(&c, &limits), 0);
+	CHECK_EQ(hs_timeline_init(&tl, 0, 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_add_process(&tl, getpid()), 0);
+	CHECK_EQ(hs_timeline_add_process(&tl, 0x3fffffff), 0); /* never a PID: never read */
+	CHECK_EQ(hs_timeline_sample(&tl, &c, 1.0), 0);
+	self = hs_timeline_process(&tl, getpid());
+	CHECK(self && self->count == 1 && self->points[0].mem.valid);
+	CHECK(!hs_timeline_process(&tl, 0x3fffffff)->points[0].mem.valid);
+	CHECK(tl.points[0].mem.valid);
+	CHECK_EQ(tl.points[0].mem.rss_bytes, self->points[0].mem.rss_bytes);
+	hs_timeline_end_process(&tl, getpid());
+	CHECK_EQ(hs_timeline_sample(&tl, &c, 2.0), 0);
+	CHECK(!tl.points[1].mem.valid); /* nobody left to read */
+	hs_timeline_free(&tl);
+	hs_collector_free(&c);
+}
+
 int main(void)
 {
 	TEST(test_rates);
@@ -206,5 +286,7 @@ int main(void)
 	TEST(test_series_starts_with_known_zeros);
 	TEST(test_eviction);
 	TEST(test_memory_figures);
+	TEST(test_process_points);
+	TEST(test_process_memory);
 	return check_summary();
 }

@@ -290,6 +290,25 @@ static void test_names(void)
 	CHECK(strcmp(hs_verdict_name(HS_VERDICT_INCONCLUSIVE), "inconclusive") == 0);
 }
 
+/* leak > retention > bounded > inconclusive > stable: each above every later one. */
+static void test_severity(void)
+{
+	static const enum hs_verdict_kind order[] = {
+		HS_VERDICT_LEAK,	 HS_VERDICT_RETENTION, HS_VERDICT_BOUNDED,
+		HS_VERDICT_INCONCLUSIVE, HS_VERDICT_STABLE,
+	};
+	size_t n = sizeof(order) / sizeof(order[0]);
+
+	CHECK_EQ(n, HS_VERDICT_KIND_COUNT);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(!hs_verdict_more_severe(order[i], order[i]));
+		for (size_t j = i + 1; j < n; j++) {
+			CHECK(hs_verdict_more_severe(order[i], order[j]));
+			CHECK(!hs_verdict_more_severe(order[j], order[i]));
+		}
+	}
+}
+
 int main(void)
 {
 	TEST(test_median);
@@ -305,5 +324,6 @@ int main(void)
 	TEST(test_noisy);
 	TEST(test_memory_unknown);
 	TEST(test_names);
+	TEST(test_severity);
 	return check_summary();
 }
