@@ -35,4 +35,25 @@ static inline int hs_array_reserve(void **items, size_t *capacity, size_t count,
 	return hs_array_reserve_n(items, capacity, count + 1, item_size, first_capacity);
 }
 
+/*
+ * Binary search in count items sorted by compare: how many come at or before
+ * key (compare(key, item) >= 0), so items[result - 1] is the last of them.
+ */
+static inline size_t hs_array_upper_bound(const void *items, size_t count, size_t item_size,
+					  const void *key,
+					  int (*compare)(const void *key, const void *item))
+{
+	size_t lo = 0, hi = count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (compare(key, (const char *)items + mid * item_size) >= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 #endif

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "procfs.h"
 
 #define MAX_SYMBOLS (8u << 20) /* a sane upper bound even for huge binaries */
@@ -450,24 +451,25 @@ void hs_elf_free(struct hs_elf_object *obj)
 	memset(obj, 0, sizeof(*obj));
 }
 
+static int compare_vaddr_symbol(const void *key, const void *item)
+{
+	uint64_t vaddr = *(const uint64_t *)key;
+	const struct hs_symbol *sym = item;
+
+	return vaddr < sym->addr ? -1 : vaddr > sym->addr;
+}
+
 /* The function containing vaddr: the last symbol at or below it, if its size covers
  * vaddr (a size-less symbol covers up to the next one). */
 const struct hs_symbol *hs_elf_symbol_at(const struct hs_elf_object *obj, uint64_t vaddr)
 {
-	size_t lo = 0, hi = obj->symbol_count;
+	size_t at = hs_array_upper_bound(obj->symbols, obj->symbol_count, sizeof(*obj->symbols),
+					 &vaddr, compare_vaddr_symbol);
 	const struct hs_symbol *sym;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (obj->symbols[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	if (at == 0)
 		return NULL;
-	sym = &obj->symbols[lo - 1];
+	sym = &obj->symbols[at - 1];
 	/* Several symbols may start at sym->addr: use the first, the preferred name. */
 	while (sym > obj->symbols && (sym - 1)->addr == sym->addr)
 		sym--;

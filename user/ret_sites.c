@@ -290,19 +290,11 @@ static void push(struct finder *f, uint64_t vaddr, unsigned depth)
 
 static const struct hs_got_slot *slot_at(const struct hs_code_object *code, uint64_t vaddr)
 {
-	size_t lo = 0, hi = code->slot_count;
+	const struct hs_got_slot key = { .vaddr = vaddr };
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (code->slots[mid].vaddr == vaddr)
-			return &code->slots[mid];
-		if (code->slots[mid].vaddr < vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return code->slot_count ? bsearch(&key, code->slots, code->slot_count, sizeof(*code->slots),
+					  compare_slots)
+				: NULL;
 }
 
 /* Where a jump through the GOT slot at slot_vaddr goes, in this object; false if unknown. */

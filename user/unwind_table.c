@@ -617,38 +617,40 @@ int hs_unwind_fde_ranges(Elf *elf, struct hs_pc_range **ranges, size_t *count)
 	return 0;
 }
 
+static int compare_vaddr_range(const void *key, const void *item)
+{
+	uint64_t vaddr = *(const uint64_t *)key;
+	const struct hs_pc_range *range = item;
+
+	return vaddr < range->lo ? -1 : vaddr > range->lo;
+}
+
 /* The FDE extent among sorted ranges that holds vaddr, or NULL. */
 const struct hs_pc_range *hs_unwind_fde_extent(const struct hs_pc_range *ranges, size_t count,
 					       uint64_t vaddr)
 {
-	size_t lo = 0, hi = count;
+	size_t at = hs_array_upper_bound(ranges, count, sizeof(*ranges), &vaddr,
+					 compare_vaddr_range);
 
-	while (lo < hi) { /* first range starting above vaddr */
-		size_t mid = lo + (hi - lo) / 2;
+	return at && vaddr < ranges[at - 1].hi ? &ranges[at - 1] : NULL;
+}
 
-		if (ranges[mid].lo <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && vaddr < ranges[lo - 1].hi ? &ranges[lo - 1] : NULL;
+static int compare_vaddr_row(const void *key, const void *item)
+{
+	uint64_t vaddr = *(const uint64_t *)key;
+	const struct hs_unwind_row *row = item;
+
+	return vaddr < row->pc ? -1 : vaddr > row->pc;
 }
 
 /* The row that holds at vaddr (the last one at or below it), or NULL. */
 const struct hs_unwind_row *hs_unwind_table_find(const struct hs_unwind_table *table,
 						 uint64_t vaddr)
 {
-	size_t lo = 0, hi = table->row_count;
+	size_t at = hs_array_upper_bound(table->rows, table->row_count, sizeof(*table->rows),
+					 &vaddr, compare_vaddr_row);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (table->rows[mid].pc <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? &table->rows[lo - 1] : NULL;
+	return at ? &table->rows[at - 1] : NULL;
 }
 
 size_t hs_unwind_table_bytes(const struct hs_unwind_table *table)
