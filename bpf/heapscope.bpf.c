@@ -367,13 +367,6 @@ int BPF_KPROBE(xallocx_enter, __u64 addr, __u64 size, __u64 extra)
 	return 0;
 }
 
-/*
- * libstdc++'s operator new: entry only.  A return probe would hijack its
- * return address, and a std::bad_alloc thrown out of it could then not be
- * unwound (the return trampoline has no unwind info): the process would
- * terminate.  Its malloc reports instead, with new's size and the stack of
- * new's caller, rebuilt from the registers saved here.
- */
 /* Keep the caller's return address and frame pointer: the stack of a call that is
  * not reported at its own return is rebuilt from them (capture_caller_stack). */
 static __always_inline void save_caller(struct pt_regs *ctx, struct hs_pending *fresh)
@@ -384,6 +377,13 @@ static __always_inline void save_caller(struct pt_regs *ctx, struct hs_pending *
 		fresh->caller_ip = 0;
 }
 
+/*
+ * libstdc++'s operator new: entry only.  A return probe would hijack its
+ * return address, and a std::bad_alloc thrown out of it could then not be
+ * unwound (the return trampoline has no unwind info): the process would
+ * terminate.  Its malloc reports instead, with new's size and the stack of
+ * new's caller, rebuilt from the registers saved here.
+ */
 SEC("uprobe")
 int BPF_KPROBE(wrapper_enter, __u64 size)
 {
