@@ -338,7 +338,7 @@ int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj)
  * the object, in .debug/ and under /usr/lib/debug.  root is the target's
  * filesystem root ("/proc/PID/root").  -ENOENT once there are no more.
  */
-int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+static int debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
 		      unsigned int candidate, char *out, size_t len)
 {
 	static const char *const beside[] = { "%s%.*s/%s", "%s%.*s/.debug/%s",
@@ -390,7 +390,7 @@ static bool is_debug_file_of(int fd, const struct hs_elf_object *obj)
 	return same;
 }
 
-/* Open obj's detached debug file (hs_elf_debug_path); the fd, or -ENOENT. */
+/* Open obj's detached debug file (debug_path); the fd, or -ENOENT. */
 int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
 			   const char *object_path)
 {
@@ -398,7 +398,7 @@ int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
 
 	if (libelf_ready())
 		return -ENOTSUP;
-	for (unsigned int i = 0; hs_elf_debug_path(obj, root, object_path, i, path, sizeof(path)) == 0;
+	for (unsigned int i = 0; debug_path(obj, root, object_path, i, path, sizeof(path)) == 0;
 	     i++) {
 		int fd = hs_open_regular_file(path);
 
