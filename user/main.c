@@ -447,7 +447,7 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
-	err = hs_timeline_init(&s->timeline, 0, opts->interval_s, s->started_s);
+	err = hs_timeline_init(&s->timeline, opts->interval_s, s->started_s);
 	for (size_t i = 0; !err && i < s->targets.count; i++)
 		err = hs_timeline_add_process(&s->timeline, s->targets.items[i]->pid);
 	if (!err)

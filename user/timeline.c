@@ -38,8 +38,8 @@
 #define HS_SERIES_NONE	  (-1) /* no series, and held nothing at any point so far */
 #define HS_SERIES_DROPPED (-2) /* held memory at some point without a series */
 
-/* pid: the session's first process, or 0 (hs_timeline_add_process adds them). */
-int hs_timeline_init(struct hs_timeline *tl, pid_t pid, double interval_s, double start_s)
+/* A session without processes yet: hs_timeline_add_process adds them. */
+int hs_timeline_init(struct hs_timeline *tl, double interval_s, double start_s)
 {
 	memset(tl, 0, sizeof(*tl));
 	tl->interval_s = interval_s;
@@ -47,7 +47,7 @@ int hs_timeline_init(struct hs_timeline *tl, pid_t pid, double interval_s, doubl
 	tl->next_s = start_s;
 	tl->points = calloc(HS_TIMELINE_MAX_POINTS, sizeof(*tl->points));
 	tl->series = calloc(HS_TIMELINE_MAX_STACKS, sizeof(*tl->series));
-	if (!tl->points || !tl->series || (pid > 0 && hs_timeline_add_process(tl, pid))) {
+	if (!tl->points || !tl->series) {
 		hs_timeline_free(tl);
 		return -ENOMEM;
 	}

@@ -70,7 +70,7 @@ struct hs_timeline_rates {
 	double allocs_per_s, frees_per_s, alloc_bytes_per_s;
 };
 
-int hs_timeline_init(struct hs_timeline *tl, pid_t pid, double interval_s, double start_s);
+int hs_timeline_init(struct hs_timeline *tl, double interval_s, double start_s);
 void hs_timeline_free(struct hs_timeline *tl);
 int hs_timeline_add_process(struct hs_timeline *tl, pid_t pid);
 void hs_timeline_end_process(struct hs_timeline *tl, pid_t pid);

@@ -33,7 +33,8 @@ static void session_start(struct session *s)
 	memset(s, 0, sizeof(*s));
 	s->next_addr = 0x10000;
 	CHECK_EQ(hs_collector_init(&s->c, &limits), 0);
-	CHECK_EQ(hs_timeline_init(&s->tl, getpid(), 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_init(&s->tl, 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_add_process(&s->tl, getpid()), 0);
 	hs_symbolizer_init(&s->sym);
 	CHECK_EQ(hs_symbolizer_add_process(&s->sym, getpid()), 0);
 }

@@ -19,7 +19,8 @@ struct fixture {
 
 static void setup(struct fixture *f)
 {
-	CHECK_EQ(hs_timeline_init(&f->tl, getpid(), 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_init(&f->tl, 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_add_process(&f->tl, getpid()), 0);
 	CHECK_EQ(hs_stacks_init(&f->stacks, 1 << 20), 0);
 }
 
@@ -177,7 +178,8 @@ static void test_memory_figures(void)
 
 	/* This process, read the way the timeline reads a target. */
 	CHECK_EQ(hs_collector_init(&c, &limits), 0);
-	CHECK_EQ(hs_timeline_init(&tl, getpid(), 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_init(&tl, 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_add_process(&tl, getpid()), 0);
 	CHECK_EQ(hs_timeline_tick(&tl, &c, 10.0), 0);
 	CHECK_EQ(hs_timeline_tick(&tl, &c, 10.5), 0); /* not due yet */
 	CHECK_EQ(hs_timeline_tick(&tl, &c, 11.0), 0);
@@ -263,7 +265,7 @@ static void test_process_memory(void)
 	const struct hs_process_timeline *self;
 
 	CHECK_EQ(hs_collector_init(&c, &limits), 0);
-	CHECK_EQ(hs_timeline_init(&tl, 0, 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_init(&tl, 1.0, 0), 0);
 	CHECK_EQ(hs_timeline_add_process(&tl, getpid()), 0);
 	CHECK_EQ(hs_timeline_add_process(&tl, 0x3fffffff), 0); /* never a PID: never read */
 	CHECK_EQ(hs_timeline_sample(&tl, &c, 1.0), 0);
