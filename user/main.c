@@ -342,6 +342,14 @@ static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 	return 0;
 }
 
+/* Plan t from its maps as they are now, and attach it (the BPF object is loaded). */
+static int plan_and_attach(struct session *s, struct hs_target *t, bool may_retry)
+{
+	int err = plan_target(s, t, may_retry);
+
+	return err ? err : attach_target(s, t, may_retry);
+}
+
 /*
  * A target planned before the BPF object was loaded.  A process that had just
  * exec()ed may have had the very mappings planned replaced by the dynamic linker
@@ -355,9 +363,7 @@ static int attach_planned_target(struct session *s, struct hs_target *t)
 		bool may_retry = tries + 1 < HS_REPLAN_TRIES && !hs_target_exited(t);
 
 		usleep(HS_REPLAN_WAIT_MS * 1000);
-		err = plan_target(s, t, may_retry);
-		if (!err)
-			err = attach_target(s, t, may_retry);
+		err = plan_and_attach(s, t, may_retry);
 		if (!may_retry)
 			break; /* its failure was told */
 	}
@@ -489,9 +495,7 @@ static int follow_process(struct session *s, pid_t pid, struct hs_target **t)
 	if (err)
 		return err;
 	may_retry = ++(*t)->follow_tries < HS_FOLLOW_TRIES;
-	err = plan_target(s, *t, may_retry);
-	if (!err)
-		err = attach_target(s, *t, may_retry);
+	err = plan_and_attach(s, *t, may_retry);
 	if (err != -ENOENT || !may_retry || hs_target_exited(*t))
 		return err;
 	if (s->opts->verbose && (*t)->follow_tries == 1)
