@@ -511,17 +511,26 @@ bool hs_elf_imports(const struct hs_elf_object *obj, const char *name)
 	return false;
 }
 
-int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset)
+
+/* The file offset of [vaddr, vaddr + len), when one load segment's file bytes hold all of it. */
+int hs_elf_range_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t len,
+			   uint64_t *file_offset)
 {
 	for (size_t i = 0; i < obj->segment_count; i++) {
 		const struct hs_load_segment *seg = &obj->segments[i];
 
-		if (vaddr >= seg->vaddr && vaddr < seg->vaddr + seg->filesz) {
+		if (vaddr >= seg->vaddr && len <= seg->filesz &&
+		    vaddr - seg->vaddr <= seg->filesz - len) {
 			*file_offset = vaddr - seg->vaddr + seg->file_offset;
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset)
+{
+	return hs_elf_range_to_offset(obj, vaddr, 1, file_offset);
 }
 
 int hs_elf_offset_to_vaddr(const struct hs_elf_object *obj, uint64_t file_offset, uint64_t *vaddr)

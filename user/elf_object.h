@@ -57,6 +57,8 @@ const struct hs_symbol *hs_elf_symbol_named(const struct hs_elf_object *obj, con
 					    bool dynamic_only);
 bool hs_elf_imports(const struct hs_elf_object *obj, const char *name);
 int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset);
+int hs_elf_range_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t len,
+			   uint64_t *file_offset);
 int hs_elf_offset_to_vaddr(const struct hs_elf_object *obj, uint64_t file_offset, uint64_t *vaddr);
 void hs_elf_build_id_hex(const struct hs_elf_object *obj, char *out, size_t len);
 

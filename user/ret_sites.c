@@ -239,7 +239,7 @@ static struct piece *enter_piece(struct finder *f, uint64_t vaddr)
 	const struct hs_code_object *code = f->code;
 	const struct hs_pc_range *fde = hs_unwind_fde_extent(code->fdes, code->fde_count, vaddr);
 	struct piece *p = piece_holding(f, vaddr);
-	uint64_t offset, last;
+	uint64_t offset;
 
 	if (p)
 		return p;
@@ -255,10 +255,10 @@ static struct piece *enter_piece(struct finder *f, uint64_t vaddr)
 		give_up(f, "more code than the bound", vaddr);
 		return NULL;
 	}
-	/* One stretch of the file: the probes go by file offset, one address at a time. */
-	if (hs_elf_vaddr_to_offset(&code->layout, fde->lo, &offset) ||
-	    hs_elf_vaddr_to_offset(&code->layout, fde->hi - 1, &last) ||
-	    last != offset + (fde->hi - 1 - fde->lo) || last >= code->image_len) {
+	/* In one segment's file bytes: what is decoded is what the process maps there, and
+	 * the probes go by file offset, one address at a time. */
+	if (hs_elf_range_to_offset(&code->layout, fde->lo, fde->hi - fde->lo, &offset) ||
+	    offset > code->image_len || fde->hi - fde->lo > code->image_len - offset) {
 		give_up(f, "code outside the file", vaddr);
 		return NULL;
 	}
