@@ -166,6 +166,121 @@ static int fde_encoding(const Dwarf_CIE *cie, uint8_t *encoding)
 	return 0;
 }
 
+/*
+ * Register numbers a CFI program may name.  libdw sizes every frame it
+ * evaluates by the highest register its CIE and FDE name: a hostile file naming
+ * register 153092050 made each lookup allocate and clear gigabytes (10 s for
+ * 116 rows).  x86_64's DWARF registers end below 130.
+ */
+#define MAX_CFI_REGISTER 255
+
+/* One LEB128 number at *p (signed ones are skipped the same way); false past end
+ * or beyond 64 bits. */
+static bool read_leb(const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+	*value = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t byte = *(*p)++;
+
+		*value |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* A register operand: within MAX_CFI_REGISTER. */
+static bool read_register(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t reg;
+
+	return read_leb(p, end, &reg) && reg <= MAX_CFI_REGISTER;
+}
+
+/* Skip a LEB128 length and the block it measures. */
+static bool skip_block(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t len;
+
+	if (!read_leb(p, end, &len) || len > (uint64_t)(end - *p))
+		return false;
+	*p += len;
+	return true;
+}
+
+/*
+ * Does the CFA program [p, end) name only registers up to MAX_CFI_REGISTER, in
+ * operations this scan knows?  Operand lengths only: nothing is evaluated (libdw
+ * does that).  DW_CFA_set_loc (an encoded address) and vendor operations are
+ * not known: such a program is refused too.
+ */
+static bool registers_bounded(const uint8_t *p, const uint8_t *end)
+{
+	uint64_t ignored;
+	bool ok = true;
+
+	while (ok && p < end) {
+		uint8_t op = *p++;
+
+		switch (op & 0xc0) {
+		case DW_CFA_advance_loc:
+		case DW_CFA_restore: /* register in the low 6 bits */
+			continue;
+		case DW_CFA_offset:
+			ok = read_leb(&p, end, &ignored);
+			continue;
+		}
+		switch (op) {
+		case DW_CFA_nop:
+		case DW_CFA_remember_state:
+		case DW_CFA_restore_state:
+			break;
+		case DW_CFA_advance_loc1:
+		case DW_CFA_advance_loc2:
+		case DW_CFA_advance_loc4: {
+			size_t size = op == DW_CFA_advance_loc1 ? 1 : op == DW_CFA_advance_loc2 ? 2 : 4;
+
+			ok = (size_t)(end - p) >= size;
+			p += ok ? size : 0;
+			break;
+		}
+		case DW_CFA_def_cfa_offset:
+		case DW_CFA_def_cfa_offset_sf:
+		case DW_CFA_GNU_args_size:
+			ok = read_leb(&p, end, &ignored);
+			break;
+		case DW_CFA_def_cfa_expression:
+			ok = skip_block(&p, end);
+			break;
+		case DW_CFA_restore_extended:
+		case DW_CFA_undefined:
+		case DW_CFA_same_value:
+		case DW_CFA_def_cfa_register:
+			ok = read_register(&p, end);
+			break;
+		case DW_CFA_offset_extended:
+		case DW_CFA_offset_extended_sf:
+		case DW_CFA_def_cfa:
+		case DW_CFA_def_cfa_sf:
+		case DW_CFA_val_offset:
+		case DW_CFA_val_offset_sf:
+		case DW_CFA_GNU_negative_offset_extended:
+			ok = read_register(&p, end) && read_leb(&p, end, &ignored);
+			break;
+		case DW_CFA_register:
+			ok = read_register(&p, end) && read_register(&p, end);
+			break;
+		case DW_CFA_expression:
+		case DW_CFA_val_expression:
+			ok = read_register(&p, end) && skip_block(&p, end);
+			break;
+		default:
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* A raw CFI section and how to read its FDEs. */
 struct cfi_section {
 	const unsigned char *ident;
@@ -175,6 +290,8 @@ struct cfi_section {
 	Dwarf_Off cie_offset; /* the CIE whose encoding is cached */
 	uint8_t cie_encoding;
 	bool cie_usable;
+	bool cie_augmented; /* 'z': FDEs have augmentation data before their instructions */
+	bool cie_bounded;   /* its return address column and initial instructions: registers_bounded */
 };
 
 static void read_cie(struct cfi_section *s, Dwarf_Off offset)
@@ -186,9 +303,18 @@ static void read_cie(struct cfi_section *s, Dwarf_Off offset)
 	s->cie_usable =
 		dwarf_next_cfi(s->ident, s->data, s->eh_frame, offset, &next, &entry) == 0 &&
 		dwarf_cfi_cie_p(&entry) && fde_encoding(&entry.cie, &s->cie_encoding) == 0;
+	s->cie_augmented = s->cie_usable && entry.cie.augmentation[0] == 'z';
+	s->cie_bounded = s->cie_usable &&
+			 entry.cie.return_address_register <= MAX_CFI_REGISTER &&
+			 registers_bounded(entry.cie.initial_instructions,
+					   entry.cie.initial_instructions_end);
 }
 
-/* [lo, hi) of an FDE; -ENOENT for one to skip (unreadable, or empty). */
+/*
+ * [lo, hi) of an FDE; -ENOENT for one to skip (unreadable, or empty), -ERANGE
+ * when it or its CIE names a register beyond MAX_CFI_REGISTER (or an operation
+ * registers_bounded does not know).
+ */
 static int fde_range(struct cfi_section *s, const Dwarf_FDE *fde, struct hs_pc_range *range)
 {
 	const uint8_t *p = fde->start;
@@ -205,7 +331,9 @@ static int fde_range(struct cfi_section *s, const Dwarf_FDE *fde, struct hs_pc_r
 	    range->lo + length < range->lo)
 		return -ENOENT;
 	range->hi = range->lo + length;
-	return 0;
+	if (s->cie_augmented && !skip_block(&p, fde->end))
+		return -ENOENT;
+	return s->cie_bounded && registers_bounded(p, fde->end) ? 0 : -ERANGE;
 }
 
 /* ---- Classifying libdw's rules ------------------------------------------ */
@@ -438,8 +566,11 @@ static int walk_fdes(Elf *elf, Elf_Scn *scn, bool eh_frame,
 		offset = next;
 		if (rc != 0 || dwarf_cfi_cie_p(&entry))
 			continue;
-		if (fde_range(&section, &entry.fde, &range) == 0)
+		rc = fde_range(&section, &entry.fde, &range);
+		if (rc == 0)
 			err = visit(ctx, &range);
+		else if (rc == -ERANGE)
+			err = rc; /* a hostile section: none of it goes to libdw */
 	}
 	return err;
 }
@@ -449,12 +580,22 @@ static int visit_fde_rows(void *ctx, const struct hs_pc_range *range)
 	return add_fde_rows(ctx, range);
 }
 
+static int accept_fde(void *ctx, const struct hs_pc_range *range)
+{
+	(void)ctx;
+	(void)range;
+	return 0;
+}
+
 static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_frame)
 {
 	int err;
 
 	b->eh_pass = eh_frame;
-	err = walk_fdes(elf, scn, eh_frame, visit_fde_rows, b);
+	/* Every FDE checked before libdw evaluates any: it may look up another one. */
+	err = walk_fdes(elf, scn, eh_frame, accept_fde, NULL);
+	if (!err)
+		err = walk_fdes(elf, scn, eh_frame, visit_fde_rows, b);
 	if (eh_frame && b->eh_count)
 		qsort(b->eh_ranges, b->eh_count, sizeof(*b->eh_ranges), compare_ranges);
 	return err;
@@ -529,7 +670,8 @@ static int finish(struct builder *b, struct hs_unwind_table *table)
 	return 0;
 }
 
-/* Build the table of an x86_64 ELF object.  -ENOENT when it has no CFI. */
+/* Build the table of an x86_64 ELF object.  -ENOENT when it has no CFI, -ERANGE
+ * when its CFI names registers no x86_64 object has (MAX_CFI_REGISTER). */
 int hs_unwind_table_build(Elf *elf, struct hs_unwind_table *table)
 {
 	struct builder b = { 0 };

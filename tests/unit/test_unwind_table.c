@@ -197,6 +197,16 @@ static void test_not_elf(void)
 	CHECK_EQ(table.row_count, 0);
 }
 
+/* A mutated /bin/true (a fuzz find) whose CFI names register 153092050: libdw would
+ * allocate and clear gigabytes for every lookup (10 s for 116 rows), so no table. */
+static void test_impossible_register(void)
+{
+	struct hs_unwind_table table;
+
+	CHECK_EQ(build("tests/fuzz/regressions/fuzz_cfi/register-153092050", &table), -ERANGE);
+	CHECK_EQ(table.row_count, 0);
+}
+
 int main(void)
 {
 	TEST(test_frame_pointer_function);
@@ -204,5 +214,6 @@ int main(void)
 	TEST(test_debug_frame_only);
 	TEST(test_libc);
 	TEST(test_not_elf);
+	TEST(test_impossible_register);
 	return check_summary();
 }
