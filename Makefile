@@ -7,6 +7,10 @@
 #   make bench    probe cost and collector throughput figures
 #   make bench-unwind  cost per allocation of unwind tables against frame pointers
 #   make deps     install the Debian packages heapscope and its tests need
+#
+# Sources are user/STAGE/*.c (one folder per pipeline stage, see docs/ARCHITECTURE.md);
+# objects go to $(BUILD)/STAGE/.  Dependencies on headers are tracked by the compiler
+# (-MMD): a BPF edit regenerates the skeleton, which rebuilds only what includes it.
 
 CC       ?= gcc
 CLANG    ?= clang
@@ -20,6 +24,7 @@ HEAPSCOPE_BIN := $(if $(filter 1,$(SANITIZE)),$(BUILD)/heapscope,heapscope)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE \
 	    -Iuser -Ibpf -I$(BUILD)
+DEPFLAGS  = -MMD -MP
 LDLIBS   := -lbpf -lelf -ldw -lz -lcapstone -lstdc++ -lm
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -31,43 +36,40 @@ BPF_OBJ  := $(BUILD)/heapscope.bpf.o
 SKEL     := $(BUILD)/heapscope.skel.h
 VMLINUX  := vmlinux/vmlinux.h
 
-USER_SRC := $(wildcard user/*.c)
+USER_SRC := $(wildcard user/*/*.c)
 USER_OBJ := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
-# Everything but main: unit tests link against it.
-LIB_OBJ  := $(filter-out $(BUILD)/main.o,$(USER_OBJ))
+# Everything but the command's entry point: unit tests link against it.
+LIB_OBJ  := $(filter-out $(BUILD)/cli/main.o,$(USER_OBJ))
 
 .PHONY: all deps demo test bench bench-unwind clean
 all: $(HEAPSCOPE_BIN)
 
-$(BUILD):
-	mkdir -p $(BUILD)
-
 $(VMLINUX):
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BPF_OBJ): $(BPF_SRC) bpf/events.h bpf/unwind.h bpf/unwind.bpf.h bpf/exception_guard.bpf.h \
-	    $(VMLINUX) | $(BUILD)
-	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf -c $< -o $@
+$(BPF_OBJ): $(BPF_SRC) $(VMLINUX)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf $(DEPFLAGS) \
+		-MT $@ -c $< -o $@
 	$(STRIP) -g $@
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name heapscope_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h bpf/unwind.h $(SKEL) | $(BUILD)
-	$(CC) $(CFLAGS) -c $< -o $@
+# The skeleton is order-only: it must exist before the first compile, but only the
+# objects whose recorded dependencies name it are rebuilt when it changes.
+$(BUILD)/%.o: user/%.c | $(SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/libheapscope.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
-$(HEAPSCOPE_BIN): $(BUILD)/main.o $(BUILD)/libheapscope.a
+$(HEAPSCOPE_BIN): $(BUILD)/cli/main.o $(BUILD)/libheapscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	tools/install-deps.sh
-
-# Cost per allocation of --unwind dwarf against --unwind fp (root).
-bench-unwind: heapscope $(BUILD)/tools/unwind_loop
-	tools/bench_unwind.sh
 
 demo:
 	tools/install-deps.sh --if-missing
@@ -75,6 +77,8 @@ demo:
 	tools/demo.sh
 
 include tests/tests.mk
+include tools/tools.mk
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf build build-san heapscope $(VMLINUX) demo.folded demo.svg demo.report

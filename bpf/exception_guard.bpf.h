@@ -7,7 +7,7 @@
  * trampoline, which has no unwind information: a std::bad_alloc thrown out of
  * the function could not unwind past it, and the process would terminate.  So
  * an HS_FN_NEW call is opened at its entry and closed by plain uprobes on the
- * ret instructions it can leave by (user/ret_sites.c finds them, following its
+ * ret instructions it can leave by (user/probe/ret_sites.c finds them, following its
  * tail jumps): the stack is never touched.
  *
  * Invariants:

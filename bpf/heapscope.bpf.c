@@ -229,7 +229,7 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
  * the first probed call inside it reports for it, when that call returns.
  */
 /* The stack pointer at the function's entry.  An entry-only probe may sit past
- * a few pushes (user/probe_site.c); its cookie is the bytes they pushed. */
+ * a few pushes (user/probe/probe_site.c); its cookie is the bytes they pushed. */
 static __always_inline __u64 entry_sp(struct pt_regs *ctx)
 {
 	return PT_REGS_SP(ctx) + bpf_get_attach_cookie(ctx);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * unwind.h - the layout of the unwind tables the BPF stack walker reads, shared
- * by bpf/unwind.bpf.h and userspace (user/unwind_table.c builds rows,
- * user/unwind_maps.c loads them).
+ * by bpf/unwind.bpf.h and userspace (user/unwind/unwind_table.c builds rows,
+ * user/unwind/unwind_maps.c loads them).
  *
  * Three maps:
  *  - unwind_rows: one array of rows for every object, each object's rows a

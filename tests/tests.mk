@@ -6,8 +6,10 @@
 TEST_BIN   := $(BUILD)/tests
 WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -pthread \
 		   -Itests/workloads -Wall -Wno-unused-result -Wno-alloc-size-larger-than
-UNIT_SRC   := $(wildcard tests/unit/test_*.c)
-UNIT_BIN   := $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(UNIT_SRC))
+# A module's unit test is tests/unit/STAGE/test_MODULE.c for user/STAGE/MODULE.c; the
+# binaries land side by side in $(TEST_BIN) (their names are unique).
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
+UNIT_BIN   := $(addprefix $(TEST_BIN)/,$(basename $(notdir $(UNIT_SRC))))
 
 .PHONY: tests-build test soak
 
@@ -90,14 +92,17 @@ $(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
 $(TEST_BIN)/exec_stopped: tests/tools/exec_stopped.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
-UNIT_HEADERS := tests/unit/check.h tests/unit/session_fixture.h
-$(TEST_BIN)/test_%: tests/unit/test_%.c $(UNIT_HEADERS) $(BUILD)/libheapscope.a | $(TEST_BIN)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
+# One rule per unit test: its source sits in its stage's folder.
+define unit_test_rule
+$(TEST_BIN)/$(basename $(notdir $(1))): $(1) $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$$(CC) $$(CFLAGS) $$(DEPFLAGS) -Itests/unit -o $$@ $$< $(BUILD)/libheapscope.a $$(LDFLAGS) $$(LDLIBS)
+endef
+$(foreach src,$(UNIT_SRC),$(eval $(call unit_test_rule,$(src))))
 
 # The ELF unit tests' fixture: a .so with a build-id and its .symtab, its
 # detached debug file, and a stripped copy that links to it by .gnu_debuglink.
 ELF_FIXTURES := $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsymbols.debug $(TEST_BIN)/libsymbols_stripped.so
-$(TEST_BIN)/libsymbols.so: tests/unit/symbols_lib.c | $(TEST_BIN)
+$(TEST_BIN)/libsymbols.so: tests/unit/fixtures/symbols_lib.c | $(TEST_BIN)
 	$(CC) -O1 -g -fPIC -shared -Wl,--build-id=sha1 -o $@ $<
 $(TEST_BIN)/libsymbols.debug: $(TEST_BIN)/libsymbols.so
 	objcopy --only-keep-debug $< $@
@@ -107,18 +112,9 @@ $(TEST_BIN)/libsymbols_stripped.so: $(TEST_BIN)/libsymbols.so $(TEST_BIN)/libsym
 $(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize $(TEST_BIN)/test_source_lines: $(ELF_FIXTURES)
 
 # The ret-site finder's fixture: functions whose ways out are labelled.
-$(TEST_BIN)/libretsites.so: tests/unit/ret_sites_lib.S | $(TEST_BIN)
+$(TEST_BIN)/libretsites.so: tests/unit/fixtures/ret_sites_lib.S | $(TEST_BIN)
 	$(CC) -shared -fPIC -nostdlib -o $@ $<
 $(TEST_BIN)/test_ret_sites: $(TEST_BIN)/libretsites.so
-
-$(BUILD)/tools/demo_server: tools/demo_server.c
-	mkdir -p $(BUILD)/tools
-	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
-
-$(BUILD)/tools/unwind_loop: tools/unwind_loop.c tests/workloads/workload.h
-	mkdir -p $(BUILD)/tools
-	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Itests/workloads -Wall \
-		-o $@ $<
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors $(TEST_BIN)/churn_truth $(TEST_BIN)/exec_stopped
@@ -141,16 +137,3 @@ test: tests-build
 soak: tests-build
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} BUILD_DIR=$(BUILD) HEAPSCOPE=$(abspath $(HEAPSCOPE_BIN)) \
 		tests/run.sh test_soak
-
-# make bench: probe cost and collector figures (tools/bench.sh).  Prints, never asserts.
-$(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
-	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
-
-$(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
-	$(CC) $(WORKLOAD_CFLAGS) -DBENCH_NEW -o $@ $< -lstdc++
-
-$(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
-
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
-	tools/bench.sh

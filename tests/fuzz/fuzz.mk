@@ -23,12 +23,12 @@ FUZZ_REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(TEST_BIN)/replay_%,$(FUZZ_SRC))
 
 .PHONY: fuzz fuzz-build
 
-$(FUZZ_DIR)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKEL)
+$(FUZZ_DIR)/obj/%.o: user/%.c | $(SKEL)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/libheapscope.a: $(FUZZ_LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libheapscope.a
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libheapscope.a $(LDLIBS)

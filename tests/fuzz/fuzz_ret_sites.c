@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * fuzz_ret_sites.c - the ret-site finder (user/ret_sites.c) on arbitrary bytes:
+ * fuzz_ret_sites.c - the ret-site finder (user/probe/ret_sites.c) on arbitrary bytes:
  * an allocator's operator new inside a container is the attacker's file, and
  * a ret site found there becomes a uprobe in the target.  Reads the input as an
  * ELF object (through a memfd, as the finder reads files), looks for the ret
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "ret_sites.h"
+#include "probe/ret_sites.h"
 
 #define ENTRIES_TRIED 16
 

@@ -18,7 +18,7 @@ for harness in "$dir"/fuzz_*; do
 	mkdir -p "$corpus"
 	# Real files as extra seeds, taken from this machine rather than committed.
 	case $name in
-	fuzz_elf | fuzz_cfi) cp /bin/true "$corpus/bin-true" ;;
+	fuzz_elf_object | fuzz_unwind_table) cp /bin/true "$corpus/bin-true" ;;
 	fuzz_maps) cat /proc/self/maps > "$corpus/proc-self-maps" ;;
 	esac
 	seeds=(tests/fuzz/corpus/"$name")

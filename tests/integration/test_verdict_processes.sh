@@ -3,7 +3,7 @@
 # leak, glibc retention, a cache that plateaus), read back from its JSON: each
 # process's verdict, its top stack, its live bytes against its own truth, its
 # own memory; the session's verdict and the process it comes from.  (How the
-# report lays the same out is tests/unit/test_render.c's: a second session here
+# report lays the same out is tests/unit/render/test_render.c's: a second session here
 # would double the probes' cost on the workloads and start before the phase.)
 . "$(dirname "$0")/../lib.sh"
 PHASE_S=5

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "collect.h"
+#include "collect/collect.h"
 #include "events.h"
 
 #define RING_SLOTS 4096

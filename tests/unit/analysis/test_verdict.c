@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_verdict.c - the statistics and the classification of user/analysis/verdict.c on
+ * synthetic series whose answer is known: exact lines, a line with outliers,
+ * the step every stack shows after attach, and one series per verdict.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "analysis/verdict.h"
+
+#define KiB		1024.0
+#define MiB		(1024.0 * 1024)
+#define NEAR(a, b, eps) (fabs((a) - (b)) <= (eps))
+
+/* Deterministic noise in [-1, 1]. */
+static double noise(unsigned *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return ((*state >> 8) & 0xffff) / 32767.5 - 1;
+}
+
+static void test_median(void)
+{
+	double odd[] = {5, 1, 4, 2, 3}, even[] = {8, 1, 7, 2}, same[] = {2, 2, 2, 2, 2, 2};
+
+	CHECK(hs_median(odd, 5) == 3);
+	CHECK(hs_median(even, 4) == 4.5);
+	CHECK(hs_median(same, 6) == 2);
+	CHECK(hs_median(odd, 0) == 0);
+}
+
+static void test_exact_line(void)
+{
+	double t[20], y[20];
+	struct hs_trend trend;
+
+	for (int i = 0; i < 20; i++)
+		t[i] = i * 0.5, y[i] = 3 + 2 * t[i];
+	CHECK_EQ(hs_trend_fit(t, y, 20, &trend), 0);
+	CHECK(NEAR(trend.slope, 2, 1e-9));
+	CHECK(NEAR(trend.intercept, 3, 1e-9));
+	CHECK(trend.tau == 1);
+	CHECK(trend.noise == 0);
+	CHECK(trend.z > 5);
+	for (int i = 0; i < 20; i++)
+		y[i] = -y[i];
+	hs_trend_fit(t, y, 20, &trend);
+	CHECK(NEAR(trend.slope, -2, 1e-9));
+	CHECK(trend.tau == -1);
+	CHECK(trend.z < -5);
+}
+
+/* A few wild points do not move the line. */
+static void test_outliers(void)
+{
+	double t[30], y[30];
+	struct hs_trend trend;
+
+	for (int i = 0; i < 30; i++)
+		t[i] = i, y[i] = 100 + 10 * i;
+	y[3] = 1e9;
+	y[17] = -1e9;
+	y[25] = 5e8;
+	hs_trend_fit(t, y, 30, &trend);
+	CHECK(NEAR(trend.slope, 10, 1e-9));
+	CHECK(NEAR(trend.intercept, 100, 1e-9));
+}
+
+/*
+ * After attach, a stack whose blocks live a while steps from 0 to its level as
+ * blocks allocated before attach are replaced: not growth.  Least squares
+ * would report 6 * 4 MiB * 0.05 * 0.95 / 10 s = 114 KiB/s here.
+ */
+static void test_attach_step_is_not_growth(void)
+{
+	double t[41], y[41];
+	struct hs_trend trend;
+
+	for (int i = 0; i <= 40; i++)
+		t[i] = i * 0.25, y[i] = i < 2 ? 0 : 4 * MiB;
+	hs_trend_fit(t, y, 41, &trend);
+	CHECK(trend.slope == 0);
+	CHECK(trend.tau < 0.1);
+}
+
+/* Constant: no trend, and the ties do not make one. */
+static void test_constant(void)
+{
+	double t[10], y[10];
+	struct hs_trend trend;
+
+	for (int i = 0; i < 10; i++)
+		t[i] = i, y[i] = 42;
+	hs_trend_fit(t, y, 10, &trend);
+	CHECK(trend.slope == 0 && trend.tau == 0 && trend.z == 0 && trend.noise == 0);
+	hs_trend_fit(t, y, 1, &trend);
+	CHECK(trend.n == 1 && trend.slope == 0 && trend.intercept == 42);
+}
+
+/* A session of n points over seconds; live and anonymous bytes from functions of t. */
+struct scenario {
+	struct hs_timeline_point points[HS_TIMELINE_MAX_POINTS];
+	struct hs_verdict_input in;
+	struct hs_verdict v;
+	char text[4096];
+};
+
+static void run(struct scenario *sc, size_t n, double seconds, double (*live)(double, unsigned *),
+		double (*anon)(double, double))
+{
+	unsigned state = 7;
+
+	memset(sc, 0, sizeof(*sc));
+	for (size_t i = 0; i < n; i++) {
+		struct hs_timeline_point *p = &sc->points[i];
+
+		p->t_s = seconds * i / (n - 1);
+		p->live_bytes = live(p->t_s, &state);
+		p->mem.valid = true;
+		p->mem.anon_bytes = anon(p->t_s, p->live_bytes);
+		p->mem.rss_bytes = p->mem.anon_bytes + 3 * MiB;
+		p->mem.heap_bytes = p->mem.anon_bytes;
+	}
+	sc->in = (struct hs_verdict_input){sc->points, n, 100000, 0};
+	CHECK_EQ(hs_verdict_classify(&sc->in, &sc->v), 0);
+	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
+}
+
+/* The process's other memory (5 MiB) plus what the live heap holds. */
+static double anon_follows_live(double t, double live)
+{
+	(void)t;
+	return 5 * MiB + live;
+}
+
+/* 100 KiB/s leaked under churn of +-20 KiB, after a 512 KiB attach step. */
+static double leaking(double t, unsigned *state)
+{
+	return (t > 0.2 ? 512 * KiB : 0) + 100 * KiB * t + 20 * KiB * noise(state);
+}
+
+static void test_leak(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 25, 6, leaking, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_LEAK);
+	CHECK(NEAR(sc.v.live.slope, 100 * KiB, 15 * KiB));
+	CHECK(sc.v.live.tau > HS_VERDICT_STEADY_TAU);
+	CHECK(strstr(sc.text, "grows steadily") != NULL);
+	CHECK(strstr(sc.text, "still filling") != NULL); /* honest about short sessions */
+}
+
+/* A cache: fills 2 MiB in the first 2 s, then stays (+-2 KiB of churn). */
+static double filling_cache(double t, unsigned *state)
+{
+	return 2 * MiB * (t < 2 ? t / 2 : 1) + 2 * KiB * noise(state) + 2 * KiB;
+}
+
+static void test_bounded(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 25, 6, filling_cache, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_BOUNDED);
+	CHECK(sc.v.live_rise > 1 * MiB);
+	CHECK(NEAR(sc.v.live_late.slope, 0, 5 * KiB));
+	CHECK(strstr(sc.text, "flattened") != NULL);
+}
+
+/* 30 MiB of small blocks allocated and freed again; the freed memory stays resident. */
+static double burst(double t, unsigned *state)
+{
+	(void)state;
+	return t < 1 ? 0 : t < 2 ? 30 * MiB * (t - 1) : 4 * KiB;
+}
+
+static double anon_keeps_peak(double t, double live)
+{
+	(void)live;
+	return 5 * MiB + 30 * MiB * (t < 1 ? 0 : t < 2 ? t - 1 : 1);
+}
+
+static void test_retention(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 25, 6, burst, anon_keeps_peak);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+	CHECK(NEAR(sc.v.anon_end - sc.v.anon_start, 30 * MiB, 1));
+	CHECK(NEAR(sc.v.gap_end - sc.v.gap_start, 30 * MiB - 4 * KiB, 1));
+	CHECK(sc.v.live_peak >= 22 * MiB); /* at t = 1.75 s */
+	CHECK(strstr(sc.text, "malloc_trim") && strstr(sc.text, "MALLOC_ARENA_MAX") &&
+	      strstr(sc.text, "M_MMAP_THRESHOLD") && strstr(sc.text, "jemalloc"));
+	/* The same burst with the memory given back is no retention. */
+	run(&sc, 25, 6, burst, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+}
+
+static double quiet(double t, unsigned *state)
+{
+	return t > 0 ? 64 * KiB + 1 * KiB * noise(state) + 1 * KiB : 0;
+}
+
+/* 5 KiB/s for 6 s: a rise of 22.5 KiB between the quarters, below what 6 s can tell. */
+static double slow_leak(double t, unsigned *state)
+{
+	(void)state;
+	return 1 * MiB + 5 * KiB * t;
+}
+
+static void test_stable(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 25, 6, quiet, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	run(&sc, 25, 6, slow_leak, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	CHECK(strstr(sc.text, "cannot be seen in a session this short") != NULL);
+	/* The same leak over 60 s is one. */
+	run(&sc, 121, 60, slow_leak, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_LEAK);
+}
+
+static void test_inconclusive(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 5, 1, leaking, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_INCONCLUSIVE);
+	CHECK_EQ(sc.v.doubt, HS_DOUBT_TOO_SHORT);
+	CHECK(strstr(sc.text, "-d 30") != NULL);
+
+	run(&sc, 25, 6, leaking, anon_follows_live);
+	sc.in.lost_events = 2000; /* 2% */
+	hs_verdict_classify(&sc.in, &sc.v);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_INCONCLUSIVE);
+	CHECK_EQ(sc.v.doubt, HS_DOUBT_LOST_EVENTS);
+	sc.in.lost_events = 10; /* 0.01%: still a verdict */
+	hs_verdict_classify(&sc.in, &sc.v);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_LEAK);
+}
+
+/* Rising, but in teeth: up 600 KiB over each second, then back. */
+static double sawtooth(double t, unsigned *state)
+{
+	(void)state;
+	return 1 * MiB + 100 * KiB * t + 600 * KiB * (t - floor(t));
+}
+
+static void test_noisy(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 61, 6, sawtooth, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_INCONCLUSIVE);
+	CHECK_EQ(sc.v.doubt, HS_DOUBT_NOISY);
+	CHECK(sc.v.live.z > HS_VERDICT_TREND_Z);   /* there is a trend, */
+	CHECK(sc.v.live_rise < sc.v.detect_bytes); /* but the teeth are as large as the rise */
+	CHECK(strstr(sc.text, "-d 24") != NULL);
+}
+
+/* Points where /proc could not be read (the target exited) are skipped. */
+static void test_memory_unknown(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 25, 6, burst, anon_keeps_peak);
+	for (size_t i = 0; i < 25; i++)
+		sc.points[i].mem.valid = i == 3;
+	hs_verdict_classify(&sc.in, &sc.v);
+	CHECK(!sc.v.memory_known);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	sc.points[20].mem.valid = true;
+	hs_verdict_classify(&sc.in, &sc.v);
+	CHECK(sc.v.memory_known);
+	CHECK(sc.v.anon_start == sc.points[3].mem.anon_bytes);
+	CHECK(sc.v.anon_end == sc.points[20].mem.anon_bytes);
+}
+
+static void test_names(void)
+{
+	CHECK(strcmp(hs_verdict_name(HS_VERDICT_LEAK), "leak") == 0);
+	CHECK(strcmp(hs_verdict_name(HS_VERDICT_RETENTION), "retention") == 0);
+	CHECK(strcmp(hs_verdict_name(HS_VERDICT_BOUNDED), "bounded") == 0);
+	CHECK(strcmp(hs_verdict_name(HS_VERDICT_STABLE), "stable") == 0);
+	CHECK(strcmp(hs_verdict_name(HS_VERDICT_INCONCLUSIVE), "inconclusive") == 0);
+}
+
+/* leak > retention > bounded > inconclusive > stable: each above every later one. */
+static void test_severity(void)
+{
+	static const enum hs_verdict_kind order[] = {
+		HS_VERDICT_LEAK,	 HS_VERDICT_RETENTION, HS_VERDICT_BOUNDED,
+		HS_VERDICT_INCONCLUSIVE, HS_VERDICT_STABLE,
+	};
+	size_t n = sizeof(order) / sizeof(order[0]);
+
+	CHECK_EQ(n, HS_VERDICT_KIND_COUNT);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(!hs_verdict_more_severe(order[i], order[i]));
+		for (size_t j = i + 1; j < n; j++) {
+			CHECK(hs_verdict_more_severe(order[i], order[j]));
+			CHECK(!hs_verdict_more_severe(order[j], order[i]));
+		}
+	}
+}
+
+int main(void)
+{
+	TEST(test_median);
+	TEST(test_exact_line);
+	TEST(test_outliers);
+	TEST(test_attach_step_is_not_growth);
+	TEST(test_constant);
+	TEST(test_leak);
+	TEST(test_bounded);
+	TEST(test_retention);
+	TEST(test_stable);
+	TEST(test_inconclusive);
+	TEST(test_noisy);
+	TEST(test_memory_unknown);
+	TEST(test_names);
+	TEST(test_severity);
+	return check_summary();
+}

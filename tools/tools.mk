@@ -1,0 +1,28 @@
+# tools/tools.mk - the demo server, the benchmark programs and their make targets
+# (included by the Makefile).  Nothing here is part of make test.
+
+$(BUILD)/tools/demo_server: tools/demo_server.c
+	mkdir -p $(BUILD)/tools
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
+
+$(BUILD)/tools/unwind_loop: tools/unwind_loop.c tests/workloads/workload.h
+	mkdir -p $(BUILD)/tools
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Itests/workloads -Wall \
+		-o $@ $<
+
+# Cost per allocation of --unwind dwarf against --unwind fp (root).
+bench-unwind: heapscope $(BUILD)/tools/unwind_loop
+	tools/bench_unwind.sh
+
+# make bench: probe cost and collector figures (tools/bench.sh).  Prints, never asserts.
+$(TEST_BIN)/bench_alloc: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
+$(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -DBENCH_NEW -o $@ $< -lstdc++
+
+$(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
+
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
+	tools/bench.sh

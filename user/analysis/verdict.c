@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * verdict.c - is it a leak?  The session's series classified as leak,
+ * retention, bounded, stable or inconclusive, with the figures behind it.
+ *
+ * Pure functions of the timeline's points: nothing here reads the target, so
+ * every rule is unit-tested on synthetic series (tests/unit/analysis/test_verdict.c).
+ *
+ * Trends are Theil-Sen lines (the median of the slopes between every pair of
+ * points) with Kendall's tau and the Mann-Kendall test over the same pairs.
+ * Least squares would be cheaper, but one step ruins it: right after attach,
+ * every stack whose blocks live a while climbs from 0 to its steady level as
+ * blocks allocated before attach are replaced by ones heapscope sees, and a
+ * least-squares line through that step reports growth that is not there.  The
+ * median of pairwise slopes ignores a step that touches a minority of pairs,
+ * and tau says how steady the growth is: 1 when every later point is higher.
+ */
+#include "analysis/verdict.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/units.h"
+
+static const char *const kind_names[HS_VERDICT_KIND_COUNT] = {
+	[HS_VERDICT_INCONCLUSIVE] = "inconclusive", [HS_VERDICT_STABLE] = "stable",
+	[HS_VERDICT_BOUNDED] = "bounded",	    [HS_VERDICT_LEAK] = "leak",
+	[HS_VERDICT_RETENTION] = "retention",
+};
+
+const char *hs_verdict_name(enum hs_verdict_kind kind)
+{
+	return kind < HS_VERDICT_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+/*
+ * How much a verdict asks for attention, highest first: a leak (memory lost for
+ * good), retention (memory kept by the allocator), bounded (grows, then stops),
+ * inconclusive (could be any of those), stable.  A session over several
+ * processes is as severe as its most severe process.  The values are 0 ..
+ * HS_VERDICT_KIND_COUNT - 1, each once: render.c lists the kinds by them.
+ */
+static const int kind_severity[HS_VERDICT_KIND_COUNT] = {
+	[HS_VERDICT_LEAK] = 4,	       [HS_VERDICT_RETENTION] = 3, [HS_VERDICT_BOUNDED] = 2,
+	[HS_VERDICT_INCONCLUSIVE] = 1, [HS_VERDICT_STABLE] = 0,
+};
+
+int hs_verdict_severity(enum hs_verdict_kind kind)
+{
+	return kind < HS_VERDICT_KIND_COUNT ? kind_severity[kind] : 0;
+}
+
+/* Does a verdict of kind a ask for more attention than one of kind b? */
+bool hs_verdict_more_severe(enum hs_verdict_kind a, enum hs_verdict_kind b)
+{
+	return hs_verdict_severity(a) > hs_verdict_severity(b);
+}
+
+static void swap(double *a, double *b)
+{
+	double t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* The k-th smallest of v[0..n) (Hoare's quickselect); reorders v around it. */
+static double select_kth(double *v, long n, long k)
+{
+	long lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		double pivot = v[lo + (hi - lo) / 2];
+		long i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j)
+				swap(&v[i++], &v[j--]);
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* Median of v[0..n) (0 when empty); reorders v. */
+double hs_median(double *values, size_t n)
+{
+	double upper, lower;
+
+	if (n == 0)
+		return 0;
+	upper = select_kth(values, n, n / 2);
+	if (n % 2)
+		return upper;
+	lower = values[0]; /* everything before n / 2 is <= upper now */
+	for (size_t i = 1; i < n / 2; i++)
+		if (values[i] > lower)
+			lower = values[i];
+	return (lower + upper) / 2;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Variance of the Mann-Kendall S under no trend, less what tied values remove. */
+static double kendall_variance(const double *y, size_t n, double *work)
+{
+	double variance = (double)n * (n - 1) * (2.0 * n + 5);
+
+	memcpy(work, y, n * sizeof(*work));
+	qsort(work, n, sizeof(*work), by_value);
+	for (size_t i = 0, j; i < n; i = j) {
+		double ties;
+
+		for (j = i + 1; j < n && work[j] == work[i]; j++)
+			;
+		ties = j - i;
+		variance -= ties * (ties - 1) * (2 * ties + 5);
+	}
+	return variance / 18;
+}
+
+int hs_trend_fit(const double *t, const double *y, size_t n, struct hs_trend *trend)
+{
+	size_t pairs = n * (n - 1) / 2, slopes = 0;
+	double s = 0, variance, *work;
+
+	memset(trend, 0, sizeof(*trend));
+	trend->n = n;
+	if (n < 2) {
+		trend->intercept = n ? y[0] : 0;
+		return 0;
+	}
+	work = malloc((pairs > n ? pairs : n) * sizeof(*work));
+	if (!work)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			s += (y[j] > y[i]) - (y[j] < y[i]);
+			if (t[j] != t[i])
+				work[slopes++] = (y[j] - y[i]) / (t[j] - t[i]);
+		}
+	}
+	trend->slope = hs_median(work, slopes);
+	for (size_t i = 0; i < n; i++)
+		work[i] = y[i] - trend->slope * t[i];
+	trend->intercept = hs_median(work, n);
+	for (size_t i = 0; i < n; i++)
+		work[i] = fabs(y[i] - trend->slope * t[i] - trend->intercept);
+	trend->noise = 1.4826 * hs_median(work, n);
+	trend->tau = s / pairs;
+	variance = kendall_variance(y, n, work);
+	if (variance > 0)
+		trend->z = (s - (s > 0) + (s < 0)) / sqrt(variance);
+	free(work);
+	return 0;
+}
+
+/* The points with from_s <= t_s <= to_s, as arrays. */
+static size_t select_points(const struct hs_verdict_input *in, double from_s, double to_s,
+			    double *t, double *live)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->count; i++) {
+		if (in->points[i].t_s < from_s || in->points[i].t_s > to_s)
+			continue;
+		t[n] = in->points[i].t_s;
+		live[n++] = in->points[i].live_bytes;
+	}
+	return n;
+}
+
+static int fit_span(const struct hs_verdict_input *in, double from_s, double to_s, double *t,
+		    double *live, struct hs_trend *trend)
+{
+	return hs_trend_fit(t, live, select_points(in, from_s, to_s, t, live), trend);
+}
+
+static double median_level(const struct hs_verdict_input *in, double from_s, double to_s, double *t,
+			   double *live)
+{
+	return hs_median(live, select_points(in, from_s, to_s, t, live));
+}
+
+/* Memory at the first and last points where /proc could be read. */
+static void read_memory(const struct hs_verdict_input *in, struct hs_verdict *v)
+{
+	const struct hs_timeline_point *first = NULL, *last = NULL;
+
+	for (size_t i = 0; i < in->count; i++) {
+		if (!in->points[i].mem.valid)
+			continue;
+		if (!first)
+			first = &in->points[i];
+		last = &in->points[i];
+	}
+	if (!first || first == last)
+		return;
+	v->memory_known = true;
+	v->rss_start = first->mem.rss_bytes;
+	v->rss_end = last->mem.rss_bytes;
+	v->anon_start = first->mem.anon_bytes;
+	v->anon_end = last->mem.anon_bytes;
+	v->heap_start = first->mem.heap_bytes;
+	v->heap_end = last->mem.heap_bytes;
+	v->gap_start = v->anon_start - (double)first->live_bytes;
+	v->gap_end = v->anon_end - (double)last->live_bytes;
+}
+
+static bool retained(const struct hs_verdict *v)
+{
+	double anon_rise = v->anon_end - v->anon_start, gap_rise = v->gap_end - v->gap_start;
+
+	return v->memory_known && anon_rise >= HS_VERDICT_MIN_RETAINED_BYTES &&
+	       gap_rise >= anon_rise / 2;
+}
+
+/* The live heap has an upward trend: leak, bounded, or too noisy to say. */
+static void classify_growth(struct hs_verdict *v)
+{
+	double before_late = v->live_early.slope;
+
+	if (v->live_late.n >= 3 && v->live_late.slope <= HS_VERDICT_FLAT_RATIO * before_late) {
+		v->kind = HS_VERDICT_BOUNDED;
+	} else if (v->live.tau >= HS_VERDICT_STEADY_TAU && v->live_rise >= v->detect_bytes) {
+		v->kind = HS_VERDICT_LEAK;
+	} else {
+		v->kind = HS_VERDICT_INCONCLUSIVE;
+		v->doubt = HS_DOUBT_NOISY;
+		v->suggest_s = 4 * v->duration_s;
+	}
+}
+
+static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v, double *t,
+			 double *live)
+{
+	double t0 = in->points[0].t_s, t1 = in->points[in->count - 1].t_s, span = t1 - t0;
+	int err;
+
+	for (size_t i = 0; i < in->count; i++)
+		if (in->points[i].live_bytes > v->live_peak)
+			v->live_peak = in->points[i].live_bytes;
+	err = fit_span(in, t0, t1, t, live, &v->live);
+	if (!err)
+		err = fit_span(in, t0, t0 + span * 2 / 3, t, live, &v->live_early);
+	if (!err)
+		err = fit_span(in, t0 + span * 2 / 3, t1, t, live, &v->live_late);
+	if (err)
+		return err;
+	v->live_start = median_level(in, t0, t0 + span / 4, t, live);
+	v->live_end = median_level(in, t1 - span / 4, t1, t, live);
+	v->live_rise = v->live_end - v->live_start;
+	v->detect_bytes =
+		fmax(HS_VERDICT_MIN_GROWTH_BYTES, HS_VERDICT_NOISE_FACTOR * v->live.noise);
+	if (v->live_rise >= HS_VERDICT_MIN_GROWTH_BYTES && v->live.z >= HS_VERDICT_TREND_Z)
+		classify_growth(v);
+	else
+		v->kind = retained(v) ? HS_VERDICT_RETENTION : HS_VERDICT_STABLE;
+	return 0;
+}
+
+int hs_verdict_classify(const struct hs_verdict_input *in, struct hs_verdict *v)
+{
+	double *t, *live;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->points = in->count;
+	v->events = in->events;
+	v->lost_events = in->lost_events;
+	if (in->count)
+		v->duration_s = in->points[in->count - 1].t_s - in->points[0].t_s;
+	read_memory(in, v);
+	if (in->lost_events > HS_VERDICT_MAX_LOST_SHARE * in->events) {
+		v->doubt = HS_DOUBT_LOST_EVENTS;
+		return 0;
+	}
+	if (in->count < HS_VERDICT_MIN_POINTS || v->duration_s < HS_VERDICT_MIN_SECONDS) {
+		v->doubt = HS_DOUBT_TOO_SHORT;
+		v->suggest_s = HS_VERDICT_SUGGEST_SECONDS;
+		return 0;
+	}
+	t = calloc(in->count, sizeof(*t));
+	live = calloc(in->count, sizeof(*live));
+	err = t && live ? classify_live(in, v, t, live) : -ENOMEM;
+	free(t);
+	free(live);
+	return err;
+}
+
+struct text {
+	char *out;
+	size_t len, used;
+};
+
+__attribute__((format(printf, 2, 3))) static void say(struct text *text, const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	if (text->used >= text->len)
+		return;
+	va_start(args, fmt);
+	n = vsnprintf(text->out + text->used, text->len - text->used, fmt, args);
+	va_end(args);
+	if (n > 0)
+		text->used += n;
+}
+
+static void explain_memory(const struct hs_verdict *v, struct text *text)
+{
+	if (!v->memory_known)
+		return;
+	say(text, " Anonymous memory went from %s to %s (RSS %s to %s).", HS_BYTES(v->anon_start),
+	    HS_BYTES(v->anon_end), HS_BYTES(v->rss_start), HS_BYTES(v->rss_end));
+}
+
+static void explain_leak(const struct hs_verdict *v, struct text *text)
+{
+	say(text,
+	    "The live heap grows steadily: %s/s, about +%s over %.1f s (Kendall's tau %.2f "
+	    "over %zu points), and still %s/s over the last third.",
+	    HS_BYTES(v->live.slope), HS_BYTES(v->live.slope * v->duration_s), v->duration_s,
+	    v->live.tau, v->points, HS_BYTES(v->live_late.slope));
+	say(text, " Blocks allocated during the session stay allocated: the top growing stacks "
+		  "hold them.");
+	explain_memory(v, text);
+	if (retained(v))
+		say(text, " Besides, the allocator keeps freed memory: see retention.");
+	say(text, " Caveat: a cache that is still filling grows the same way; a longer session "
+		  "shows whether it flattens.");
+}
+
+static void explain_bounded(const struct hs_verdict *v, struct text *text)
+{
+	say(text,
+	    "The live heap grew, then flattened at %s (%s/s over the first two thirds of "
+	    "%.1f s, %s/s over the last third).",
+	    HS_BYTES(v->live_end), HS_BYTES(v->live_early.slope), v->duration_s,
+	    HS_BYTES(v->live_late.slope));
+	say(text, " A cache or pool reaching its size looks like this, not a leak; if it grows "
+		  "again later, a longer session will show it.");
+	explain_memory(v, text);
+}
+
+static void explain_retention(const struct hs_verdict *v, struct text *text)
+{
+	say(text,
+	    "The live heap did not grow (it ends at %s, after a peak of %s) but anonymous "
+	    "memory grew by %s (%s to %s; the [heap] mapping %s to %s): memory freed by "
+	    "the program is kept by the allocator instead of being returned to the system.",
+	    HS_BYTES(v->live_end), HS_BYTES(v->live_peak), HS_BYTES(v->anon_end - v->anon_start),
+	    HS_BYTES(v->anon_start), HS_BYTES(v->anon_end), HS_BYTES(v->heap_start),
+	    HS_BYTES(v->heap_end));
+	say(text, " Anonymous memory minus live heap went from %s to %s.", HS_BYTES(v->gap_start),
+	    HS_BYTES(v->gap_end));
+	say(text, " glibc returns memory only from the top of the heap, so one block still in use "
+		  "near the top pins everything below it. To try: call malloc_trim(0) after large "
+		  "frees; MALLOC_ARENA_MAX=2 when many threads allocate; a lower mmap threshold "
+		  "(mallopt M_MMAP_THRESHOLD, or GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536) "
+		  "so large blocks get their own mappings; or jemalloc "
+		  "(LD_PRELOAD=libjemalloc.so.2), which returns free pages over time.");
+}
+
+static void explain_stable(const struct hs_verdict *v, struct text *text)
+{
+	double visible = v->detect_bytes / (0.75 * v->duration_s);
+
+	say(text, "The live heap did not grow beyond noise: %s to %s in %.1f s.",
+	    HS_BYTES(v->live_start), HS_BYTES(v->live_end), v->duration_s);
+	explain_memory(v, text);
+	say(text,
+	    " Growth slower than about %s/s cannot be seen in a session this short; a "
+	    "session N times longer sees growth N times slower.",
+	    HS_BYTES(visible));
+}
+
+static void explain_doubt(const struct hs_verdict *v, struct text *text)
+{
+	switch (v->doubt) {
+	case HS_DOUBT_LOST_EVENTS:
+		say(text,
+		    "%llu of %llu events were lost, and a lost free looks like a leak: no "
+		    "verdict. Run again with a larger --ringbuf-size.",
+		    (unsigned long long)v->lost_events, (unsigned long long)v->events);
+		break;
+	case HS_DOUBT_TOO_SHORT:
+		say(text,
+		    "%.1f s and %zu points are too few to tell growth from noise: run at "
+		    "least %.0f s (-d %.0f).",
+		    v->duration_s, v->points, v->suggest_s, v->suggest_s);
+		break;
+	default:
+		say(text,
+		    "The live heap rose by %s in %.1f s, but unsteadily (Kendall's tau %.2f; "
+		    "swings of %s around the trend): run longer (-d %.0f) to tell a trend "
+		    "from noise.",
+		    HS_BYTES(v->live_rise), v->duration_s, v->live.tau, HS_BYTES(v->live.noise),
+		    v->suggest_s);
+		break;
+	}
+}
+
+/* The verdict in plain words, with its figures: one paragraph. */
+void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len)
+{
+	struct text text = {out, len, 0};
+
+	if (len)
+		out[0] = '\0';
+	switch (v->kind) {
+	case HS_VERDICT_LEAK:
+		explain_leak(v, &text);
+		break;
+	case HS_VERDICT_BOUNDED:
+		explain_bounded(v, &text);
+		break;
+	case HS_VERDICT_RETENTION:
+		explain_retention(v, &text);
+		break;
+	case HS_VERDICT_STABLE:
+		explain_stable(v, &text);
+		break;
+	default:
+		explain_doubt(v, &text);
+		break;
+	}
+}

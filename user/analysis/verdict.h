@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_VERDICT_H
+#define HEAPSCOPE_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/timeline.h"
+
+/* Thresholds of the classification; README "Verdict" explains each. */
+#define HS_VERDICT_MIN_SECONDS	      3.0
+#define HS_VERDICT_MIN_POINTS	      6
+#define HS_VERDICT_MIN_GROWTH_BYTES   (32.0 * 1024)   /* a smaller live-heap rise is not growth */
+#define HS_VERDICT_MIN_RETAINED_BYTES (1024.0 * 1024) /* a smaller RSS rise is not retention */
+#define HS_VERDICT_NOISE_FACTOR	      3.0  /* a rise must exceed this many noise spreads */
+#define HS_VERDICT_TREND_Z	      2.33 /* Mann-Kendall: a trend at the 1% level */
+#define HS_VERDICT_STEADY_TAU	      0.5  /* Kendall's tau of a steady rise */
+#define HS_VERDICT_FLAT_RATIO	      0.25 /* last third's slope / the rest's under this: flat */
+#define HS_VERDICT_MAX_LOST_SHARE     0.01 /* lost events above this share: no verdict */
+#define HS_VERDICT_SUGGEST_SECONDS    30.0
+
+/* A straight line through (t, y), robust to outliers, and how monotone y is. */
+struct hs_trend {
+	size_t n;
+	double slope;	  /* per second: the median of the slopes between all pairs (Theil-Sen) */
+	double intercept; /* median of y - slope * t */
+	double tau;	  /* Kendall's tau: (rising pairs - falling pairs) / pairs, -1..1 */
+	double z;	  /* Mann-Kendall statistic of the same pairs, corrected for ties */
+	double noise;	  /* robust spread around the line: 1.4826 * median |residual| */
+};
+
+enum hs_verdict_kind {
+	HS_VERDICT_INCONCLUSIVE = 0,
+	HS_VERDICT_STABLE,
+	HS_VERDICT_BOUNDED,
+	HS_VERDICT_LEAK,
+	HS_VERDICT_RETENTION,
+	HS_VERDICT_KIND_COUNT,
+};
+
+/* Why a verdict is inconclusive. */
+enum hs_verdict_doubt {
+	HS_DOUBT_NONE = 0,
+	HS_DOUBT_TOO_SHORT,
+	HS_DOUBT_LOST_EVENTS,
+	HS_DOUBT_NOISY,
+};
+
+struct hs_verdict_input {
+	const struct hs_timeline_point *points;
+	size_t count;
+	uint64_t events, lost_events;
+};
+
+struct hs_verdict {
+	enum hs_verdict_kind kind;
+	enum hs_verdict_doubt doubt;
+	double duration_s;
+	size_t points;
+	struct hs_trend live;		       /* the live heap over the whole session */
+	struct hs_trend live_early, live_late; /* its first two thirds and last third */
+	double live_start, live_end;	       /* medians of the first and the last quarter */
+	double live_rise;		       /* live_end - live_start */
+	double live_peak;
+	double detect_bytes; /* the smallest rise this session tells from noise */
+	bool memory_known;   /* the /proc figures below were read at start and end */
+	double rss_start, rss_end, anon_start, anon_end, heap_start, heap_end;
+	double gap_start, gap_end; /* anonymous memory minus live heap */
+	double suggest_s;	   /* inconclusive: how long a session to run */
+	uint64_t events, lost_events;
+};
+
+double hs_median(double *values, size_t n);
+int hs_trend_fit(const double *t, const double *y, size_t n, struct hs_trend *trend);
+int hs_verdict_classify(const struct hs_verdict_input *in, struct hs_verdict *v);
+const char *hs_verdict_name(enum hs_verdict_kind kind);
+int hs_verdict_severity(enum hs_verdict_kind kind);
+bool hs_verdict_more_severe(enum hs_verdict_kind a, enum hs_verdict_kind b);
+void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len);
+
+#endif

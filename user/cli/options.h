@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_OPTIONS_H
+#define HEAPSCOPE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "analysis/profile.h"
+#include "unwind/unwind_maps.h"
+
+enum hs_format {
+	HS_FORMAT_FOLDED = 0,
+	HS_FORMAT_SVG,
+	HS_FORMAT_PPROF,
+	HS_FORMAT_REPORT,
+	HS_FORMAT_JSON,
+	HS_FORMAT_COUNT,
+};
+
+/* PIDs -p can name (comma lists and repeated -p together). */
+#define HS_MAX_PIDS 256
+
+struct hs_options {
+	pid_t pid; /* the first target */
+	pid_t pids[HS_MAX_PIDS];
+	size_t pid_count;
+	const char *exe_path; /* --exe: every process running this file */
+	bool follow;	      /* --follow: and those that start during the session */
+	bool merge;	      /* --merge: one profile across processes, no process root frame */
+	double duration_s; /* 0: until signal or target exit */
+	const char *output_path; /* NULL: stdout */
+	enum hs_format format;
+	enum hs_weight weight;
+	size_t ringbuf_bytes;
+	uint32_t max_frames;
+	size_t max_live;
+	size_t max_stacks;
+	double interval_s; /* timeline sampling interval */
+	double min_age_s;  /* 0: every live block */
+	enum hs_unwind_mode unwind;
+	bool verbose;
+	bool quiet;
+	bool probe_only;
+	bool help;
+};
+
+/* heapscope diff OLD NEW [-o PATH] [-f folded|svg] */
+struct hs_diff_options {
+	const char *old_path, *new_path;
+	const char *output_path; /* NULL: stdout */
+	enum hs_format format;
+	bool help;
+};
+
+int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len);
+void hs_options_usage(FILE *out);
+int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, char *error,
+			  size_t error_len);
+void hs_diff_usage(FILE *out);
+const char *hs_format_name(enum hs_format format);
+enum hs_format hs_format_for_path(const char *path);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * collect.c - consume the ring buffer and turn events into the live heap.
+ *
+ * Owns: decoding records, the live table, the per-stack totals and the
+ * counters of everything that did not pair up.  Does not own: the kernel side
+ * (attach.c) nor names (symbolize.c).
+ *
+ * Invariant: for every stack, live_bytes is the sum of the sizes of the live
+ * table's blocks that point to it, and c->live_bytes is the sum over stacks.
+ */
+#include "collect/collect.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+
+int hs_collector_init(struct hs_collector *c, const struct hs_collect_limits *limits)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = hs_live_init(&c->live, limits->max_live);
+	if (!err)
+		err = hs_stacks_init(&c->stacks, limits->max_stacks);
+	if (err)
+		hs_collector_free(c);
+	return err;
+}
+
+void hs_collector_free(struct hs_collector *c)
+{
+	if (c->ring)
+		ring_buffer__free(c->ring);
+	hs_live_free(&c->live);
+	hs_stacks_free(&c->stacks);
+	free(c->execed_pids);
+	memset(c, 0, sizeof(*c));
+}
+
+static void release(struct hs_collector *c, const struct hs_live_block *block)
+{
+	struct hs_stack *stack = &c->stacks.stacks[block->stack_id];
+
+	stack->live_bytes -= block->size;
+	stack->live_count--;
+	c->live_bytes -= block->size;
+}
+
+static void record_alloc(struct hs_collector *c, const struct hs_event *ev)
+{
+	uint32_t stack_id = hs_stacks_intern(&c->stacks, ev->pid, (const uint64_t *)ev->frames, ev->nr_frames,
+					     ev->flags & HS_EVF_TRUNCATED);
+	struct hs_stack *stack = &c->stacks.stacks[stack_id];
+	struct hs_live_block block = {
+		.addr = ev->addr,
+		.size = ev->size,
+		.ts_ns = ev->ts_ns,
+		.pid = ev->pid,
+		.stack_id = stack_id,
+	}, replaced;
+	int inserted;
+
+	stack->alloc_bytes += ev->size;
+	stack->alloc_count++;
+	if (ev->flags & HS_EVF_TRUNCATED)
+		c->truncated_stacks++;
+	inserted = hs_live_insert(&c->live, &block, &replaced);
+	if (inserted < 0) {
+		c->untracked_allocs++;
+		return;
+	}
+	if (inserted == 1) {
+		c->replaced_blocks++;
+		release(c, &replaced);
+	}
+	stack->live_bytes += ev->size;
+	stack->live_count++;
+	c->live_bytes += ev->size;
+}
+
+static void record_free(struct hs_collector *c, uint32_t pid, uint64_t addr)
+{
+	struct hs_live_block block;
+
+	if (hs_live_remove(&c->live, pid, addr, &block))
+		release(c, &block);
+	else
+		c->unknown_frees++;
+}
+
+/*
+ * A realloc event arrives when realloc returns, but the old block was released
+ * inside it, earlier: another thread may have been handed the same address and
+ * reported it first.  A live block at old_addr that was allocated after this
+ * realloc began is that other thread's block and stays.
+ */
+static void record_realloc(struct hs_collector *c, const struct hs_event *ev)
+{
+	struct hs_live_block *old;
+
+	if (!ev->addr && ev->size)
+		return; /* it failed: the old block is still the caller's */
+	old = hs_live_find(&c->live, ev->pid, ev->old_addr);
+	if (!old)
+		c->unknown_frees++;
+	else if (old->ts_ns <= ev->entry_ts_ns)
+		record_free(c, ev->pid, ev->old_addr);
+	if (ev->addr)
+		record_alloc(c, ev);
+}
+
+static bool execed(const struct hs_collector *c, uint32_t pid)
+{
+	for (size_t i = 0; i < c->execed_count; i++)
+		if (c->execed_pids[i] == pid)
+			return true;
+	return false;
+}
+
+static int record_exec(struct hs_collector *c, uint32_t pid)
+{
+	uint32_t *bigger;
+
+	if (execed(c, pid))
+		return 0;
+	bigger = realloc(c->execed_pids, (c->execed_count + 1) * sizeof(*bigger));
+	if (!bigger)
+		return -ENOMEM;
+	c->execed_pids = bigger;
+	c->execed_pids[c->execed_count++] = pid;
+	return 0;
+}
+
+/* Does the record decode?  Address 0 is never a block: the kernel side reports
+ * no NULL results and no free(NULL), and the live table cannot hold it. */
+static bool well_formed(const struct hs_event *ev, size_t size)
+{
+	if (size < HS_EVENT_HDR_SIZE || ev->nr_frames > HS_MAX_FRAMES ||
+	    size < HS_EVENT_HDR_SIZE + ev->nr_frames * sizeof(ev->frames[0]))
+		return false;
+	if (ev->kind == HS_EV_ALLOC || ev->kind == HS_EV_FREE)
+		return ev->addr != 0;
+	if (ev->kind == HS_EV_REALLOC)
+		return ev->old_addr != 0;
+	return true;
+}
+
+int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
+{
+	const struct hs_event *ev = record;
+
+	if (!well_formed(ev, size)) {
+		c->malformed_events++;
+		return 0;
+	}
+	if (c->execed_count && execed(c, ev->pid)) {
+		c->events_after_exec++;
+		return 0;
+	}
+	c->events++;
+	if (!c->first_ts_ns)
+		c->first_ts_ns = ev->ts_ns;
+	c->last_ts_ns = ev->ts_ns;
+	switch (ev->kind) {
+	case HS_EV_ALLOC:
+		c->allocs++;
+		record_alloc(c, ev);
+		break;
+	case HS_EV_FREE:
+		c->frees++;
+		record_free(c, ev->pid, ev->addr);
+		break;
+	case HS_EV_REALLOC:
+		c->reallocs++;
+		record_realloc(c, ev);
+		break;
+	case HS_EV_EXEC:
+		return record_exec(c, ev->pid);
+	default:
+		c->malformed_events++;
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	return hs_collector_apply(ctx, data, size);
+}
+
+int hs_collector_open_ring(struct hs_collector *c, int ringbuf_map_fd)
+{
+	c->ring = ring_buffer__new(ringbuf_map_fd, on_record, c, NULL);
+	return c->ring ? 0 : -errno;
+}
+
+/*
+ * Wait up to timeout_ms for a wakeup, then drain whatever is there: the BPF side
+ * wakes us only when much data is pending, so a timeout is the normal case.
+ * Returns the number of records consumed or a negative errno.
+ */
+int hs_collector_poll(struct hs_collector *c, int timeout_ms)
+{
+	int polled = ring_buffer__poll(c->ring, timeout_ms);
+	int drained;
+
+	if (polled < 0 && polled != -EINTR)
+		return polled;
+	drained = ring_buffer__consume(c->ring);
+	if (drained < 0)
+		return drained;
+	return (polled > 0 ? polled : 0) + drained;
+}
+
+size_t hs_collector_memory_bytes(const struct hs_collector *c)
+{
+	return hs_live_memory_bytes(&c->live) + hs_stacks_memory_bytes(&c->stacks);
+}

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * attach.c - load the BPF programs and put them on the target's allocator.
+ *
+ * Every probe is attached with the target's PID as the perf-event filter, so
+ * the kernel plants breakpoints only in that process: no other process on the
+ * host pays for them.  Links are owned by this process: when heapscope exits,
+ * however it exits, the kernel removes them and restores the original
+ * instructions.
+ *
+ * Each link remembers its target's PID, so a target that leaves mid-session
+ * gives its probes back alone, by background threads: a probe's removal waits
+ * for an RCU grace period (~50 ms), a target's 17 probes most of a second that
+ * the collector must not spend waiting.
+ */
+#include "probe/attach.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/array.h"
+#include "heapscope.skel.h"
+
+#define DETACH_THREADS 32
+
+/* The BPF side needs BTF (CO-RE) and uprobe perf events. */
+int hs_attach_check_kernel(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return -ENOTSUP;
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK))
+		return -ENOSYS;
+	return 0;
+}
+
+static int keep_link(struct hs_attachment *a, struct bpf_link *link, pid_t pid)
+{
+	if (hs_array_reserve((void **)&a->links, &a->link_capacity, a->link_count,
+			     sizeof(*a->links), 32))
+		return -ENOMEM;
+	a->links[a->link_count++] = (struct hs_probe_link){ .link = link, .pid = pid };
+	return 0;
+}
+
+/* Report when a target exec()s: one tracepoint for the session, for the PIDs in targets. */
+static int watch_exec(struct hs_attachment *a)
+{
+	struct bpf_link *link = bpf_program__attach(a->skel->progs.target_exec);
+	int err;
+
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	err = keep_link(a, link, 0);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config)
+{
+	int err;
+
+	a->skel = heapscope_bpf__open();
+	if (!a->skel)
+		return -errno ? -errno : -EINVAL;
+	a->skel->rodata->max_frames = config->max_frames;
+	a->skel->rodata->probe_only = config->probe_only;
+	a->skel->rodata->unwind_with_tables = config->unwind_with_tables;
+	/* Wake the consumer once an eighth of the ring is pending. */
+	a->skel->rodata->wakeup_bytes = config->ringbuf_bytes / 8;
+	err = bpf_map__set_max_entries(a->skel->maps.events, config->ringbuf_bytes);
+	if (!err && config->unwind_rows)
+		err = bpf_map__set_max_entries(a->skel->maps.unwind_rows, config->unwind_rows);
+	if (!err)
+		err = heapscope_bpf__load(a->skel);
+	if (!err)
+		err = watch_exec(a);
+	if (err) {
+		heapscope_bpf__destroy(a->skel);
+		a->skel = NULL;
+	}
+	return err;
+}
+
+static struct bpf_program *entry_program(struct heapscope_bpf *skel, enum hs_probe_fn fn)
+{
+	switch (fn) {
+	case HS_FN_MALLOC:
+		return skel->progs.malloc_enter;
+	case HS_FN_CALLOC:
+		return skel->progs.calloc_enter;
+	case HS_FN_REALLOC:
+		return skel->progs.realloc_enter;
+	case HS_FN_REALLOCARRAY:
+		return skel->progs.reallocarray_enter;
+	case HS_FN_MEMALIGN:
+		return skel->progs.memalign_enter;
+	case HS_FN_POSIX_MEMALIGN:
+		return skel->progs.posix_memalign_enter;
+	case HS_FN_FREE:
+		return skel->progs.free_enter;
+	case HS_FN_DEALLOC:
+		return skel->progs.dealloc_enter;
+	case HS_FN_XALLOCX:
+		return skel->progs.xallocx_enter;
+	case HS_FN_WRAPPER:
+		return skel->progs.wrapper_enter;
+	case HS_FN_NEW:
+		return skel->progs.new_enter;
+	case HS_FN_THROW:
+		return skel->progs.exception_thrown;
+	default:
+		return NULL;
+	}
+}
+
+/* The clock bpf_ktime_get_ns() reads. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
+}
+
+/* cookie: what bpf_get_attach_cookie() returns in the program (entry probes: the
+ * bytes pushed between the function's entry and the probe site). */
+static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t pid,
+		      const char *path, uint64_t offset, bool retprobe, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	int err;
+
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	err = keep_link(a, link, pid);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/* Destroy the links made since link_count was first (one PID's failed attach). */
+static void drop_links_from(struct hs_attachment *a, size_t first)
+{
+	while (a->link_count > first)
+		bpf_link__destroy(a->links[--a->link_count].link);
+}
+
+/* PID's probes are all attached: from now on its calls count (and its exec()s). */
+static int arm(struct hs_attachment *a, pid_t pid)
+{
+	uint32_t tgid = pid;
+	uint64_t armed_ns = monotonic_ns();
+
+	if (bpf_map__update_elem(a->skel->maps.targets, &tgid, sizeof(tgid), &armed_ns,
+				 sizeof(armed_ns), 0))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Attach every site of the plan to PID.  Entry probes first: a return (or ret-site) probe
+ * armed before its entry program exists would report returns with no entry
+ * (counted as losses), while an entry without its return yet is only a stale
+ * per-thread record that the next call replaces.  Then PID is armed: its
+ * calls entered from that instant on are reported (another PID's arming leaves
+ * its calls alone).  On failure nothing of this call stays attached (other
+ * PIDs' probes do).
+ */
+int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
+{
+	size_t first_link = a->link_count;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < plan->site_count; i++) {
+		const struct hs_probe_site *site = &plan->sites[i];
+
+		err = attach_one(a, entry_program(a->skel, site->fn), pid,
+				 plan->objects[site->object].attach_path, site->file_offset, false,
+				 site->site.stack_adjust_bytes);
+	}
+	for (size_t i = 0; !err && i < plan->site_count; i++) {
+		const struct hs_probe_site *site = &plan->sites[i];
+
+		if (site->has_return)
+			err = attach_one(a, a->skel->progs.alloc_return, pid,
+					 plan->objects[site->object].attach_path, site->file_offset,
+					 true, 0);
+	}
+	for (size_t i = 0; !err && i < plan->ret_probe_count; i++) {
+		const struct hs_ret_probe *probe = &plan->ret_probes[i];
+
+		err = attach_one(a, a->skel->progs.new_ret, pid,
+				 plan->objects[probe->object].attach_path, probe->file_offset, false,
+				 0);
+	}
+	if (!err)
+		err = arm(a, pid);
+	if (err)
+		drop_links_from(a, first_link);
+	return err;
+}
+
+/* End the session now: from here on every program returns at once. */
+void hs_attach_end_session(struct hs_attachment *a)
+{
+	if (a->skel)
+		a->skel->bss->session_over = true;
+}
+
+struct detach_slice {
+	struct hs_probe_link *links;
+	size_t count;
+};
+
+static void *destroy_slice(void *arg)
+{
+	struct detach_slice *slice = arg;
+
+	for (size_t i = 0; i < slice->count; i++)
+		bpf_link__destroy(slice->links[i].link);
+	return NULL;
+}
+
+/*
+ * Each removal waits for an RCU grace period (~50-80 ms): the links are
+ * destroyed from parallel threads so that their waits overlap instead of
+ * adding up.
+ */
+static void destroy_links(struct hs_probe_link *links, size_t count)
+{
+	struct detach_slice slices[DETACH_THREADS];
+	pthread_t threads[DETACH_THREADS];
+	bool started[DETACH_THREADS] = { false };
+	size_t per_thread = (count + DETACH_THREADS - 1) / DETACH_THREADS;
+
+	for (size_t t = 0; t < DETACH_THREADS; t++) {
+		size_t first = t * per_thread;
+
+		slices[t].links = links + first;
+		slices[t].count = first >= count ? 0 :
+				  (count - first < per_thread ? count - first : per_thread);
+		if (slices[t].count)
+			started[t] = pthread_create(&threads[t], NULL, destroy_slice, &slices[t]) == 0;
+		if (slices[t].count && !started[t])
+			destroy_slice(&slices[t]);
+	}
+	for (size_t t = 0; t < DETACH_THREADS; t++)
+		if (started[t])
+			pthread_join(threads[t], NULL);
+}
+
+/* The probes of one target that left, removed by a thread of their own. */
+struct hs_detach_job {
+	pthread_t thread;
+	struct hs_probe_link *links;
+	size_t count;
+};
+
+static void *run_detach_job(void *arg)
+{
+	struct hs_detach_job *job = arg;
+
+	destroy_links(job->links, job->count);
+	return NULL;
+}
+
+static void free_detach_job(struct hs_detach_job *job)
+{
+	free(job->links);
+	free(job);
+}
+
+/* Forget the jobs that are done (all of them, waiting, when wait). */
+static void reap_detach_jobs(struct hs_attachment *a, bool wait)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < a->detaching_count; i++) {
+		struct hs_detach_job *job = a->detaching[i];
+
+		if (wait ? pthread_join(job->thread, NULL) : pthread_tryjoin_np(job->thread, NULL))
+			a->detaching[kept++] = job;
+		else
+			free_detach_job(job);
+	}
+	a->detaching_count = kept;
+}
+
+/* Move PID's links out of the session's list into a new job. */
+static int take_links(struct hs_attachment *a, pid_t pid, struct hs_detach_job **taken)
+{
+	struct hs_detach_job *job = calloc(1, sizeof(*job));
+	size_t kept = 0;
+
+	if (job)
+		job->links = calloc(a->link_count ? a->link_count : 1, sizeof(*job->links));
+	if (!job || !job->links) {
+		free(job);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < a->link_count; i++) {
+		if (a->links[i].pid == pid)
+			job->links[job->count++] = a->links[i];
+		else
+			a->links[kept++] = a->links[i];
+	}
+	a->link_count = kept;
+	*taken = job;
+	return 0;
+}
+
+/*
+ * PID has left (exited, or exec()ed another program): forget it in the BPF
+ * maps at once, so none of its calls counts any more, and remove its probes
+ * in the background.  Other targets' probes and calls in flight are not
+ * touched.  0 or -errno (the probes then stay until the session ends).
+ */
+int hs_attach_release(struct hs_attachment *a, pid_t pid)
+{
+	uint32_t tgid = pid;
+	struct hs_detach_job *job;
+	int err = 0;
+
+	if (bpf_map__delete_elem(a->skel->maps.targets, &tgid, sizeof(tgid), 0) && errno != ENOENT)
+		err = -errno;
+	reap_detach_jobs(a, false);
+	if (hs_array_reserve((void **)&a->detaching, &a->detaching_capacity, a->detaching_count,
+			     sizeof(*a->detaching), 8))
+		return -ENOMEM;
+	if (take_links(a, pid, &job))
+		return -ENOMEM;
+	if (job->count == 0) { /* released before */
+		free_detach_job(job);
+		return err;
+	}
+	if (pthread_create(&job->thread, NULL, run_detach_job, job)) {
+		run_detach_job(job); /* no thread: the collector waits this once */
+		free_detach_job(job);
+		return err;
+	}
+	a->detaching[a->detaching_count++] = job;
+	return err;
+}
+
+/*
+ * Remove every probe from every target; the maps stay readable.  The session
+ * is ended first, so the order of removal does not matter.
+ */
+void hs_attach_detach(struct hs_attachment *a)
+{
+	hs_attach_end_session(a);
+	destroy_links(a->links, a->link_count);
+	a->link_count = 0;
+	reap_detach_jobs(a, true);
+}
+
+void hs_attach_free(struct hs_attachment *a)
+{
+	hs_attach_detach(a);
+	free(a->links);
+	a->links = NULL;
+	a->link_capacity = 0;
+	free(a->detaching);
+	a->detaching = NULL;
+	a->detaching_capacity = 0;
+	if (a->skel)
+		heapscope_bpf__destroy(a->skel);
+	a->skel = NULL;
+}
+
+int hs_attach_ringbuf_fd(const struct hs_attachment *a)
+{
+	return bpf_map__fd(a->skel->maps.events);
+}
+
+struct bpf_object *hs_attach_bpf_object(const struct hs_attachment *a)
+{
+	return a->skel->obj;
+}
+
+/* Sum the per-CPU counters. */
+int hs_attach_read_stats(const struct hs_attachment *a, uint64_t totals[HS_STAT_COUNT])
+{
+	int cpus = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(a->skel->maps.stats);
+	uint64_t *per_cpu;
+
+	if (cpus <= 0)
+		return cpus ? cpus : -EINVAL;
+	per_cpu = calloc(cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (uint32_t stat = 0; stat < HS_STAT_COUNT; stat++) {
+		totals[stat] = 0;
+		if (bpf_map_lookup_elem(fd, &stat, per_cpu))
+			continue;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			totals[stat] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return 0;
+}

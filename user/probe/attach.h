@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_ATTACH_H
+#define HEAPSCOPE_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "events.h"
+#include "probe/probes.h"
+
+struct heapscope_bpf;
+struct bpf_link;
+struct bpf_object;
+
+struct hs_attach_config {
+	size_t ringbuf_bytes; /* power of two, >= page size */
+	uint32_t max_frames;
+	bool probe_only;
+	bool unwind_with_tables; /* walk stacks with unwind tables (unwind_maps.c fills them) */
+	size_t unwind_rows;	 /* row map entries */
+};
+
+/* One attached program: a target's uprobe, or the session's exec tracepoint (pid 0). */
+struct hs_probe_link {
+	struct bpf_link *link;
+	pid_t pid;
+};
+
+struct hs_detach_job;
+
+struct hs_attachment {
+	struct heapscope_bpf *skel;
+	struct hs_probe_link *links;
+	size_t link_count;
+	size_t link_capacity;
+	/* Targets that left, their probes being removed by background threads. */
+	struct hs_detach_job **detaching;
+	size_t detaching_count, detaching_capacity;
+};
+
+int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config);
+int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan);
+int hs_attach_release(struct hs_attachment *a, pid_t pid);
+void hs_attach_end_session(struct hs_attachment *a);
+void hs_attach_detach(struct hs_attachment *a);
+void hs_attach_free(struct hs_attachment *a);
+int hs_attach_ringbuf_fd(const struct hs_attachment *a);
+struct bpf_object *hs_attach_bpf_object(const struct hs_attachment *a);
+int hs_attach_read_stats(const struct hs_attachment *a, uint64_t totals[HS_STAT_COUNT]);
+int hs_attach_check_kernel(void);
+
+#endif

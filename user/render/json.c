@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * render_json.c - the report for scripts: the session, the verdict with its
+ * figures, every process with its own verdict and figures, the series, and
+ * every stack with its frames (root first), values, growth and ages.  The schema is documented in README.md ("JSON"); fields
+ * are only ever added.  Stacks come most live bytes first.
+ */
+#include "render/json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "lib/json_writer.h"
+#include "render/render.h"
+
+#define JSON_VERSION 2 /* 2: each process's verdict, verdict_pid */
+
+/* sep: ",\n  " between the session's fields, ", " inside a process's object. */
+static void named_number(FILE *out, const char *sep, const char *name, double value)
+{
+	fprintf(out, "%s\"%s\": ", sep, name);
+	hs_json_number(out, value);
+}
+
+static void field(FILE *out, const char *name, double value)
+{
+	named_number(out, ",\n  ", name, value);
+}
+
+/* A figure that only exists when it was measured (/proc could be read). */
+static void known_number(FILE *out, const char *sep, const char *name, bool known, double value)
+{
+	if (known)
+		named_number(out, sep, name, value);
+	else
+		fprintf(out, "%s\"%s\": null", sep, name);
+}
+
+/* The figures behind a verdict: the live heap's peak and trend, the memory at start and end. */
+static void write_evidence(FILE *out, const char *sep, const struct hs_verdict *v)
+{
+	bool known = v->memory_known;
+
+	named_number(out, sep, "live_peak_bytes", v->live_peak);
+	named_number(out, sep, "live_growth_bytes_per_s", v->live.slope);
+	named_number(out, sep, "live_growth_steadiness", v->live.tau);
+	known_number(out, sep, "rss_bytes_start", known, v->rss_start);
+	known_number(out, sep, "rss_bytes_end", known, v->rss_end);
+	known_number(out, sep, "anon_bytes_start", known, v->anon_start);
+	known_number(out, sep, "anon_bytes_end", known, v->anon_end);
+	known_number(out, sep, "heap_mapping_bytes_start", known, v->heap_start);
+	known_number(out, sep, "heap_mapping_bytes_end", known, v->heap_end);
+}
+
+static void write_session(FILE *out, const struct hs_render_input *in)
+{
+	const struct hs_summary *sum = in->summary;
+	const struct hs_analysis *a = in->analysis;
+	char explanation[HS_RENDER_EXPLANATION_MAX];
+
+	hs_render_explanation(in, explanation, sizeof(explanation));
+	fprintf(out, "{\n  \"version\": %d,\n  \"pid\": %d,\n  \"comm\": ", JSON_VERSION, sum->pid);
+	hs_json_string(out, sum->comm);
+	field(out, "duration_s", sum->duration_s);
+	field(out, "interval_s", a->timeline->interval_s);
+	field(out, "points", a->timeline->count);
+	fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"verdict_pid\": %d,\n  \"explanation\": ",
+		hs_verdict_name(a->verdict.kind),
+		a->process_count ? a->processes[a->verdict_process].pid : sum->pid);
+	hs_json_string(out, explanation);
+	field(out, "live_bytes", sum->live_bytes);
+	field(out, "live_count", sum->live_count);
+	write_evidence(out, ",\n  ", &a->totals);
+	field(out, "events", sum->events);
+	field(out, "lost_events", sum->lost_events);
+	field(out, "unknown_frees", sum->unknown_frees);
+	field(out, "stacks_without_series", a->stacks_without_series);
+	field(out, "min_age_s", a->min_age_s);
+}
+
+static void write_series(FILE *out, const struct hs_timeline *tl)
+{
+	fputs(",\n  \"series\": [", out);
+	for (size_t i = 0; i < tl->count; i++) {
+		const struct hs_timeline_point *p = &tl->points[i];
+		struct hs_timeline_rates rates;
+
+		hs_timeline_rates(tl, i ? i - 1 : 0, i, &rates);
+		fprintf(out, "%s\n    {\"t_s\": ", i ? "," : "");
+		hs_json_number(out, p->t_s);
+		fprintf(out, ", \"live_bytes\": %llu, \"live_count\": %llu",
+			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count);
+		if (p->mem.valid)
+			fprintf(out,
+				", \"rss_bytes\": %llu, \"anon_bytes\": %llu, "
+				"\"heap_mapping_bytes\": %llu",
+				(unsigned long long)p->mem.rss_bytes,
+				(unsigned long long)p->mem.anon_bytes,
+				(unsigned long long)p->mem.heap_bytes);
+		else
+			fputs(", \"rss_bytes\": null, \"anon_bytes\": null, "
+			      "\"heap_mapping_bytes\": null",
+			      out);
+		fputs(", \"allocs_per_s\": ", out);
+		hs_json_number(out, rates.allocs_per_s);
+		fputs(", \"frees_per_s\": ", out);
+		hs_json_number(out, rates.frees_per_s);
+		fputs(", \"alloc_bytes_per_s\": ", out);
+		hs_json_number(out, rates.alloc_bytes_per_s);
+		fputc('}', out);
+	}
+	fputs("\n  ]", out);
+}
+
+/* A process's own verdict and its figures; null where it has none (never sampled). */
+static void write_process_verdict(FILE *out, const struct hs_process_verdict *pv)
+{
+	static const struct hs_verdict none;
+	char explanation[HS_RENDER_EXPLANATION_MAX];
+
+	if (pv) {
+		hs_verdict_explain(&pv->verdict, explanation, sizeof(explanation));
+		fprintf(out, ", \"verdict\": \"%s\", \"explanation\": ",
+			hs_verdict_name(pv->verdict.kind));
+		hs_json_string(out, explanation);
+	} else {
+		fputs(", \"verdict\": null, \"explanation\": null", out);
+	}
+	named_number(out, ", ", "duration_s", pv ? pv->verdict.duration_s : 0);
+	named_number(out, ", ", "points", pv ? pv->verdict.points : 0);
+	write_evidence(out, ", ", pv ? &pv->verdict : &none);
+}
+
+/* Every process of the session, one object a line; exited/execed say how it ended. */
+static void write_processes(FILE *out, const struct hs_summary *sum, const struct hs_analysis *a)
+{
+	fprintf(out, ",\n  \"merged\": %s,\n  \"processes\": [", sum->merged ? "true" : "false");
+	for (size_t i = 0; i < sum->process_count; i++) {
+		const struct hs_process_summary *p = &sum->processes[i];
+
+		fprintf(out, "%s\n    {\"pid\": %d, \"ns_pid\": %d, \"comm\": ", i ? "," : "",
+			p->pid, p->ns_pid);
+		hs_json_string(out, p->comm);
+		fprintf(out,
+			", \"exited\": %s, \"execed\": %s, \"live_bytes\": %llu, "
+			"\"live_count\": %llu, \"alloc_bytes\": %llu, \"alloc_count\": %llu",
+			p->exited ? "true" : "false", p->execed ? "true" : "false",
+			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count,
+			(unsigned long long)p->alloc_bytes, (unsigned long long)p->alloc_count);
+		write_process_verdict(out, hs_analysis_process(a, p->pid));
+		fputc('}', out);
+	}
+	fputs("\n  ]", out);
+}
+
+static void write_stack(FILE *out, const struct hs_profile *profile,
+			const struct hs_profile_sample *sample, const struct hs_sample_stats *st)
+{
+	fputs("\n    {\"frames\": [", out);
+	for (uint32_t f = 0; f < sample->frame_count; f++) {
+		fputs(f ? ", " : "", out);
+		hs_json_string(out, profile->names[sample->names[f]]);
+	}
+	fprintf(out,
+		"], \"live_bytes\": %llu, \"live_count\": %llu, \"alloc_bytes\": %llu, "
+		"\"alloc_count\": %llu, \"growth_bytes_per_s\": ",
+		(unsigned long long)sample->values[HS_WEIGHT_INUSE_BYTES],
+		(unsigned long long)sample->values[HS_WEIGHT_INUSE_COUNT],
+		(unsigned long long)sample->values[HS_WEIGHT_ALLOC_BYTES],
+		(unsigned long long)sample->values[HS_WEIGHT_ALLOC_COUNT]);
+	if (st->has_trend) {
+		hs_json_number(out, st->growth_bytes_per_s);
+		fputs(", \"steadiness\": ", out);
+		hs_json_number(out, st->steadiness);
+	} else {
+		fputs("null, \"steadiness\": null", out);
+	}
+	fputs(", \"oldest_age_s\": ", out);
+	hs_json_number(out, st->oldest_age_s);
+	fputs(", \"median_age_s\": ", out);
+	hs_json_number(out, st->median_age_s);
+	fprintf(out, ", \"truncated\": %s}", sample->truncated ? "true" : "false");
+}
+
+int hs_render_json(FILE *out, const struct hs_render_input *input)
+{
+	const struct hs_analysis *a = input->analysis;
+	size_t *order, count;
+	int err = hs_analysis_order(a, HS_ORDER_LIVE, &order, &count);
+
+	if (err)
+		return err;
+	write_session(out, input);
+	write_processes(out, input->summary, a);
+	write_series(out, a->timeline);
+	fputs(",\n  \"stacks\": [", out);
+	for (size_t i = 0; i < count; i++) {
+		fputs(i ? "," : "", out);
+		write_stack(out, &a->profile, &a->profile.samples[order[i]], &a->stats[order[i]]);
+	}
+	fputs("\n  ]\n}\n", out);
+	free(order);
+	return ferror(out) ? -EIO : 0;
+}

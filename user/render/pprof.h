@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_RENDER_PPROF_H
+#define HEAPSCOPE_RENDER_PPROF_H
+
+#include <stdio.h>
+
+#include "render/render.h"
+
+int hs_render_pprof(FILE *out, const struct hs_render_input *input);
+
+#endif

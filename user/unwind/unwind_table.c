@@ -1,0 +1,807 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * unwind_table.c - turn one ELF object's call frame information (.eh_frame,
+ * and .debug_frame where present) into the compact rows the BPF stack walker
+ * reads (layout in bpf/unwind.h).
+ *
+ * Owns: finding the functions the CFI describes, asking libdw for the rules at
+ * every pc range of each, reducing libdw's answer to the few rules the walker
+ * can follow, sorting and merging equal neighbours.
+ * Does not own: evaluating CFI programs (libdw does: dwarf_cfi_addrframe gives
+ * the rules at a pc and, through dwarf_frame_info, the pc range they hold for),
+ * loading rows into BPF maps (unwind_maps.c), or which objects need a table.
+ *
+ * What libdw does not do and is written here:
+ *  - list the FDEs: libdw looks an FDE up by pc but cannot iterate over pc
+ *    ranges.  dwarf_next_cfi walks the raw entries; an FDE's initial location
+ *    and range are decoded here, with the pointer encoding taken from its
+ *    CIE's augmentation ("zR", "zPLR": usually pc-relative sdata4).
+ *  - classify: libdw hands back DWARF expressions (DW_OP_bregx reg, off for
+ *    def_cfa; call_frame_cfa [+ plus_uconst N] for an offset(N) register
+ *    rule; the PLT stub's def_cfa_expression verbatim).  The walker has no
+ *    expression evaluator, so the forms it can follow are recognised here;
+ *    anything else (registers saved in other registers, signal frames,
+ *    realigned stacks) becomes HS_CFA_NONE, a frame-pointer step, and is
+ *    counted in unsupported_rows.
+ *
+ * Invariant: after hs_unwind_table_build, rows are sorted by pc and no two
+ * neighbours hold the same rule; a pc between described functions or after
+ * the last one falls on an HS_CFA_NONE row.
+ */
+#include "unwind/unwind_table.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/array.h"
+
+/* DWARF register numbers on x86_64. */
+#define DWARF_RBP 6
+#define DWARF_RSP 7
+#define DWARF_RIP 16
+
+/* Rows one object may have; an object with more is walked with frame pointers. */
+#define MAX_ROWS_PER_OBJECT (16u << 20)
+
+/* A gap narrower than this between two described functions is alignment
+ * padding: no call returns into it, so it needs no row of its own. */
+#define PADDING_BYTES 16
+
+/* A row while building: FDE ends are weak rows, which a row that another FDE
+ * starts at the same pc replaces. */
+struct build_row {
+	uint64_t pc;
+	struct hs_unwind_row row;
+	bool weak;
+};
+
+struct builder {
+	struct build_row *rows;
+	size_t count, capacity;
+	struct hs_pc_range *eh_ranges; /* FDEs from .eh_frame, sorted once that pass is done */
+	size_t eh_count, eh_capacity;
+	Dwarf_CFI *cfi;		    /* the CFI the current pass evaluates */
+	bool eh_pass;
+	size_t fde_count, unsupported_rows;
+};
+
+static int add_row(struct builder *b, uint64_t pc, struct hs_unwind_row row, bool weak)
+{
+	if (b->count >= MAX_ROWS_PER_OBJECT)
+		return -E2BIG;
+	if (hs_array_reserve((void **)&b->rows, &b->capacity, b->count, sizeof(*b->rows), 1024))
+		return -ENOMEM;
+	b->rows[b->count++] = (struct build_row){ .pc = pc, .row = row, .weak = weak };
+	return 0;
+}
+
+/* ---- Reading FDE pc ranges ---------------------------------------------- */
+
+/* Read one encoded pointer (DW_EH_PE_*) at *p; field_vaddr is the ELF address
+ * of the field, for pc-relative values. */
+static int read_encoded(const uint8_t **p, const uint8_t *end, uint8_t encoding,
+			uint64_t field_vaddr, uint64_t *value)
+{
+	size_t size;
+	uint64_t raw = 0;
+
+	switch (encoding & 0x0f) {
+	case DW_EH_PE_absptr:
+	case DW_EH_PE_udata8:
+	case DW_EH_PE_sdata8:
+		size = 8;
+		break;
+	case DW_EH_PE_udata4:
+	case DW_EH_PE_sdata4:
+		size = 4;
+		break;
+	case DW_EH_PE_udata2:
+	case DW_EH_PE_sdata2:
+		size = 2;
+		break;
+	default:
+		return -ENOTSUP; /* LEB128 pointers: not produced by x86_64 toolchains */
+	}
+	if ((size_t)(end - *p) < size)
+		return -EINVAL;
+	memcpy(&raw, *p, size); /* little-endian: x86_64 objects only */
+	if ((encoding & DW_EH_PE_signed) && size < 8 && (raw >> (size * 8 - 1)))
+		raw |= ~0ull << (size * 8);
+	switch (encoding & 0x70) {
+	case DW_EH_PE_absptr:
+		break;
+	case DW_EH_PE_pcrel:
+		raw += field_vaddr;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	*p += size;
+	*value = raw;
+	return 0;
+}
+
+/* The encoding of FDE addresses, from a CIE's augmentation ('R'). */
+static int fde_encoding(const Dwarf_CIE *cie, uint8_t *encoding)
+{
+	const uint8_t *data = cie->augmentation_data;
+	const uint8_t *end = data + cie->augmentation_data_size;
+	const char *aug = cie->augmentation;
+	uint64_t ignored;
+
+	*encoding = DW_EH_PE_absptr;
+	if (aug[0] != 'z')
+		return aug[0] == '\0' ? 0 : -ENOTSUP;
+	for (aug++; *aug; aug++) {
+		switch (*aug) {
+		case 'R':
+			if (data >= end)
+				return -EINVAL;
+			*encoding = *data;
+			return 0;
+		case 'L':
+			data++;
+			break;
+		case 'P': /* personality routine: an encoding byte, then a pointer to skip */
+			if (data >= end)
+				return -EINVAL;
+			uint8_t personality = *data++;
+
+			if (read_encoded(&data, end, personality & 0x0f, 0, &ignored))
+				return -ENOTSUP;
+			break;
+		case 'S': /* signal frame */
+		case 'B': /* arm64 pointer authentication */
+		case 'G': /* memory tagging */
+			break;
+		default:
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Register numbers a CFI program may name.  libdw sizes every frame it
+ * evaluates by the highest register its CIE and FDE name: a hostile file naming
+ * register 153092050 made each lookup allocate and clear gigabytes (10 s for
+ * 116 rows).  x86_64's DWARF registers end below 130.
+ */
+#define MAX_CFI_REGISTER 255
+
+/* One LEB128 number at *p (signed ones are skipped the same way); false past end
+ * or beyond 64 bits. */
+static bool read_leb(const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+	*value = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t byte = *(*p)++;
+
+		*value |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* A register operand: within MAX_CFI_REGISTER. */
+static bool read_register(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t reg;
+
+	return read_leb(p, end, &reg) && reg <= MAX_CFI_REGISTER;
+}
+
+/* Skip a LEB128 length and the block it measures. */
+static bool skip_block(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t len;
+
+	if (!read_leb(p, end, &len) || len > (uint64_t)(end - *p))
+		return false;
+	*p += len;
+	return true;
+}
+
+/*
+ * Does the CFA program [p, end) name only registers up to MAX_CFI_REGISTER, in
+ * operations this scan knows?  Operand lengths only: nothing is evaluated (libdw
+ * does that).  DW_CFA_set_loc (an encoded address) and vendor operations are
+ * not known: such a program is refused too.
+ */
+static bool registers_bounded(const uint8_t *p, const uint8_t *end)
+{
+	uint64_t ignored;
+	bool ok = true;
+
+	while (ok && p < end) {
+		uint8_t op = *p++;
+
+		switch (op & 0xc0) {
+		case DW_CFA_advance_loc:
+		case DW_CFA_restore: /* register in the low 6 bits */
+			continue;
+		case DW_CFA_offset:
+			ok = read_leb(&p, end, &ignored);
+			continue;
+		}
+		switch (op) {
+		case DW_CFA_nop:
+		case DW_CFA_remember_state:
+		case DW_CFA_restore_state:
+			break;
+		case DW_CFA_advance_loc1:
+		case DW_CFA_advance_loc2:
+		case DW_CFA_advance_loc4: {
+			size_t size = op == DW_CFA_advance_loc1 ? 1 : op == DW_CFA_advance_loc2 ? 2 : 4;
+
+			ok = (size_t)(end - p) >= size;
+			p += ok ? size : 0;
+			break;
+		}
+		case DW_CFA_def_cfa_offset:
+		case DW_CFA_def_cfa_offset_sf:
+		case DW_CFA_GNU_args_size:
+			ok = read_leb(&p, end, &ignored);
+			break;
+		case DW_CFA_def_cfa_expression:
+			ok = skip_block(&p, end);
+			break;
+		case DW_CFA_restore_extended:
+		case DW_CFA_undefined:
+		case DW_CFA_same_value:
+		case DW_CFA_def_cfa_register:
+			ok = read_register(&p, end);
+			break;
+		case DW_CFA_offset_extended:
+		case DW_CFA_offset_extended_sf:
+		case DW_CFA_def_cfa:
+		case DW_CFA_def_cfa_sf:
+		case DW_CFA_val_offset:
+		case DW_CFA_val_offset_sf:
+		case DW_CFA_GNU_negative_offset_extended:
+			ok = read_register(&p, end) && read_leb(&p, end, &ignored);
+			break;
+		case DW_CFA_register:
+			ok = read_register(&p, end) && read_register(&p, end);
+			break;
+		case DW_CFA_expression:
+		case DW_CFA_val_expression:
+			ok = read_register(&p, end) && skip_block(&p, end);
+			break;
+		default:
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* A raw CFI section and how to read its FDEs. */
+struct cfi_section {
+	const unsigned char *ident;
+	Elf_Data *data;
+	uint64_t vaddr; /* sh_addr, for pc-relative pointers */
+	bool eh_frame;
+	Dwarf_Off cie_offset; /* the CIE whose encoding is cached */
+	uint8_t cie_encoding;
+	bool cie_usable;
+	bool cie_augmented; /* 'z': FDEs have augmentation data before their instructions */
+	bool cie_bounded;   /* its return address column and initial instructions: registers_bounded */
+};
+
+static void read_cie(struct cfi_section *s, Dwarf_Off offset)
+{
+	Dwarf_CFI_Entry entry;
+	Dwarf_Off next;
+
+	s->cie_offset = offset;
+	s->cie_usable =
+		dwarf_next_cfi(s->ident, s->data, s->eh_frame, offset, &next, &entry) == 0 &&
+		dwarf_cfi_cie_p(&entry) && fde_encoding(&entry.cie, &s->cie_encoding) == 0;
+	s->cie_augmented = s->cie_usable && entry.cie.augmentation[0] == 'z';
+	s->cie_bounded = s->cie_usable &&
+			 entry.cie.return_address_register <= MAX_CFI_REGISTER &&
+			 registers_bounded(entry.cie.initial_instructions,
+					   entry.cie.initial_instructions_end);
+}
+
+/*
+ * [lo, hi) of an FDE; -ENOENT for one to skip (unreadable, or empty), -ERANGE
+ * when it or its CIE names a register beyond MAX_CFI_REGISTER (or an operation
+ * registers_bounded does not know).
+ */
+static int fde_range(struct cfi_section *s, const Dwarf_FDE *fde, struct hs_pc_range *range)
+{
+	const uint8_t *p = fde->start;
+	uint64_t length;
+
+	if (fde->CIE_pointer != s->cie_offset)
+		read_cie(s, fde->CIE_pointer);
+	if (!s->cie_usable)
+		return -ENOENT;
+	uint64_t field_vaddr = s->vaddr + (uint64_t)(p - (const uint8_t *)s->data->d_buf);
+
+	if (read_encoded(&p, fde->end, s->cie_encoding, field_vaddr, &range->lo) ||
+	    read_encoded(&p, fde->end, s->cie_encoding & 0x0f, 0, &length) || length == 0 ||
+	    range->lo + length < range->lo)
+		return -ENOENT;
+	range->hi = range->lo + length;
+	if (s->cie_augmented && !skip_block(&p, fde->end))
+		return -ENOENT;
+	return s->cie_bounded && registers_bounded(p, fde->end) ? 0 : -ERANGE;
+}
+
+/* ---- Classifying libdw's rules ------------------------------------------ */
+
+/* Is ops "DW_OP_breg<reg> off" (libdw spells def_cfa as DW_OP_bregx reg, off)? */
+static bool base_register(const Dwarf_Op *ops, size_t nops, unsigned *reg, int64_t *offset)
+{
+	if (nops != 1)
+		return false;
+	if (ops[0].atom == DW_OP_bregx) {
+		*reg = ops[0].number;
+		*offset = (int64_t)ops[0].number2;
+		return true;
+	}
+	if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+		*reg = ops[0].atom - DW_OP_breg0;
+		*offset = (int64_t)ops[0].number;
+		return true;
+	}
+	return false;
+}
+
+/* Small literal of a DW_OP_lit<n>, or -1. */
+static int literal(const Dwarf_Op *op)
+{
+	return op->atom >= DW_OP_lit0 && op->atom <= DW_OP_lit31 ? op->atom - DW_OP_lit0 : -1;
+}
+
+/*
+ * The PLT stub expression binutils emits for .plt:
+ *   breg7 (rsp) A; breg16 (rip) 0; lit15; and; lit<T>; ge; lit3; shl; plus
+ * i.e. CFA = rsp + A, plus 8 once the stub has pushed (rip & 15 >= T).
+ */
+static bool plt_expression(const Dwarf_Op *ops, size_t nops, int64_t *offset, int *threshold)
+{
+	if (nops != 9 || ops[0].atom != DW_OP_breg0 + DWARF_RSP ||
+	    ops[1].atom != DW_OP_breg0 + DWARF_RIP || ops[1].number != 0 ||
+	    literal(&ops[2]) != 15 || ops[3].atom != DW_OP_and || literal(&ops[4]) < 0 || ops[5].atom != DW_OP_ge ||
+	    literal(&ops[6]) != 3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
+		return false;
+	*offset = (int64_t)ops[0].number;
+	*threshold = literal(&ops[4]);
+	return true;
+}
+
+enum reg_rule { REG_SAME, REG_UNDEFINED, REG_AT_CFA, REG_OTHER };
+
+/* Where the caller's value of a register is: unchanged, undefined, at CFA + offset,
+ * or something the walker cannot follow. */
+static enum reg_rule register_rule(Dwarf_Frame *frame, int reg, int64_t *offset)
+{
+	Dwarf_Op ops_mem[3], *ops;
+	size_t nops;
+
+	if (dwarf_frame_register(frame, reg, ops_mem, &ops, &nops))
+		return REG_OTHER;
+	if (nops == 0)
+		return ops ? REG_UNDEFINED : REG_SAME;
+	if (ops[0].atom != DW_OP_call_frame_cfa)
+		return REG_OTHER;
+	if (nops == 1) {
+		*offset = 0;
+		return REG_AT_CFA;
+	}
+	if (nops == 2 && ops[1].atom == DW_OP_plus_uconst) {
+		*offset = (int64_t)ops[1].number; /* libdw stores the signed offset here */
+		return REG_AT_CFA;
+	}
+	return REG_OTHER; /* e.g. val_offset: a value, not a location */
+}
+
+static bool in_words(int64_t bytes, int64_t min_words, int64_t max_words, int64_t *words)
+{
+	if (bytes % 8)
+		return false;
+	*words = bytes / 8;
+	return *words >= min_words && *words <= max_words;
+}
+
+/* The CFA rule of a row; false when the walker cannot follow it. */
+static bool classify_cfa(Dwarf_Frame *frame, struct hs_unwind_row *row)
+{
+	Dwarf_Op *ops;
+	size_t nops;
+	unsigned reg;
+	int64_t offset, words;
+	int threshold;
+
+	if (dwarf_frame_cfa(frame, &ops, &nops) || nops == 0)
+		return false;
+	if (base_register(ops, nops, &reg, &offset)) {
+		if (reg != DWARF_RSP && reg != DWARF_RBP)
+			return false;
+		if (!in_words(offset, 0, UINT16_MAX, &words))
+			return false;
+		row->cfa_rule = reg == DWARF_RSP ? HS_CFA_RSP : HS_CFA_RBP;
+		row->cfa_words = words;
+		return true;
+	}
+	if (plt_expression(ops, nops, &offset, &threshold) &&
+	    in_words(offset, 0, UINT16_MAX, &words)) {
+		row->cfa_rule = HS_CFA_PLT;
+		row->cfa_words = words;
+		row->rbp_words = threshold;
+		return true;
+	}
+	return false;
+}
+
+/* The walker's rule for one libdw frame state. */
+static struct hs_unwind_row classify(Dwarf_Frame *frame, bool signal_frame, bool *supported)
+{
+	struct hs_unwind_row row = { .cfa_rule = HS_CFA_NONE };
+	int64_t ra_offset = 0, rbp_offset = 0, words;
+	enum reg_rule ra = register_rule(frame, DWARF_RIP, &ra_offset);
+	enum reg_rule rbp;
+
+	*supported = false;
+	if (ra == REG_UNDEFINED) {
+		row.cfa_rule = HS_CFA_END;
+		*supported = true;
+		return row;
+	}
+	if (signal_frame || ra != REG_AT_CFA || ra_offset != -8 || !classify_cfa(frame, &row))
+		return (struct hs_unwind_row){ .cfa_rule = HS_CFA_NONE };
+	if (row.cfa_rule == HS_CFA_PLT) {
+		*supported = true;
+		return row;
+	}
+	rbp = register_rule(frame, DWARF_RBP, &rbp_offset);
+	if (rbp == REG_AT_CFA && in_words(rbp_offset, INT8_MIN, -1, &words))
+		row.rbp_words = words;
+	else if (rbp != REG_SAME && rbp != REG_UNDEFINED)
+		return (struct hs_unwind_row){ .cfa_rule = HS_CFA_NONE };
+	*supported = true;
+	return row;
+}
+
+/* ---- Building ------------------------------------------------------------ */
+
+static bool overlaps_eh_frame(const struct builder *b, const struct hs_pc_range *range)
+{
+	size_t lo = 0, hi = b->eh_count;
+
+	while (lo < hi) { /* first eh range ending after range->lo */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->eh_ranges[mid].hi <= range->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->eh_count && b->eh_ranges[lo].lo < range->hi;
+}
+
+/* One row per pc range libdw reports inside the FDE, then a weak end row. */
+static int add_fde_rows(struct builder *b, const struct hs_pc_range *range)
+{
+	uint64_t pc = range->lo;
+	int err = 0;
+
+	if (b->eh_pass) {
+		if (hs_array_reserve((void **)&b->eh_ranges, &b->eh_capacity, b->eh_count,
+				     sizeof(*b->eh_ranges), 256))
+			return -ENOMEM;
+		b->eh_ranges[b->eh_count++] = *range;
+	} else if (overlaps_eh_frame(b, range)) {
+		return 0; /* .eh_frame describes it already */
+	}
+	b->fde_count++;
+	while (!err && pc < range->hi) {
+		Dwarf_Frame *frame;
+		Dwarf_Addr start, end;
+		bool signal_frame = false, supported;
+		struct hs_unwind_row row;
+
+		if (dwarf_cfi_addrframe(b->cfi, pc, &frame))
+			break; /* unreadable: the end row below makes it a frame-pointer step */
+		if (dwarf_frame_info(frame, &start, &end, &signal_frame) < 0)
+			end = range->hi;
+		row = classify(frame, signal_frame, &supported);
+		free(frame);
+		b->unsupported_rows += !supported;
+		err = add_row(b, pc, row, false);
+		if (end <= pc)
+			break;
+		pc = end;
+	}
+	return err ? err : add_row(b, range->hi, (struct hs_unwind_row){ .cfa_rule = HS_CFA_NONE },
+				   true);
+}
+
+static int compare_ranges(const void *a, const void *b)
+{
+	const struct hs_pc_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Call visit with the pc range of every readable FDE in a CFI section, in section order. */
+static int walk_fdes(Elf *elf, Elf_Scn *scn, bool eh_frame,
+		     int (*visit)(void *ctx, const struct hs_pc_range *range), void *ctx)
+{
+	GElf_Shdr shdr;
+	Elf_Data *data;
+	Dwarf_Off offset = 0, next;
+	int err = 0;
+
+	if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+		return 0;
+	if ((shdr.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+		return 0;
+	data = elf_getdata(scn, NULL);
+	if (!data || !data->d_buf)
+		return 0;
+	struct cfi_section section = {
+		.ident = (const unsigned char *)elf_getident(elf, NULL),
+		.data = data,
+		.vaddr = shdr.sh_addr,
+		.eh_frame = eh_frame,
+		.cie_offset = (Dwarf_Off)-1,
+	};
+	while (!err) {
+		Dwarf_CFI_Entry entry;
+		struct hs_pc_range range;
+		int rc = dwarf_next_cfi(section.ident, data, eh_frame, offset, &next, &entry);
+
+		if (rc > 0 || next == (Dwarf_Off)-1 || next <= offset)
+			break;
+		offset = next;
+		if (rc != 0 || dwarf_cfi_cie_p(&entry))
+			continue;
+		rc = fde_range(&section, &entry.fde, &range);
+		if (rc == 0)
+			err = visit(ctx, &range);
+		else if (rc == -ERANGE)
+			err = rc; /* a hostile section: none of it goes to libdw */
+	}
+	return err;
+}
+
+static int visit_fde_rows(void *ctx, const struct hs_pc_range *range)
+{
+	return add_fde_rows(ctx, range);
+}
+
+static int accept_fde(void *ctx, const struct hs_pc_range *range)
+{
+	(void)ctx;
+	(void)range;
+	return 0;
+}
+
+static int add_section_rows(struct builder *b, Elf *elf, Elf_Scn *scn, bool eh_frame)
+{
+	int err;
+
+	b->eh_pass = eh_frame;
+	/* Every FDE checked before libdw evaluates any: it may look up another one. */
+	err = walk_fdes(elf, scn, eh_frame, accept_fde, NULL);
+	if (!err)
+		err = walk_fdes(elf, scn, eh_frame, visit_fde_rows, b);
+	if (eh_frame && b->eh_count)
+		qsort(b->eh_ranges, b->eh_count, sizeof(*b->eh_ranges), compare_ranges);
+	return err;
+}
+
+static Elf_Scn *section_named(Elf *elf, const char *wanted)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *name;
+
+		if (gelf_getshdr(scn, &shdr) && (name = elf_strptr(elf, shstrndx, shdr.sh_name)) &&
+		    strcmp(name, wanted) == 0)
+			return scn;
+	}
+	return NULL;
+}
+
+/* By pc; at one pc a real row before a weak one. */
+static int compare_build_rows(const void *a, const void *b)
+{
+	const struct build_row *x = a, *y = b;
+
+	if (x->pc != y->pc)
+		return x->pc < y->pc ? -1 : 1;
+	return (int)x->weak - (int)y->weak;
+}
+
+static bool same_rule(const struct hs_unwind_row *a, const struct hs_unwind_row *b)
+{
+	return a->cfa_rule == b->cfa_rule && a->cfa_words == b->cfa_words &&
+	       a->rbp_words == b->rbp_words;
+}
+
+/* A weak row that only covers the padding before the next function. */
+static bool covers_padding(const struct builder *b, size_t i)
+{
+	const struct build_row *next = i + 1 < b->count ? &b->rows[i + 1] : NULL;
+
+	return b->rows[i].weak && next && !next->weak && next->pc - b->rows[i].pc < PADDING_BYTES;
+}
+
+/* Sort, keep one row per pc, drop rows that repeat their predecessor's rule. */
+static int finish(struct builder *b, struct hs_unwind_table *table)
+{
+	size_t kept = 0;
+
+	qsort(b->rows, b->count, sizeof(*b->rows), compare_build_rows);
+	if (b->count && b->rows[b->count - 1].pc > UINT32_MAX)
+		return -ERANGE; /* rows hold 32-bit pcs */
+	table->rows = calloc(b->count ? b->count : 1, sizeof(*table->rows));
+	if (!table->rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->count; i++) {
+		struct hs_unwind_row row = b->rows[i].row;
+
+		if ((i > 0 && b->rows[i - 1].pc == b->rows[i].pc) || covers_padding(b, i))
+			continue; /* the first row at a pc is the one that holds */
+		if (kept > 0 && same_rule(&table->rows[kept - 1], &row))
+			continue;
+		row.pc = (uint32_t)b->rows[i].pc;
+		table->rows[kept++] = row;
+	}
+	table->row_count = kept;
+	table->fde_count = b->fde_count;
+	table->unsupported_rows = b->unsupported_rows;
+	return 0;
+}
+
+/* Build the table of an x86_64 ELF object.  -ENOENT when it has no CFI, -ERANGE
+ * when its CFI names registers no x86_64 object has (MAX_CFI_REGISTER). */
+int hs_unwind_table_build(Elf *elf, struct hs_unwind_table *table)
+{
+	struct builder b = { 0 };
+	GElf_Ehdr ehdr;
+	Elf_Scn *eh_frame, *debug_frame;
+	Dwarf *dwarf = NULL;
+	int err = 0;
+
+	memset(table, 0, sizeof(*table));
+	if (!gelf_getehdr(elf, &ehdr) || ehdr.e_machine != EM_X86_64 ||
+	    ehdr.e_ident[EI_CLASS] != ELFCLASS64)
+		return -ENOTSUP;
+	eh_frame = section_named(elf, ".eh_frame");
+	debug_frame = section_named(elf, ".debug_frame");
+	if (eh_frame && (b.cfi = dwarf_getcfi_elf(elf))) {
+		err = add_section_rows(&b, elf, eh_frame, true);
+		dwarf_cfi_end(b.cfi);
+	}
+	if (!err && debug_frame && (dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL)) &&
+	    (b.cfi = dwarf_getcfi(dwarf)))
+		err = add_section_rows(&b, elf, debug_frame, false);
+	if (dwarf)
+		dwarf_end(dwarf);
+	if (!err)
+		err = b.count ? finish(&b, table) : -ENOENT;
+	free(b.rows);
+	free(b.eh_ranges);
+	if (err)
+		hs_unwind_table_free(table);
+	return err;
+}
+
+int hs_unwind_table_build_fd(int fd, struct hs_unwind_table *table)
+{
+	Elf *elf;
+	int err;
+
+	memset(table, 0, sizeof(*table));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOTSUP;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -ENOEXEC;
+	err = elf_kind(elf) == ELF_K_ELF ? hs_unwind_table_build(elf, table) : -ENOEXEC;
+	elf_end(elf);
+	return err;
+}
+
+struct fde_list {
+	struct hs_pc_range *ranges;
+	size_t count, capacity;
+};
+
+static int collect_fde(void *ctx, const struct hs_pc_range *range)
+{
+	struct fde_list *list = ctx;
+
+	if (hs_array_reserve((void **)&list->ranges, &list->capacity, list->count,
+			     sizeof(*list->ranges), 256))
+		return -ENOMEM;
+	list->ranges[list->count++] = *range;
+	return 0;
+}
+
+/*
+ * The extent of every function .eh_frame describes, sorted by start: where a
+ * function's code begins and ends, symbol or not (a compiler's .cold part, a
+ * static helper).  -ENOENT when the object has no .eh_frame.
+ */
+int hs_unwind_fde_ranges(Elf *elf, struct hs_pc_range **ranges, size_t *count)
+{
+	struct fde_list list = { 0 };
+	Elf_Scn *eh_frame = section_named(elf, ".eh_frame");
+	int err = eh_frame ? walk_fdes(elf, eh_frame, true, collect_fde, &list) : -ENOENT;
+
+	if (!err && list.count == 0)
+		err = -ENOENT;
+	if (err) {
+		free(list.ranges);
+		return err;
+	}
+	qsort(list.ranges, list.count, sizeof(*list.ranges), compare_ranges);
+	*ranges = list.ranges;
+	*count = list.count;
+	return 0;
+}
+
+static int compare_vaddr_range(const void *key, const void *item)
+{
+	uint64_t vaddr = *(const uint64_t *)key;
+	const struct hs_pc_range *range = item;
+
+	return vaddr < range->lo ? -1 : vaddr > range->lo;
+}
+
+/* The FDE extent among sorted ranges that holds vaddr, or NULL. */
+const struct hs_pc_range *hs_unwind_fde_extent(const struct hs_pc_range *ranges, size_t count,
+					       uint64_t vaddr)
+{
+	size_t at = hs_array_upper_bound(ranges, count, sizeof(*ranges), &vaddr,
+					 compare_vaddr_range);
+
+	return at && vaddr < ranges[at - 1].hi ? &ranges[at - 1] : NULL;
+}
+
+static int compare_vaddr_row(const void *key, const void *item)
+{
+	uint64_t vaddr = *(const uint64_t *)key;
+	const struct hs_unwind_row *row = item;
+
+	return vaddr < row->pc ? -1 : vaddr > row->pc;
+}
+
+/* The row that holds at vaddr (the last one at or below it), or NULL. */
+const struct hs_unwind_row *hs_unwind_table_find(const struct hs_unwind_table *table,
+						 uint64_t vaddr)
+{
+	size_t at = hs_array_upper_bound(table->rows, table->row_count, sizeof(*table->rows),
+					 &vaddr, compare_vaddr_row);
+
+	return at ? &table->rows[at - 1] : NULL;
+}
+
+size_t hs_unwind_table_bytes(const struct hs_unwind_table *table)
+{
+	return table->row_count * sizeof(*table->rows);
+}
+
+void hs_unwind_table_free(struct hs_unwind_table *table)
+{
+	free(table->rows);
+	memset(table, 0, sizeof(*table));
+}
