@@ -40,10 +40,8 @@ int cmd_diff(int argc, char **argv)
 	struct hs_diff diff = { 0 };
 	int err;
 
-	if (hs_diff_options_parse(argc, argv, &opts, error, sizeof(error))) {
-		hs_fail("diff: %s (see heapscope diff --help)", error);
-		return 2;
-	}
+	if (hs_diff_options_parse(argc, argv, &opts, error, sizeof(error)))
+		return hs_fail_usage("diff", error);
 	if (opts.help) {
 		hs_diff_usage(stdout);
 		return 0;
@@ -70,8 +68,7 @@ int cmd_diff(int argc, char **argv)
 				hs_output_abort(&out);
 		}
 		if (err)
-			hs_fail("cannot write %s: %s",
-				opts.output_path ? opts.output_path : "stdout", strerror(-err));
+			hs_fail_write(opts.output_path, err);
 	}
 	hs_diff_free(&diff);
 	free(old_text);

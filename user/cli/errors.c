@@ -32,6 +32,20 @@ void hs_fail(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int hs_fail_usage(const char *command, const char *error)
+{
+	if (command)
+		hs_fail("%s: %s (see heapscope %s --help)", command, error, command);
+	else
+		hs_fail("%s (see heapscope --help)", error);
+	return 2;
+}
+
+void hs_fail_write(const char *path, int err)
+{
+	hs_fail("cannot write %s: %s", path ? path : "stdout", strerror(-err));
+}
+
 const char *hs_reason(int err)
 {
 	switch (err) {

@@ -259,8 +259,7 @@ static int write_output(struct session *s)
 	else
 		hs_output_abort(&out);
 	if (err)
-		hs_fail("cannot write %s: %s",
-			s->opts->output_path ? s->opts->output_path : "stdout", strerror(-err));
+		hs_fail_write(s->opts->output_path, err);
 	hs_analysis_free(&analysis);
 	return err;
 }
@@ -315,10 +314,8 @@ int cmd_session(int argc, char **argv)
 	struct hs_options opts;
 	char error[256];
 
-	if (hs_options_parse(argc, argv, &opts, error, sizeof(error))) {
-		hs_fail("%s (see heapscope --help)", error);
-		return 2;
-	}
+	if (hs_options_parse(argc, argv, &opts, error, sizeof(error)))
+		return hs_fail_usage(NULL, error);
 	if (opts.help) {
 		hs_options_usage(stdout);
 		return 0;
