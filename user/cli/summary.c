@@ -213,9 +213,9 @@ void print_summary(const struct session *s)
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept)
 		fprintf(stderr,
 			"heapscope: WARNING: results may be incomplete: %llu events lost (ring "
-			"buffer full %llu, call table full %llu, unmatched returns %llu, live table "
-			"full %llu), %llu frees never seen, %llu stacks not kept; try a larger "
-			"--ringbuf-size / --max-live / --max-stacks\n",
+			"buffer full %llu, call table full %llu, unmatched returns %llu, live "
+			"table full %llu), %llu frees never seen, %llu stacks not kept; try a "
+			"larger --ringbuf-size / --max-live / --max-stacks\n",
 			(unsigned long long)sum->lost_events,
 			(unsigned long long)k[HS_STAT_RINGBUF_FULL],
 			(unsigned long long)k[HS_STAT_PENDING_FULL],
