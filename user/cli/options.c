@@ -2,9 +2,13 @@
 /*
  * options.c - the command line: parse into struct hs_options, check ranges,
  * and the --help text.  Nothing here touches the target or the kernel.
+ *
+ * Owns: the options' defaults and ranges (DEFAULT_*, MIN_*, MAX_* below), which
+ * the parser applies and --help prints, so the two cannot disagree.  Does not
+ * own: the limits of the stages (frames, targets, timeline, ret sites, SVG):
+ * their headers are included to print them, named in --help as the style asks.
  */
 #include "cli/options.h"
-#include "target/targets.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,18 +16,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
-#include "render/svg.h"
-#include "probe/ret_sites.h"
+#include "analysis/timeline.h" /* --help: the timeline's points and stacks */
+#include "events.h"		/* HS_MAX_FRAMES: --max-frames' range, the BPF stack's size */
+#include "probe/ret_sites.h"	/* --help: how far a throwing operator new is followed */
+#include "render/svg.h"		/* --help: the flame graph's narrowest and deepest frame */
+#include "target/targets.h"	/* --help: processes per session, the --follow scan */
 
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
+#define MIN_RINGBUF_BYTES (4u << 10)
+#define MAX_RINGBUF_BYTES (1u << 30)
+#define DEFAULT_MAX_FRAMES HS_MAX_FRAMES /* all the BPF program can keep */
 #define DEFAULT_MAX_LIVE (16u << 20)
 #define DEFAULT_MAX_STACKS (1u << 20)
 #define DEFAULT_INTERVAL_S 1.0
 #define MIN_INTERVAL_S 0.1
 #define DEFAULT_POINTS 20 /* a short -d is sampled finer, to have this many points */
 
-#include "analysis/timeline.h"
+/* A size as the parser reads it and --help writes it: "16M", "4K", "1G"; by value, so
+ * several fit in one printf. */
+struct size_text {
+	char text[24];
+};
+
+static struct size_text size_text(size_t bytes)
+{
+	static const char suffixes[] = "KMG";
+	struct size_text out;
+	int unit = 3;
+
+	while (unit > 0 && (!bytes || bytes % ((size_t)1 << (10 * unit))))
+		unit--;
+	if (unit)
+		snprintf(out.text, sizeof(out.text), "%zu%c", bytes >> (10 * unit),
+			 suffixes[unit - 1]);
+	else
+		snprintf(out.text, sizeof(out.text), "%zu", bytes);
+	return out;
+}
+
+#define SIZE_TEXT(bytes) (size_text(bytes).text)
 
 static const char *const format_names[HS_FORMAT_COUNT] = {
 	[HS_FORMAT_FOLDED] = "folded",
@@ -108,24 +139,24 @@ void hs_options_usage(FILE *out)
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
 		"  -i, --interval SECONDS   sample heap, stacks and /proc memory this often\n"
-		"                           (default 1, -d/%d when -d is under %d; min %.1f);\n"
+		"                           (default %g, -d/%d when -d is under %g; min %.1f);\n"
 		"                           keeps %d points, and as many per process (then every\n"
 		"                           other one is dropped and the interval doubles), and\n"
 		"                           the series of the %d stacks with the highest peaks\n"
 		"      --min-age SECONDS    show only live blocks allocated at least this long\n"
 		"                           before the end, in every format\n"
-		"      --ringbuf-size BYTES kernel->user event ring (default 16M; power of two;\n"
+		"      --ringbuf-size BYTES kernel->user event ring (default %s; power of two;\n"
 		"                           a full ring drops events, which are counted)\n"
 		"      --max-frames N       deepest stack kept, 1..%d (default %d; deeper ones\n"
 		"                           are truncated and counted)\n"
-		"      --max-live N         live allocations tracked at once (default 16M,\n"
+		"      --max-live N         live allocations tracked at once (default %s,\n"
 		"                           32 bytes each; more are counted as untracked)\n"
-		"      --max-stacks N       distinct stacks kept (default 1M; more are counted)\n"
+		"      --max-stacks N       distinct stacks kept (default %s; more are counted)\n"
 		"      --unwind MODE        auto (default): walk stacks with tables built from\n"
 		"                           each object's CFI (.eh_frame/.debug_frame), frame\n"
 		"                           pointers where there is none; dwarf: the same, but\n"
 		"                           a table that cannot be built is an error; fp: frame\n"
-		"                           pointers only.  Tables take 8 bytes a row in kernel\n"
+		"                           pointers only.  Tables take %zu bytes a row in kernel\n"
 		"                           memory (libc ~23K rows) plus %uK spare rows for\n"
 		"                           objects loaded later; objects that do not fit, and\n"
 		"                           mappings beyond %u a process, use frame pointers\n"
@@ -148,11 +179,14 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
 		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n"
 		"  sudo heapscope --exe /usr/sbin/nginx --follow -d 60  # every worker, new ones too\n",
-		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS,
-		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
-		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES,
-		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS, HS_RET_SITES_MAX,
-		HS_RET_SITES_MAX_DEPTH, HS_RET_SITES_MAX_PIECES, HS_RET_SITES_MAX_BYTES >> 10);
+		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS, HS_SVG_MIN_FRAME_WIDTH_PX,
+		DEFAULT_INTERVAL_S, DEFAULT_POINTS, DEFAULT_POINTS * DEFAULT_INTERVAL_S,
+		MIN_INTERVAL_S, HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS,
+		SIZE_TEXT(DEFAULT_RINGBUF_BYTES), HS_MAX_FRAMES, DEFAULT_MAX_FRAMES,
+		SIZE_TEXT(DEFAULT_MAX_LIVE), SIZE_TEXT(DEFAULT_MAX_STACKS),
+		sizeof(struct hs_unwind_row), HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS,
+		HS_RET_SITES_MAX, HS_RET_SITES_MAX_DEPTH, HS_RET_SITES_MAX_PIECES,
+		HS_RET_SITES_MAX_BYTES >> 10);
 }
 
 /* A count or size with an optional K/M/G suffix (powers of 1024); digits first,
@@ -283,7 +317,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 
 	memset(opts, 0, sizeof(*opts));
 	opts->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
-	opts->max_frames = HS_MAX_FRAMES;
+	opts->max_frames = DEFAULT_MAX_FRAMES;
 	opts->max_live = DEFAULT_MAX_LIVE;
 	opts->max_stacks = DEFAULT_MAX_STACKS;
 	opts->weight = HS_WEIGHT_INUSE_BYTES;
@@ -334,9 +368,11 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 				FAIL("invalid --min-age '%s': expected seconds > 0", optarg);
 			break;
 		case OPT_RINGBUF:
-			if (parse_size(optarg, &number) || !is_power_of_two(number) || number < 4096 ||
-			    number > (1ull << 30))
-				FAIL("invalid --ringbuf-size '%s': a power of two from 4K to 1G", optarg);
+			if (parse_size(optarg, &number) || !is_power_of_two(number) ||
+			    number < MIN_RINGBUF_BYTES || number > MAX_RINGBUF_BYTES)
+				FAIL("invalid --ringbuf-size '%s': a power of two from %s to %s",
+				     optarg, SIZE_TEXT(MIN_RINGBUF_BYTES),
+				     SIZE_TEXT(MAX_RINGBUF_BYTES));
 			opts->ringbuf_bytes = number;
 			break;
 		case OPT_MAX_FRAMES:

@@ -206,6 +206,36 @@ static void test_usage_names_every_option(void)
 	free(text);
 }
 
+/*
+ * --help prints the defaults and ranges the parser applies (the same macros): each
+ * figure here is the one test_defaults and test_bad_values pin.
+ */
+static void test_usage_states_the_defaults(void)
+{
+	static const char *const stated[] = {
+		"event ring (default 16M; power of two;",
+		"deepest stack kept, 1..127 (default 127;",
+		"tracked at once (default 16M,",
+		"distinct stacks kept (default 1M;",
+		"(default 1, -d/20 when -d is under 20; min 0.1);",
+		"Tables take 8 bytes a row",
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct hs_options o;
+
+	hs_options_usage(out);
+	fclose(out);
+	for (size_t i = 0; i < sizeof(stated) / sizeof(stated[0]); i++)
+		CHECK(strstr(text, stated[i]) != NULL);
+	free(text);
+
+	CHECK_EQ(PARSE(&o, "-p", "1", "--ringbuf-size", "8K"), 0);
+	CHECK_EQ(PARSE(&o, "-p", "1", "--ringbuf-size", "2K"), -EINVAL);
+	CHECK(strcmp(error, "invalid --ringbuf-size '2K': a power of two from 4K to 1G") == 0);
+}
+
 int main(void)
 {
 	TEST(test_defaults);
@@ -214,5 +244,6 @@ int main(void)
 	TEST(test_bad_command_lines);
 	TEST(test_format_from_extension);
 	TEST(test_usage_names_every_option);
+	TEST(test_usage_states_the_defaults);
 	return check_summary();
 }

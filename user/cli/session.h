@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef HEAPSCOPE_CLI_SESSION_H
+#define HEAPSCOPE_CLI_SESSION_H
+
+/*
+ * The profiling session's state, shared by the three files that run it and by
+ * nothing else: session.c (start, collect, stop, write), session_targets.c
+ * (plan, attach, re-plan, follow, retire the targets) and summary.c (the counts
+ * it ends with, the stderr summary, the -v listings).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "analysis/profile.h"
+#include "analysis/summary.h"
+#include "analysis/timeline.h"
+#include "cli/options.h"
+#include "collect/collect.h"
+#include "probe/attach.h"
+#include "probe/probes.h"
+#include "symbol/symbolize.h"
+#include "target/targets.h"
+#include "unwind/unwind_maps.h"
+
+/* Everything one session holds; torn down in reverse order by session_free. */
+struct session {
+	struct hs_options *opts;
+	struct hs_targets targets;
+	struct hs_exe_identity exe; /* --exe */
+	double last_scan_s;	    /* --follow: when /proc was last scanned */
+	struct hs_symbolizer sym;
+	struct hs_collector collector;
+	struct hs_attachment attachment;
+	struct hs_timeline timeline;
+	struct hs_unwind unwind;
+	uint64_t unknown_pcs; /* walker's pcs in no known mapping, when last looked */
+	size_t prepared_stacks; /* stacks whose frames the symbolizer has read */
+	double started_s;
+	double ended_s; /* when the programs were switched off */
+	struct hs_summary summary;
+	struct hs_process_summary *processes; /* summary.processes */
+	struct hs_profile_process *labels;    /* root frames */
+};
+
+static inline double now_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+/* session_targets.c: which processes are profiled, and their probes and tables. */
+int prepare_targets(struct session *s);
+int install_unwind_tables(struct session *s);
+int attach_planned_target(struct session *s, struct hs_target *t);
+void follow_new_processes(struct session *s);
+void follow_new_objects(struct session *s);
+bool check_exits(struct session *s);
+
+/* summary.c: the counts a session ends with, and what it says about them on stderr. */
+void print_probe_plan(const struct hs_probe_plan *plan);
+void print_unwind_objects(struct session *s, size_t first);
+int summarize_session(struct session *s);
+void print_ending(const struct session *s);
+void print_summary(const struct session *s);
+
+#endif
