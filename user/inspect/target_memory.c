@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -77,6 +78,7 @@ static int add_readable_ranges(struct hs_target_memory *tm, const char *text)
 void hs_tm_init_image(struct hs_target_memory *tm)
 {
 	memset(tm, 0, sizeof(*tm));
+	tm->pagemap_fd = -1;
 	tm->pages_all_present = true;
 }
 
@@ -88,6 +90,8 @@ int hs_tm_open_pid(struct hs_target_memory *tm, pid_t pid)
 
 	memset(tm, 0, sizeof(*tm));
 	tm->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	tm->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	err = hs_read_file(path, &text, &len);
 	if (err)
@@ -111,6 +115,9 @@ int hs_tm_add_image(struct hs_target_memory *tm, uint64_t addr, const void *data
 
 void hs_tm_close(struct hs_target_memory *tm)
 {
+	if (tm->pagemap_fd >= 0)
+		close(tm->pagemap_fd);
+	tm->pagemap_fd = -1;
 	hs_maps_free(&tm->maps);
 	free(tm->ranges);
 	free(tm->cache);
@@ -143,12 +150,70 @@ bool hs_tm_readable(const struct hs_target_memory *tm, uint64_t addr, uint64_t l
 	return range && len <= range->end - addr;
 }
 
+#define PAGE_BYTES 4096ull
+#define PAGES_PER_CALL 256
+
+/*
+ * Read [addr, addr + len) of a live target, skipping pages that hold no data: a page that
+ * is neither resident nor swapped is all zeros (never written, or given back with
+ * MADV_DONTNEED), and reading it would fault a page into the target -- on some kernels a
+ * real one, so an inspect right after malloc_trim would undo the trim.  Such pages are
+ * zero-filled here instead.  Without pagemap (not root), everything is read.
+ */
+static int read_live(struct hs_target_memory *tm, uint64_t addr, unsigned char *buf, size_t len)
+{
+	uint64_t first = addr / PAGE_BYTES, last = (addr + len - 1) / PAGE_BYTES;
+
+	for (uint64_t page = first; page <= last;) {
+		uint64_t entries[PAGES_PER_CALL], n = last - page + 1, want = 0;
+		struct iovec local[PAGES_PER_CALL], remote[PAGES_PER_CALL];
+		unsigned long iovs = 0;
+		ssize_t got;
+
+		if (n > PAGES_PER_CALL)
+			n = PAGES_PER_CALL;
+		if (tm->pagemap_fd < 0 ||
+		    pread(tm->pagemap_fd, entries, n * 8, (off_t)(page * 8)) != (ssize_t)(n * 8))
+			memset(entries, 0xff, sizeof(entries)); /* unknown: read it all */
+		else
+			tm->syscalls++;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t lo = (page + i) * PAGE_BYTES, hi = lo + PAGE_BYTES;
+			bool data = entries[i] >> 62; /* present (63) or swapped (62) */
+
+			lo = lo < addr ? addr : lo;
+			hi = hi > addr + len ? addr + len : hi;
+			if (!data) {
+				memset(buf + (lo - addr), 0, hi - lo);
+			} else if (iovs && (uint64_t)(uintptr_t)remote[iovs - 1].iov_base +
+							remote[iovs - 1].iov_len == lo) {
+				remote[iovs - 1].iov_len += hi - lo;
+				local[iovs - 1].iov_len += hi - lo;
+			} else {
+				remote[iovs] = (struct iovec){ (void *)(uintptr_t)lo, hi - lo };
+				local[iovs++] = (struct iovec){ buf + (lo - addr), hi - lo };
+			}
+			if (data)
+				want += hi - lo;
+		}
+		if (iovs) {
+			tm->syscalls++;
+			got = process_vm_readv(tm->pid, local, iovs, remote, iovs, 0);
+			if (got < 0)
+				return -errno;
+			tm->bytes_read += (uint64_t)got;
+			if ((uint64_t)got != want)
+				return -EIO;
+		}
+		page += n;
+	}
+	return 0;
+}
+
 /* Uncached: exactly one range, checked. */
 int hs_tm_read(struct hs_target_memory *tm, uint64_t addr, void *buf, size_t len)
 {
 	const struct hs_tm_range *range = hs_tm_range_at(tm, addr);
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t got;
 
 	if (!range || len > range->end - addr)
 		return -EFAULT;
@@ -158,12 +223,7 @@ int hs_tm_read(struct hs_target_memory *tm, uint64_t addr, void *buf, size_t len
 		memcpy(buf, range->image + (addr - range->start), len);
 		return 0;
 	}
-	tm->syscalls++;
-	got = process_vm_readv(tm->pid, &local, 1, &remote, 1, 0);
-	if (got < 0)
-		return -errno;
-	tm->bytes_read += (uint64_t)got;
-	return (size_t)got == len ? 0 : -EIO;
+	return read_live(tm, addr, buf, len);
 }
 
 int hs_tm_read_u64(struct hs_target_memory *tm, uint64_t addr, uint64_t *value)
@@ -301,9 +361,35 @@ int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint6
 }
 
 /*
- * present[i] = 1 when page start + i * page size is resident (or swapped: it still costs
- * memory, just not RAM -- counted as not present).  Live: one pread of /proc/PID/pagemap
- * per call (8 bytes a page); root sees the present bit.
+ * The frame of the kernel's shared zero page.  Reading a never-written anonymous page
+ * (as process_vm_readv does) maps the zero page there: pagemap then says "present" for
+ * memory that costs no RAM.  Its frame tells such pages apart; 0 when frames are hidden
+ * (not root), and then the exclusive bit (56) decides instead.
+ */
+static uint64_t zero_pfn(void)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	volatile char *page = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t entry = 0;
+	int fd;
+
+	if (page == MAP_FAILED)
+		return 0;
+	(void)page[0];
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)page / page_size * 8)) != 8)
+			entry = 0;
+		close(fd);
+	}
+	munmap((void *)page, page_size);
+	return (entry >> 63) ? entry & ((1ull << 55) - 1) : 0;
+}
+
+/*
+ * present[i] = 1 when page start + i * page size is resident RAM of the target (swapped
+ * pages and the zero page are not).  Live: one pread of /proc/PID/pagemap per 64 Ki pages
+ * (8 bytes a page); root sees the present bit and the frame.
  */
 int hs_tm_present_pages(struct hs_target_memory *tm, uint64_t start, uint64_t pages,
 			uint8_t *present)
@@ -321,6 +407,8 @@ int hs_tm_present_pages(struct hs_target_memory *tm, uint64_t start, uint64_t pa
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (!tm->zero_pfn)
+		tm->zero_pfn = zero_pfn();
 	entries = malloc(chunk * sizeof(*entries));
 	if (!entries) {
 		close(fd);
@@ -340,8 +428,16 @@ int hs_tm_present_pages(struct hs_target_memory *tm, uint64_t start, uint64_t pa
 			err = -EIO;
 			break;
 		}
-		for (uint64_t i = 0; i < n; i++)
-			present[done + i] = (entries[i] >> 63) & 1;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t pfn = entries[i] & ((1ull << 55) - 1);
+			bool ram = (entries[i] >> 63) & 1;
+
+			if (ram && tm->zero_pfn)
+				ram = pfn != tm->zero_pfn;
+			else if (ram && !pfn)
+				ram = (entries[i] >> 56) & 1;
+			present[done + i] = ram;
+		}
 		done += n;
 	}
 	free(entries);

@@ -38,6 +38,8 @@ struct hs_target_memory {
 	uint64_t syscalls;  /* reads issued to the kernel: the cost of an inspect */
 	uint64_t bytes_read;
 	bool pages_all_present; /* image mode: every page counts as resident */
+	int pagemap_fd;		/* live: /proc/PID/pagemap, -1 when not readable */
+	uint64_t zero_pfn;	/* the shared zero page's frame, 0 until known (see pagemap) */
 };
 
 int hs_tm_open_pid(struct hs_target_memory *tm, pid_t pid);
@@ -64,7 +66,7 @@ struct hs_tm_window {
 	unsigned char *buf;
 };
 
-#define HS_TM_WINDOW_BYTES (8u << 20)
+#define HS_TM_WINDOW_BYTES (512u << 10)
 
 int hs_tm_window_init(struct hs_tm_window *win, uint64_t start, uint64_t end);
 int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
