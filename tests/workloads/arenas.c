@@ -42,14 +42,11 @@ static void *alloc(size_t size)
 	return p;
 }
 
-/*
- * One arena's share: scale 1 for threads, larger for main.  Returns one free small-bin chunk's
- * user pointer (for --corrupt).
- */
-static void *build(int scale)
+/* One arena's share: scale 1 for threads, 4 for main. */
+static void build(int scale)
 {
 	static const size_t sizes[] = { 100, 200, 500, 900, 1500, 3000, 10000, 40000, 64000 };
-	void *blocks[BLOCKS], *tc[7], *fast[10], *small_free = NULL;
+	void *blocks[BLOCKS], *tc[7], *fast[10];
 
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		int n = BLOCKS / 2 * scale > BLOCKS ? BLOCKS : BLOCKS / 2 * scale;
@@ -63,8 +60,6 @@ static void *build(int scale)
 			free(tc[i]);
 		for (int i = 0; i < n; i += 2)
 			free(blocks[i]); /* every other: the kept ones stop any merging */
-		if (sizes[s] == 500)
-			small_free = blocks[2];
 	}
 	/* A request nothing free fits: sorts the unsorted chunks into small and large bins. */
 	sink = alloc(90000);
@@ -89,7 +84,6 @@ static void *build(int scale)
 	/* Some tcache of small sizes, not full. */
 	for (int i = 0; i < 3; i++)
 		free(alloc(40 + 16 * i));
-	return small_free;
 }
 
 static void *thread_main(void *arg)
@@ -142,6 +136,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	FILE *info;
 	void *victim;
+	uint64_t *volatile victim_fd; /* written after free on purpose: the damage to find */
 	int sig;
 
 	if (argc < 3) {
@@ -157,15 +152,20 @@ int main(int argc, char **argv)
 	if (!info || setvbuf(info, info_buf, _IOFBF, sizeof(info_buf)))
 		return 1;
 	pthread_barrier_init(&built, NULL, 3);
-	victim = build(4);
+	build(4);
 	for (int i = 0; i < 2; i++)
 		if (pthread_create(&threads[i], NULL, thread_main, NULL))
 			return 1;
 	pthread_barrier_wait(&built);
+	/* The last free: this chunk heads the unsorted bin, where --corrupt breaks it. */
+	victim = alloc(2000);
+	sink = alloc(16);
+	victim_fd = victim;
+	free(victim);
 	malloc_info(0, info);
 	fflush(info);
 	if (argc > 3 && strcmp(argv[3], "--corrupt") == 0)
-		*(uint64_t *)victim = 0x4141414141414140ull; /* its fd: no longer a free chunk */
+		*victim_fd = 0x4141414141414140ull; /* its fd: no longer a free chunk */
 	write_text(1, "ready\n");
 	for (;;) {
 		char line[128];
