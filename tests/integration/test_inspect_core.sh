@@ -11,7 +11,7 @@
 #
 #   tests/integration/test_inspect_core.sh [BUILD_DIR]   (default build/inspect)
 set -u
-BIN=${1:-build/inspect}
+BIN=${1:-${BUILD_DIR:-build}/tests}
 TMP=$(mktemp -d)
 FAIL=0
 trap 'rm -rf "$TMP"' EXIT

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "inspect/target_memory.h"
-#include "procfs.h"
+#include "target/procfs.h"
 
 /*
  * glibc malloc's state, read from outside the process: where main_arena and mp_ are

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elf_object.h"
+#include "target/elf_object.h"
 #include "inspect/glibc_heap.h"
 
 /*

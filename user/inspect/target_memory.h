@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "procfs.h"
+#include "target/procfs.h"
 
 /*
  * The memory of a process heapscope reads without stopping it: the readable ranges, and a
