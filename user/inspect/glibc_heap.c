@@ -57,6 +57,7 @@ struct reader {
 	size_t fast_count, fast_cap;
 	uint64_t *bit_in_use; /* per arena: chunks the walk saw with PREV_INUSE set after */
 	uint8_t **present; /* per region: its pages' residency, read before the walk */
+	uint64_t *present_pages; /* per region: entries in present[i] */
 	uint64_t tcache_key;
 	bool inconsistent; /* lists disagree with the walk: maybe a change under us */
 };
@@ -118,12 +119,14 @@ static struct free_chunk *find_free(struct reader *r, uint64_t addr)
 {
 	struct free_chunk key = { .addr = addr };
 
+	if (!r->free_count)
+		return NULL; /* bsearch must not see a NULL array */
 	return bsearch(&key, r->free, r->free_count, sizeof(*r->free), cmp_free);
 }
 
 static bool is_cached(const uint64_t *set, size_t count, uint64_t addr)
 {
-	return bsearch(&addr, set, count, sizeof(*set), cmp_u64) != NULL;
+	return count && bsearch(&addr, set, count, sizeof(*set), cmp_u64) != NULL;
 }
 
 /* Brent's cycle test: call for each node; true when a node came back. */
@@ -492,8 +495,13 @@ static void read_bins(struct reader *r, uint32_t a)
 static uint64_t resident(const uint8_t *present, uint64_t pages, uint64_t base, uint64_t start,
 			 uint64_t end)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, known_end = base + pages * PAGE;
 
+	/* Only pages present[] knows: sizes from the target must not drive the loop. */
+	if (start < base)
+		start = base;
+	if (end > known_end)
+		end = known_end;
 	for (uint64_t page = start & ~(PAGE - 1); page < end; page += PAGE) {
 		uint64_t idx = (page - base) / PAGE;
 		uint64_t lo = page > start ? page : start, hi = page + PAGE < end ? page + PAGE : end;
@@ -513,14 +521,21 @@ static int read_present(struct reader *r, size_t i)
 {
 	const struct hs_glibc_region *reg = &r->heap->regions[i];
 	uint64_t base = reg->first & ~(PAGE - 1), end = reg->end, top_size = 0, pages;
+	const struct hs_tm_range *range = hs_tm_range_at(r->tm, reg->first);
 
 	if (reg->ends_at_top && !hs_tm_read_u64(r->tm, reg->end + 8, &top_size) &&
 	    (top_size & ~SIZE_BITS) < (1ull << 40))
 		end += top_size & ~SIZE_BITS;
+	/* A top size from the target is not trusted to size an array: stay in the mapping. */
+	if (!range)
+		end = base;
+	else if (end > range->end)
+		end = range->end;
 	pages = (end - base + PAGE - 1) / PAGE;
 	r->present[i] = calloc(pages ? pages : 1, 1);
 	if (!r->present[i])
 		return -ENOMEM;
+	r->present_pages[i] = pages;
 	if (hs_tm_present_pages(r->tm, base, pages, r->present[i]))
 		memset(r->present[i], 0, pages);
 	return 0;
@@ -573,10 +588,9 @@ static int trim_and_resident(struct reader *r)
 			top_size &= ~SIZE_BITS;
 			span_end = top + top_size;
 		}
-		pages = (span_end - base + PAGE - 1) / PAGE;
+		/* Top may have moved since read_present: only its pages are known. */
 		present = r->present[reg_i];
-		if (!present)
-			pages = 0;
+		pages = present ? r->present_pages[reg_i] : 0;
 		if (reg->ends_at_top)
 			st->free_resident_bytes += resident(present, pages, base, top, span_end);
 		for (size_t i = 0; i <= n; i++) {
@@ -684,6 +698,7 @@ static void reader_free(struct reader *r)
 	for (size_t i = 0; r->present && i < r->heap->region_count; i++)
 		free(r->present[i]);
 	free(r->present);
+	free(r->present_pages);
 	free(r->arena_bufs);
 	free(r->free);
 	free(r->tcache_cand);
@@ -738,7 +753,8 @@ static int read_once(struct reader *r, bool *changed)
 	for (uint32_t i = 0; i < heap->arena_count && !err; i++)
 		err = find_regions(r, i);
 	r->present = calloc(heap->region_count + 1, sizeof(*r->present));
-	if (!r->present)
+	r->present_pages = calloc(heap->region_count + 1, sizeof(*r->present_pages));
+	if (!r->present || !r->present_pages)
 		return -ENOMEM;
 	for (size_t i = 0; i < heap->region_count && !err; i++)
 		err = read_present(r, i);
@@ -746,7 +762,8 @@ static int read_once(struct reader *r, bool *changed)
 		err = walk_region(r, &heap->regions[i]);
 	if (err)
 		return err;
-	qsort(r->free, r->free_count, sizeof(*r->free), cmp_free);
+	if (r->free_count)
+		qsort(r->free, r->free_count, sizeof(*r->free), cmp_free);
 	for (uint32_t i = 0; i < heap->arena_count && !err; i++)
 		err = read_fastbins(r, i);
 	for (size_t i = 0; i < r->tcache_cand_count && !err; i++) {
@@ -766,7 +783,8 @@ static int read_once(struct reader *r, bool *changed)
 			     (unsigned long long)r->free[i].addr);
 			r->inconsistent = true;
 		}
-	qsort(r->cached, r->cached_count, sizeof(*r->cached), cmp_u64);
+	if (r->cached_count) /* qsort must not see a NULL array either */
+		qsort(r->cached, r->cached_count, sizeof(*r->cached), cmp_u64);
 	err = trim_and_resident(r);
 	if (!err)
 		err = scan_mmapped(r);
