@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "analysis/analysis.h"
 #include "probe/attach.h"
 #include "collect/collect.h"
@@ -40,6 +41,8 @@
 #include "unwind/unwind_maps.h"
 
 #define POLL_TIMEOUT_MS 100
+#define fail hs_fail
+#define reason hs_reason
 
 static volatile sig_atomic_t stop_signal;
 static bool verbose;
@@ -49,7 +52,7 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
-static void fail(const char *fmt, ...)
+void hs_fail(const char *fmt, ...)
 {
 	va_list args;
 
@@ -75,7 +78,7 @@ static double now_s(void)
 	return now.tv_sec + now.tv_nsec / 1e9;
 }
 
-static const char *reason(int err)
+const char *hs_reason(int err)
 {
 	switch (err) {
 	case -ESRCH:
@@ -937,6 +940,8 @@ int main(int argc, char **argv)
 	struct hs_options opts;
 	char error[256];
 
+	if (argc > 1 && strcmp(argv[1], "inspect") == 0)
+		return hs_cmd_inspect(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "diff") == 0)
 		return run_diff(argc - 1, argv + 1);
 	if (hs_options_parse(argc, argv, &opts, error, sizeof(error))) {
