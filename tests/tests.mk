@@ -138,10 +138,7 @@ soak: tests-build
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} BUILD_DIR=$(BUILD) HEAPSCOPE=$(abspath $(HEAPSCOPE_BIN)) \
 		tests/run.sh test_soak
 
-# heapscope inspect's reader: a workload with known arenas, and a driver printing what the
-# reader finds (until the inspect command exists).
+# heapscope inspect: a workload whose arenas are known (its own malloc_info is the truth).
 $(TEST_BIN)/arenas: tests/workloads/arenas.c | $(TEST_BIN)
 	$(CC) -O1 -g -pthread -Wall -o $@ $<
-$(TEST_BIN)/inspect_driver: tests/tools/inspect_driver.c $(BUILD)/libheapscope.a | $(TEST_BIN)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
-tests-build: $(TEST_BIN)/arenas $(TEST_BIN)/inspect_driver
+tests-build: $(TEST_BIN)/arenas
