@@ -142,3 +142,11 @@ soak: tests-build
 $(TEST_BIN)/arenas: tests/workloads/arenas.c | $(TEST_BIN)
 	$(CC) -O1 -g -pthread -Wall -o $@ $<
 tests-build: $(TEST_BIN)/arenas
+
+# heapscope inspect's census by C++ type: three classes, one of them in a shared object.
+$(TEST_BIN)/libtypes.so: tests/workloads/types_lib.cc tests/workloads/types_lib.h | $(TEST_BIN)
+	$(CXX) -O1 -g -fPIC -shared -o $@ $<
+$(TEST_BIN)/types: tests/workloads/types.cc tests/workloads/types_lib.h tests/workloads/workload.h \
+		   $(TEST_BIN)/libtypes.so
+	$(CXX) -O1 -g -Itests/workloads -o $@ $< -L$(TEST_BIN) -ltypes -Wl,-rpath,$(abspath $(TEST_BIN))
+tests-build: $(TEST_BIN)/types
