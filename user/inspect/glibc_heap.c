@@ -853,6 +853,9 @@ int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_locati
 		struct reader r = { .tm = tm, .loc = loc, .l = loc->layout, .heap = heap };
 		bool changed = true;
 
+		/* Again after a race: the mappings may have moved too (brk, new heaps). */
+		if (heap->attempts && (err = hs_tm_refresh(tm)))
+			break;
 		reset(heap);
 		heap->attempts++;
 		err = read_once(&r, &changed);

@@ -196,8 +196,14 @@ static void read_glibc(struct hs_target_memory *tm, const struct hs_inspect_opti
 {
 	struct hs_glibc_locate_options locate = { .no_debug_file = opts->no_debug_file };
 	double started = now_ms();
-	int err = hs_glibc_locate(tm, &locate, &insp->loc, insp->reason, sizeof(insp->reason));
+	int err = -EINVAL;
 
+	/* The arena is checked while the target runs: a check that caught it mid-update is
+	 * tried again, a few times, before the state is called unreadable. */
+	for (int attempt = 0; err == -EINVAL && attempt < HS_GLIBC_ATTEMPTS; attempt++)
+		if (attempt == 0 || hs_tm_refresh(tm) == 0) /* the brk may have moved */
+			err = hs_glibc_locate(tm, &locate, &insp->loc, insp->reason,
+					      sizeof(insp->reason));
 	insp->locate_ms = now_ms() - started;
 	if (err)
 		return;

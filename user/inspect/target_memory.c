@@ -105,6 +105,32 @@ int hs_tm_open_pid(struct hs_target_memory *tm, pid_t pid)
 	return err;
 }
 
+/*
+ * The target's mappings again: a running process moves its brk and maps new arenas, and a
+ * read planned on the old list would call the new memory unreadable.  Live mode only.
+ */
+int hs_tm_refresh(struct hs_target_memory *tm)
+{
+	char path[64], *text;
+	size_t len;
+	int err;
+
+	if (!tm->pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", tm->pid);
+	err = hs_read_file(path, &text, &len);
+	if (err)
+		return err;
+	hs_maps_free(&tm->maps);
+	tm->range_count = 0;
+	hs_tm_forget_cache(tm);
+	err = hs_maps_parse(text, &tm->maps);
+	if (!err)
+		err = add_readable_ranges(tm, text);
+	free(text);
+	return err;
+}
+
 /* Image ranges must be added in address order; the buffer stays the caller's. */
 int hs_tm_add_image(struct hs_target_memory *tm, uint64_t addr, const void *data, size_t len)
 {
@@ -153,9 +179,17 @@ bool hs_tm_readable(const struct hs_target_memory *tm, uint64_t addr, uint64_t l
 #define PAGE_BYTES 4096ull
 #define PAGES_PER_CALL 256
 
+/* A page of a file mapping that is not resident holds the file's bytes, not zeros. */
+static bool maps_file_backed(const struct hs_target_memory *tm, uint64_t addr)
+{
+	const struct hs_mapping *map = hs_maps_find(&tm->maps, addr);
+
+	return map && hs_mapping_is_file(map);
+}
+
 /*
- * Read [addr, addr + len) of a live target, skipping pages that hold no data: a page that
- * is neither resident nor swapped is all zeros (never written, or given back with
+ * Read [addr, addr + len) of a live target, skipping anonymous pages that hold no data: a
+ * page that is neither resident nor swapped is all zeros (never written, or given back with
  * MADV_DONTNEED), and reading it would fault a page into the target -- on some kernels a
  * real one, so an inspect right after malloc_trim would undo the trim.  Such pages are
  * zero-filled here instead.  Without pagemap (not root), everything is read.
@@ -183,6 +217,8 @@ static int read_live(struct hs_target_memory *tm, uint64_t addr, unsigned char *
 
 			lo = lo < addr ? addr : lo;
 			hi = hi > addr + len ? addr + len : hi;
+			if (!data && maps_file_backed(tm, lo))
+				data = true; /* its bytes are the file's: read them (page cache) */
 			if (!data) {
 				memset(buf + (lo - addr), 0, hi - lo);
 			} else if (iovs && (uint64_t)(uintptr_t)remote[iovs - 1].iov_base +

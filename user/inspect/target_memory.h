@@ -46,6 +46,7 @@ int hs_tm_open_pid(struct hs_target_memory *tm, pid_t pid);
 void hs_tm_init_image(struct hs_target_memory *tm);
 int hs_tm_add_image(struct hs_target_memory *tm, uint64_t addr, const void *data, size_t len);
 void hs_tm_close(struct hs_target_memory *tm);
+int hs_tm_refresh(struct hs_target_memory *tm);
 
 bool hs_tm_readable(const struct hs_target_memory *tm, uint64_t addr, uint64_t len);
 const struct hs_tm_range *hs_tm_range_at(const struct hs_target_memory *tm, uint64_t addr);
