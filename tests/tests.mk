@@ -137,3 +137,16 @@ test: tests-build
 soak: tests-build
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} BUILD_DIR=$(BUILD) HEAPSCOPE=$(abspath $(HEAPSCOPE_BIN)) \
 		tests/run.sh test_soak
+
+# heapscope inspect: a workload whose arenas are known (its own malloc_info is the truth).
+$(TEST_BIN)/arenas: tests/workloads/arenas.c | $(TEST_BIN)
+	$(CC) -O1 -g -pthread -Wall -o $@ $<
+tests-build: $(TEST_BIN)/arenas
+
+# heapscope inspect's census by C++ type: three classes, one of them in a shared object.
+$(TEST_BIN)/libtypes.so: tests/workloads/types_lib.cc tests/workloads/types_lib.h | $(TEST_BIN)
+	$(CXX) -O1 -g -fPIC -shared -o $@ $<
+$(TEST_BIN)/types: tests/workloads/types.cc tests/workloads/types_lib.h tests/workloads/workload.h \
+		   $(TEST_BIN)/libtypes.so
+	$(CXX) -O1 -g -Itests/workloads -o $@ $< -L$(TEST_BIN) -ltypes -Wl,-rpath,$(abspath $(TEST_BIN))
+tests-build: $(TEST_BIN)/types

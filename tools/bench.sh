@@ -205,3 +205,37 @@ release_workload "$W"
 awk -v b="$rss_before" -v a="$rss_after" -v n="$HOLD" -v live="$(summary_field 'B in ')" 'BEGIN {
 	printf "collector memory: %.0f bytes per live block (anonymous RSS %d -> %d KiB with %d blocks live)\n",
 		(a - b) * 1024 / n, b, a, live }'
+
+# heapscope inspect: how long it takes (the arenas workload; a 1 GiB heap with a million free
+# chunks), and whether the target slows down while it is read (the big heap's own loop pace,
+# 100 ms at a time, before and during five inspects in a row).
+W=$OUT/inspect-arenas
+mkdir -p "$W"
+"$BIN/arenas" "$W/info.xml" "$W/trim.txt" > "$W/out" &
+apid=$!
+wait_for_text "$W/out" ready > /dev/null
+ms=()
+for _ in 1 2 3; do
+	"$HEAPSCOPE" inspect -p "$apid" -f json > "$W/inspect.json" && ms+=("$(jq -r '.processes[0].read_ms' "$W/inspect.json")")
+done
+kill "$apid"; wait "$apid" 2>/dev/null
+printf 'inspect (arenas workload, %s arenas, %s system): %.0f ms (median of 3)\n' \
+	"$(jq -r '.processes[0].totals.arenas' "$W/inspect.json")" \
+	"$(jq -r '.processes[0].totals.system_bytes' "$W/inspect.json" | numfmt --to=iec)" "$(median "${ms[@]}")"
+
+W=$OUT/inspect-bigheap
+start_workload bigheap "$W"
+sleep 1
+before=$(tail -n 10 "$W/stdout" | awk '{ s += $2 } END { print s / NR }')
+lines=$(wc -l < "$W/stdout")
+wall=()
+for _ in 1 2 3 4 5; do
+	started=$EPOCHREALTIME
+	"$HEAPSCOPE" inspect -p "$WPID" -f json > "$W/inspect.json"
+	wall+=("$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", (b - a) * 1000 }')")
+done
+during=$(tail -n +$((lines + 1)) "$W/stdout" | awk '{ s += $2; n++ } END { print (n ? s / n : 0) }')
+release_workload "$W"
+printf 'inspect (1 GiB heap, %s free chunks): %s ms wall (median of 5, walk and census included)\n' \
+	"$(jq -r '.processes[0].totals.bin_chunks' "$W/inspect.json")" "$(median "${wall[@]}")"
+awk -v b="$before" -v d="$during" 'BEGIN { printf "target pace during inspects: %.0f iterations/100 ms before, %.0f during (%.1f%%)\n", b, d, (b ? 100 * (d - b) / b : 0) }'

@@ -26,3 +26,8 @@ $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a |
 
 bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
 	tools/bench.sh
+
+# heapscope inspect on a 1 GiB heap with a million free chunks (tools/bench.sh).
+$(TEST_BIN)/bigheap: tests/workloads/bigheap.c | $(TEST_BIN)
+	$(CC) -O2 -g -Wall -o $@ $<
+bench: $(TEST_BIN)/bigheap $(TEST_BIN)/arenas

@@ -21,6 +21,7 @@ static const struct {
 	hs_command_fn *run;
 } cmds[] = {
 	{ "diff", cmd_diff },
+	{ "inspect", cmd_inspect },
 };
 
 int main(int argc, char **argv)

@@ -233,21 +233,21 @@ static int parse_pid(const char *text, pid_t *pid)
 	return 0;
 }
 
-/* "PID[,PID...]": appended to opts->pids. */
-static int parse_pid_list(const char *text, struct hs_options *opts)
+/* "PID[,PID...]": appended to pids[*count], at most max in all. */
+int hs_parse_pid_list(const char *text, pid_t *pids, size_t *count, size_t max)
 {
 	char item[32];
 
 	for (const char *p = text;; p++) {
 		size_t len = strcspn(p, ",");
 
-		if (len == 0 || len >= sizeof(item) || opts->pid_count == HS_MAX_PIDS)
+		if (len == 0 || len >= sizeof(item) || *count == max)
 			return -EINVAL;
 		memcpy(item, p, len);
 		item[len] = '\0';
-		if (parse_pid(item, &opts->pids[opts->pid_count]))
+		if (parse_pid(item, &pids[*count]))
 			return -EINVAL;
-		opts->pid_count++;
+		(*count)++;
 		p += len;
 		if (!*p)
 			return 0;
@@ -326,7 +326,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_pid_list(optarg, opts))
+			if (hs_parse_pid_list(optarg, opts->pids, &opts->pid_count, HS_MAX_PIDS))
 				FAIL("invalid PID '%s': expected PID[,PID...], at most %d PIDs",
 				     optarg, HS_MAX_PIDS);
 			opts->pid = opts->pids[0];

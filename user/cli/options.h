@@ -63,4 +63,6 @@ void hs_diff_usage(FILE *out);
 const char *hs_format_name(enum hs_format format);
 enum hs_format hs_format_for_path(const char *path);
 
+int hs_parse_pid_list(const char *text, pid_t *pids, size_t *count, size_t max);
+
 #endif

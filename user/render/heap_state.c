@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * heap_state.c - the allocator's own state in words and in JSON: how much glibc holds free
+ * and how much of that is resident, what malloc_trim(0) would return, the arenas one by one,
+ * the in-use heap by C++ type and size class, and the advice that follows.  Used by
+ * `heapscope inspect` (its whole output) and by the session's report and JSON (a section).
+ *
+ * Owns: the wording and the JSON names of the allocator state (the JSON contract:
+ * allocator, arenas, system_bytes, in_use_bytes, top_bytes, fastbin_bytes, bin_bytes,
+ * tcache_bytes, trimmable_bytes, free_resident_bytes, mmapped_bytes, types, sizes).
+ * Does not own: the figures (inspect/), the file (lib/output).
+ */
+#include "render/heap_state.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "lib/json_writer.h"
+#include "lib/units.h"
+
+#define TOP_TYPES 20
+/* Free memory worth a word of advice: both this much and this share of the RSS. */
+#define ADVICE_MIN_BYTES (1ull << 20)
+#define ADVICE_MIN_SHARE 0.10
+
+static const char *method_text(const struct hs_glibc_location *loc)
+{
+	return loc->method == HS_GLIBC_BY_SYMBOLS ? "main_arena from libc's debug symbols" :
+	       loc->method == HS_GLIBC_BY_CODE	  ? "main_arena found in libc's code, no debug file" :
+						    "main_arena given";
+}
+
+void hs_heap_state_sentence(const struct hs_inspection *insp, char *out, size_t len)
+{
+	const struct hs_glibc_arena_stats *t = &insp->heap.total;
+
+	if (!insp->heap_read) {
+		snprintf(out, len, "%s", insp->reason[0] ? insp->reason : "the allocator's state "
+			 "was not read");
+		return;
+	}
+	snprintf(out, len, "glibc holds %s free (%s of it resident) in %zu arena%s; "
+		 "malloc_trim(0) would return about %s.", HS_BYTES(hs_glibc_free_bytes(t)),
+		 HS_BYTES(t->free_resident_bytes), insp->heap.arena_count,
+		 insp->heap.arena_count == 1 ? "" : "s", HS_BYTES(t->trimmable_bytes));
+}
+
+static bool worth_advice(const struct hs_inspection *insp, uint64_t bytes)
+{
+	return bytes >= ADVICE_MIN_BYTES &&
+	       (insp->mem.rss_bytes == 0 || bytes >= ADVICE_MIN_SHARE * insp->mem.rss_bytes);
+}
+
+void hs_heap_state_advice(FILE *out, const struct hs_inspection *insp, const char *indent)
+{
+	const struct hs_glibc_arena_stats *t = &insp->heap.total;
+	uint64_t free_bytes = hs_glibc_free_bytes(t);
+	bool any = false;
+
+	if (!insp->heap_read)
+		return;
+	if (worth_advice(insp, t->trimmable_bytes)) {
+		fprintf(out, "%s- malloc_trim(0) in the process (after a burst, or from a timer) "
+			"returns %s of resident free pages now; glibc trims only the main arena's "
+			"top by itself, above M_TRIM_THRESHOLD (MALLOC_TRIM_THRESHOLD_, 128 KiB "
+			"unless changed): lowering it trims more often, it does not reach free "
+			"chunks below live ones.\n", indent, HS_BYTES(t->trimmable_bytes));
+		any = true;
+	}
+	if (insp->heap.arena_count > 2 && worth_advice(insp, free_bytes - insp->heap.arenas[0].top_bytes)) {
+		fprintf(out, "%s- MALLOC_ARENA_MAX=2 (environment, or mallopt M_ARENA_MAX) caps the "
+			"%zu arenas: thread arenas keep their free memory to themselves, so fewer "
+			"arenas strand less of it, at the cost of lock contention between "
+			"threads.\n", indent, insp->heap.arena_count);
+		any = true;
+	}
+	if (worth_advice(insp, free_bytes - t->trimmable_bytes)) {
+		fprintf(out, "%s- %s of the free memory is in chunks glibc cannot give back "
+			"(smaller than a page, or pinned between live blocks): fragmentation. "
+			"M_MMAP_THRESHOLD (MALLOC_MMAP_THRESHOLD_) lower sends big blocks to mmap, "
+			"returned whole on free; an allocator that returns memory by size class and "
+			"page (jemalloc, tcmalloc, LD_PRELOAD or linked) holds less.\n", indent,
+			HS_BYTES(free_bytes - t->trimmable_bytes));
+		any = true;
+	}
+	if (!any)
+		fprintf(out, "%s- glibc keeps little memory free: growth of this process is memory "
+			"in use (a leak, or a cache). A traced session says which stacks hold it: "
+			"heapscope -p %d -d 60 -f report.\n", indent, insp->pid);
+}
+
+static void arena_row(FILE *out, const char *name, const struct hs_glibc_arena_stats *s)
+{
+	fprintf(out, "  %-8s %10s %10s %10s %10s %10s %10s %10s %10s\n", name,
+		HS_BYTES(s->system_bytes), HS_BYTES(s->in_use_bytes), HS_BYTES(s->top_bytes),
+		HS_BYTES(s->fastbin_bytes), HS_BYTES(s->bin_bytes), HS_BYTES(s->tcache_bytes),
+		HS_BYTES(s->trimmable_bytes), HS_BYTES(s->free_resident_bytes));
+}
+
+static void report_arenas(FILE *out, const struct hs_inspection *insp)
+{
+	const struct hs_glibc_heap *heap = &insp->heap;
+	char name[16];
+
+	fprintf(out, "  %-8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "arena", "system",
+		"in use", "top", "fastbins", "bins", "tcache", "trimmable", "free res.");
+	for (size_t i = 0; i < heap->arena_count && i < 32; i++) {
+		snprintf(name, sizeof(name), i == 0 ? "main" : "#%zu", i);
+		arena_row(out, name, &heap->arenas[i]);
+	}
+	if (heap->arena_count > 32)
+		fprintf(out, "  ... %zu more arenas\n", heap->arena_count - 32);
+	arena_row(out, "total", &heap->total);
+	fprintf(out, "  mmapped: %llu chunks, %s (outside the arenas, returned to the system on "
+		"free)\n", (unsigned long long)heap->mmapped_chunks, HS_BYTES(heap->mmapped_bytes));
+	fprintf(out, "  tcache: %llu chunks, %s in %zu thread caches found (counted in use, as "
+		"malloc_info does)\n", (unsigned long long)heap->total.tcache_chunks,
+		HS_BYTES(heap->total.tcache_bytes), heap->tcache_count);
+}
+
+static void report_census(FILE *out, const struct hs_census *census)
+{
+	if (census->type_count) {
+		fprintf(out, "\nHEAP BY C++ TYPE (blocks whose first word is a vtable pointer: %s "
+			"of %s in use)\n", HS_BYTES(census->typed_bytes), HS_BYTES(census->bytes));
+		fprintf(out, "  %12s %10s  %s\n", "instances", "bytes", "type");
+		for (size_t i = 0; i < census->type_count && i < TOP_TYPES; i++)
+			fprintf(out, "  %12llu %10s  %s\n",
+				(unsigned long long)census->types[i].blocks,
+				HS_BYTES(census->types[i].bytes), census->types[i].name);
+		if (census->type_count > TOP_TYPES)
+			fprintf(out, "  ... %zu more types\n", census->type_count - TOP_TYPES);
+	}
+	fprintf(out, "\nHEAP BY SIZE (usable bytes of in-use blocks: %llu blocks, %s)\n",
+		(unsigned long long)census->blocks, HS_BYTES(census->bytes));
+	fprintf(out, "  %12s %12s %10s\n", "size up to", "blocks", "bytes");
+	for (size_t i = 0; i < HS_CENSUS_SIZE_CLASSES; i++) {
+		const struct hs_census_class *c = &census->sizes[i];
+
+		if (!c->blocks)
+			continue;
+		if (c->max_bytes == UINT64_MAX)
+			fprintf(out, "  %12s %12llu %10s\n", "larger", (unsigned long long)c->blocks,
+				HS_BYTES(c->bytes));
+		else
+			fprintf(out, "  %12s %12llu %10s\n", HS_BYTES(c->max_bytes),
+				(unsigned long long)c->blocks, HS_BYTES(c->bytes));
+	}
+}
+
+void hs_heap_state_report(FILE *out, const struct hs_inspection *insp)
+{
+	char sentence[512];
+
+	hs_heap_state_sentence(insp, sentence, sizeof(sentence));
+	fprintf(out, "ALLOCATOR STATE (%s%s%s)\n  %s\n", hs_allocator_name(insp->allocator),
+		insp->heap_read ? " " : "", insp->heap_read ? insp->loc.version : "", sentence);
+	if (!insp->heap_read)
+		return;
+	if (insp->heap.partial || insp->heap.damaged || !insp->heap.consistent)
+		fprintf(out, "  Partial: %s (%s after %u reads): figures are lower bounds.\n",
+			insp->heap.reason[0] ? insp->heap.reason : "the heap changed while read",
+			insp->heap.consistent ? "consistent" : "not consistent", insp->heap.attempts);
+	fputc('\n', out);
+	report_arenas(out, insp);
+	fprintf(out, "\nADVICE\n");
+	hs_heap_state_advice(out, insp, "  ");
+	if (insp->census_done)
+		report_census(out, &insp->census);
+}
+
+static void json_u64(FILE *out, const char *sep, const char *name, uint64_t value)
+{
+	fprintf(out, "%s\"%s\":%llu", sep, name, (unsigned long long)value);
+}
+
+static void json_stats(FILE *out, const struct hs_glibc_arena_stats *s, bool totals,
+		       const struct hs_glibc_heap *heap)
+{
+	json_u64(out, "{", "system_bytes", s->system_bytes);
+	json_u64(out, ",", "in_use_bytes", s->in_use_bytes);
+	json_u64(out, ",", "top_bytes", s->top_bytes);
+	json_u64(out, ",", "fastbin_chunks", s->fastbin_chunks);
+	json_u64(out, ",", "fastbin_bytes", s->fastbin_bytes);
+	json_u64(out, ",", "bin_chunks", s->bin_chunks);
+	json_u64(out, ",", "bin_bytes", s->bin_bytes);
+	json_u64(out, ",", "tcache_chunks", s->tcache_chunks);
+	json_u64(out, ",", "tcache_bytes", s->tcache_bytes);
+	json_u64(out, ",", "free_bytes", hs_glibc_free_bytes(s));
+	json_u64(out, ",", "trimmable_bytes", s->trimmable_bytes);
+	json_u64(out, ",", "free_resident_bytes", s->free_resident_bytes);
+	json_u64(out, ",", "in_use_chunks", s->in_use_chunks);
+	if (totals) {
+		json_u64(out, ",", "mmapped_chunks", heap->mmapped_chunks);
+		json_u64(out, ",", "mmapped_bytes", heap->mmapped_bytes);
+		json_u64(out, ",", "arenas", heap->arena_count);
+		json_u64(out, ",", "tcaches", heap->tcache_count);
+	} else {
+		fprintf(out, ",\"addr\":\"0x%llx\"", (unsigned long long)s->addr);
+		json_u64(out, ",", "heaps", s->heaps);
+	}
+	fputc('}', out);
+}
+
+static void json_census(FILE *out, const struct hs_census *census)
+{
+	fputs(",\"types\":[", out);
+	for (size_t i = 0; i < census->type_count; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		hs_json_string(out, census->types[i].name);
+		json_u64(out, ",", "blocks", census->types[i].blocks);
+		json_u64(out, ",", "bytes", census->types[i].bytes);
+		fputc('}', out);
+	}
+	fputs("],\"sizes\":[", out);
+	for (size_t i = 0, n = 0; i < HS_CENSUS_SIZE_CLASSES; i++) {
+		const struct hs_census_class *c = &census->sizes[i];
+
+		if (!c->blocks)
+			continue;
+		fputs(n++ ? ",{" : "{", out);
+		if (c->max_bytes == UINT64_MAX)
+			fputs("\"max_bytes\":null", out);
+		else
+			json_u64(out, "", "max_bytes", c->max_bytes);
+		json_u64(out, ",", "blocks", c->blocks);
+		json_u64(out, ",", "bytes", c->bytes);
+		fputc('}', out);
+	}
+	fputc(']', out);
+	json_u64(out, ",", "census_blocks", census->blocks);
+	json_u64(out, ",", "census_bytes", census->bytes);
+	json_u64(out, ",", "typed_blocks", census->typed_blocks);
+	json_u64(out, ",", "typed_bytes", census->typed_bytes);
+}
+
+void hs_heap_state_json(FILE *out, const struct hs_inspection *insp)
+{
+	const struct hs_glibc_heap *heap = &insp->heap;
+
+	fprintf(out, "{\"pid\":%d,\"comm\":", insp->pid);
+	hs_json_string(out, insp->comm);
+	fputs(",\"allocator\":", out);
+	hs_json_string(out, hs_allocator_name(insp->allocator));
+	fputs(",\"allocator_path\":", out);
+	hs_json_string(out, insp->allocator_path);
+	fprintf(out, ",\"state_read\":%s,\"reason\":", insp->heap_read ? "true" : "false");
+	hs_json_string(out, insp->reason);
+	json_u64(out, ",", "rss_bytes", insp->mem.rss_bytes);
+	json_u64(out, ",", "anon_bytes", insp->mem.anon_bytes);
+	json_u64(out, ",", "threads", insp->threads);
+	if (insp->heap_read) {
+		fputs(",\"glibc_version\":", out);
+		hs_json_string(out, insp->loc.version);
+		fputs(",\"found_by\":", out);
+		hs_json_string(out, insp->loc.method == HS_GLIBC_BY_SYMBOLS ? "symbols" : "code");
+		fputs(",\"arenas\":[", out);
+		for (size_t i = 0; i < heap->arena_count; i++) {
+			if (i)
+				fputc(',', out);
+			json_stats(out, &heap->arenas[i], false, heap);
+		}
+		fputs("],\"totals\":", out);
+		json_stats(out, &heap->total, true, heap);
+		fprintf(out, ",\"consistent\":%s,\"partial\":%s,\"damaged\":%s,\"attempts\":%u",
+			heap->consistent ? "true" : "false", heap->partial ? "true" : "false",
+			heap->damaged ? "true" : "false", heap->attempts);
+	}
+	if (insp->census_done)
+		json_census(out, &insp->census);
+	fputs(",\"read_ms\":", out);
+	hs_json_number(out, insp->locate_ms + insp->read_ms + insp->census_ms);
+	json_u64(out, ",", "read_syscalls", insp->syscalls);
+	json_u64(out, ",", "read_bytes", insp->bytes_read);
+	fputc('}', out);
+}
+
+int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct hs_inspection *insp = &insps[i];
+
+		fprintf(out, "%sheapscope inspect: PID %d (%s), RSS %s, anonymous %s, %u threads",
+			i ? "\n" : "", insp->pid, insp->comm, HS_BYTES(insp->mem.rss_bytes),
+			HS_BYTES(insp->mem.anon_bytes), insp->threads);
+		if (insp->heap_read)
+			fprintf(out, "; glibc %s, %s; read in %.0f ms", insp->loc.version,
+				method_text(&insp->loc),
+				insp->locate_ms + insp->read_ms + insp->census_ms);
+		fputs("\n\n", out);
+		hs_heap_state_report(out, insp);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+int hs_render_inspect_json(FILE *out, const struct hs_inspection *insps, size_t count)
+{
+	fputs("{\"processes\":[", out);
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			fputc(',', out);
+		hs_heap_state_json(out, &insps[i]);
+	}
+	fputs("]}\n", out);
+	return ferror(out) ? -EIO : 0;
+}
