@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tools/demo.sh - what `make demo` runs: start the toy media server, attach
-# heapscope to it while it runs, write its live heap, show the top stacks and
-# the verdict of the text report (demo.report).
+# tools/demo.sh - what `make demo` runs: start the toy media server, read its
+# allocator's state from outside (demo.inspect.txt), attach heapscope to it while
+# it runs, write its live heap, show the top stacks and the verdict of the text
+# report (demo.report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_PROFILE=${DEMO_SECONDS:-5}
@@ -10,6 +11,11 @@ build/tools/demo_server 500 &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 sleep 0.5
+# The first look, before any probe: glibc's own state, read from outside.
+./heapscope inspect -p "$server" -o demo.inspect.txt
+echo "demo: heapscope inspect (no probes; demo.inspect.txt):"
+sed -n '4p' demo.inspect.txt
+echo
 echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
 # Sessions beside the first write the flame graph and the report.
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.svg 2> /dev/null &

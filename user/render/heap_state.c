@@ -285,7 +285,7 @@ int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps, size_
 			i ? "\n" : "", insp->pid, insp->comm, HS_BYTES(insp->mem.rss_bytes),
 			HS_BYTES(insp->mem.anon_bytes), insp->threads);
 		if (insp->heap_read)
-			fprintf(out, "; glibc %s, %s; read in %.0f ms", insp->loc.version,
+			fprintf(out, "\n  glibc %s, %s, read in %.0f ms", insp->loc.version,
 				method_text(&insp->loc),
 				insp->locate_ms + insp->read_ms + insp->census_ms);
 		fputs("\n\n", out);
