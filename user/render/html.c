@@ -105,7 +105,8 @@ static void write_banner(FILE *out, const struct hs_summary *sum)
 		fprintf(out, "<p class=\"banner\" id=\"banner-ended\">The session was cut short: "
 			"%s %s after %.1f s.</p>\n",
 			sum->process_count > 1 ? "every target" : "the target",
-			sum->target_execed ? "exec()ed another program" : "exited", sum->duration_s);
+			sum->target_execed ? "exec()ed another program" : "exited",
+			sum->duration_s);
 }
 
 static void memory_row(FILE *out, const char *what, bool known, double start, double end)
@@ -129,8 +130,8 @@ static int write_verdict(FILE *out, const struct hs_render_input *in)
 	char explanation[HS_RENDER_EXPLANATION_MAX];
 
 	hs_render_explanation(in, explanation, sizeof(explanation));
-	fprintf(out, "<p><span id=\"verdict-name\" class=\"verdict-name verdict-%s\">%s</span></p>\n"
-		"<p id=\"verdict-explanation\">", kind, kind);
+	fprintf(out, "<p><span id=\"verdict-name\" class=\"verdict-name verdict-%s\">%s"
+		"</span></p>\n<p id=\"verdict-explanation\">", kind, kind);
 	hs_html_text(out, explanation);
 	fprintf(out, "</p>\n<table id=\"memory\"><tr><th class=\"name\">%s</th><th>start</th>"
 		"<th>end</th><th>change</th></tr>\n",
@@ -171,8 +172,8 @@ static int write_timeline(FILE *out, const struct hs_render_input *in)
 		err = hs_html_chart(out, label, pv->timeline->points, pv->timeline->count);
 	}
 	if (!err && a->process_count > charts)
-		fprintf(out, "<p>%zu more processes are in the sum, without a chart of their own.</p>\n",
-			a->process_count - charts);
+		fprintf(out, "<p>%zu more processes are in the sum, without a chart of their "
+			"own.</p>\n", a->process_count - charts);
 	return err;
 }
 
@@ -231,8 +232,8 @@ static int write_top(FILE *out, const struct hs_render_input *in, enum hs_sample
 	if (shown)
 		fprintf(out, "<table id=\"%s\"><tr><th>#</th><th>growth</th><th>steadiness</th>"
 			"<th>live</th><th>blocks</th><th>allocated</th><th>calls</th>"
-			"<th>oldest</th><th>median age</th><th class=\"name\">stack (leaf first)</th>"
-			"</tr>\n", id);
+			"<th>oldest</th><th>median age</th>"
+			"<th class=\"name\">stack (leaf first)</th></tr>\n", id);
 	for (size_t i = 0; i < shown; i++) {
 		const struct hs_profile_sample *sample = &a->profile.samples[indexes[i]];
 		const struct hs_sample_stats *st = &a->stats[indexes[i]];

@@ -147,8 +147,8 @@ static void write_hover(const struct chart *c, const struct hs_timeline_point *p
 		for (int s = 0; s < SERIES_COUNT; s++)
 			fprintf(c->out, "\n%s: %s", series[s].label,
 				known(&points[i], s) ? HS_BYTES(value_of(&points[i], s)) : "?");
-		fprintf(c->out, "</title><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\"/>"
-			"</g>\n", left, top, right - left, height);
+		fprintf(c->out, "</title><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
+			"height=\"%.0f\"/></g>\n", left, top, right - left, height);
 	}
 }
 
@@ -158,8 +158,8 @@ static void write_legend(const struct chart *c)
 
 	for (int s = 0; s < SERIES_COUNT; s++) {
 		fprintf(c->out, "<rect x=\"%.0f\" y=\"8\" width=\"14\" height=\"4\" fill=\"%s\"/>"
-			"<text class=\"legend\" x=\"%.0f\" y=\"14\">%s</text>\n", x, series[s].colour,
-			x + 18, series[s].label);
+			"<text class=\"legend\" x=\"%.0f\" y=\"14\">%s</text>\n", x,
+			series[s].colour, x + 18, series[s].label);
 		x += 130;
 	}
 }

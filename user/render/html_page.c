@@ -29,8 +29,10 @@
 #include "lib/units.h"
 #include "render/svg.h"
 
-/* Ids the SVG's own script uses (frames, details, reset, search, matched, title, subtitle) and
- * its classes (button, right, parent, hide) are not used here: the SVG's style applies page-wide. */
+/*
+ * Ids the SVG's own script uses (frames, details, reset, search, matched, title, subtitle) and its
+ * classes (button, right, parent, hide) are not used here: the SVG's style applies page-wide.
+ */
 static const char page_style[] =
 	"<style>\n"
 	"body { font: 14px/1.45 sans-serif; margin: 1.5em auto; max-width: 1220px; color: #222;"
@@ -70,7 +72,8 @@ static const char page_script[] =
 	"\"use strict\";\n"
 	"(function () {\n"
 	"\tvar box = document.getElementById('flame-box');\n"
-	"\tvar first = box && box.firstElementChild ? box.firstElementChild.cloneNode(true) : null;\n"
+	"\tvar first = box && box.firstElementChild ?\n"
+	"\t\tbox.firstElementChild.cloneNode(true) : null;\n"
 	"\t/* A copied script element does not run again: give the copy new ones. */\n"
 	"\tfunction runnable(node) {\n"
 	"\t\tvar old = node.querySelectorAll('script');\n"
@@ -98,7 +101,8 @@ static const char page_script[] =
 	"\tif (wanted && document.getElementById('view-' + wanted[1]))\n"
 	"\t\tshow(wanted[1]);\n"
 	"\t/* Several charts: one at a time, picked by its process. */\n"
-	"\tvar charts = document.querySelectorAll('.chart'), picker = document.getElementById('chart-picker');\n"
+	"\tvar charts = document.querySelectorAll('.chart');\n"
+	"\tvar picker = document.getElementById('chart-picker');\n"
 	"\tif (charts.length > 1 && picker) {\n"
 	"\t\tfor (var c = 0; c < charts.length; c++) {\n"
 	"\t\t\tvar o = document.createElement('option');\n"
@@ -197,8 +201,9 @@ int hs_html_views(FILE *out, const struct hs_html_view *views, size_t count)
 	if (count > 1) {
 		fputs("<p class=\"view-buttons\" hidden>Weigh by:", out);
 		for (size_t i = 0; i < count; i++)
-			fprintf(out, " <button type=\"button\" data-view=\"%s\" aria-pressed=\"%s\">%s"
-				"</button>", views[i].id, i ? "false" : "true", views[i].label);
+			fprintf(out, " <button type=\"button\" data-view=\"%s\" "
+				"aria-pressed=\"%s\">%s</button>", views[i].id,
+				i ? "false" : "true", views[i].label);
 		fputs("</p>\n", out);
 	}
 	fputs("<div id=\"flame-box\" class=\"flame-box\">", out);

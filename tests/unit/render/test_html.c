@@ -51,8 +51,8 @@ static void page_build(struct page *p, bool two)
 	}
 	p->processes[0] = (struct hs_process_summary){.pid = getpid(), .ns_pid = getpid(),
 						      .comm = "self"};
-	p->processes[1] = (struct hs_process_summary){.pid = SESSION_OTHER_PID,
-						      .ns_pid = SESSION_OTHER_PID, .comm = HOSTILE_COMM};
+	p->processes[1] = (struct hs_process_summary){
+		.pid = SESSION_OTHER_PID, .ns_pid = SESSION_OTHER_PID, .comm = HOSTILE_COMM};
 	for (int i = 0; i < 2; i++)
 		p->labels[i].pid = p->processes[i].pid;
 	p->sum = (struct hs_summary){.pid = getpid(), .comm = "self", .duration_s = 10,
@@ -142,7 +142,7 @@ static void test_structure(void)
 	for (size_t i = 0; at && i < sizeof(sections) / sizeof(sections[0]); i++)
 		CHECK((at = strstr(at, sections[i])) != NULL);
 	/* The verdict in the report's words, from the most severe process. */
-	CHECK(has(html, "<span id=\"verdict-name\" class=\"verdict-name verdict-leak\">leak</span>"));
+	CHECK(has(html, "<span id=\"verdict-name\" class=\"verdict-name verdict-leak\">leak"));
 	CHECK(has(html, "the most severe of 2 processes (1 leak, 1 stable): The live heap grows"));
 	/* One flame graph in the document, the other in a template; no XML declaration. */
 	CHECK_EQ(occurrences(html, "<g id=\"frames\">"), 2);
@@ -205,7 +205,7 @@ static void test_escaping(void)
 	CHECK(!strstr(html, "<script>alert"));
 	CHECK(!strstr(html, "\x01"));
 	CHECK(!strstr(html, "\xff"));
-	CHECK(has(html, "data-label=\"PID 1 (" HOSTILE_COMM_ESCAPED ")\""));	 /* the picker's */
+	CHECK(has(html, "data-label=\"PID 1 (" HOSTILE_COMM_ESCAPED ")\"")); /* the picker's */
 	CHECK(has(html, "<summary><code>" HOSTILE_ESCAPED "</code></summary>")); /* top stacks */
 	CHECK(has(html, "<g><title>" HOSTILE_ESCAPED " (")); /* the flame graph's */
 	CHECK_EQ(occurrences(html, "<script>"), 1);	     /* the page's own */
