@@ -81,4 +81,4 @@ include tools/tools.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
-	rm -rf build build-san heapscope $(VMLINUX) demo.folded demo.svg demo.report demo.inspect.txt
+	rm -rf build build-san heapscope $(VMLINUX) demo.folded demo.svg demo.report demo.inspect.txt demo.html

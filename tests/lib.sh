@@ -249,3 +249,9 @@ bpf_map_keys() {
 perf_event_fds() {
 	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
 }
+# chromium_run ARGS... URL: headless Chromium, offline, its log appended to $OUT/chromium.log.
+chromium_run() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$(mktemp -d -p "$OUT")" --window-size=1200,800 "$@" 2>> "$OUT/chromium.log"
+}

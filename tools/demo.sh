@@ -2,7 +2,7 @@
 # tools/demo.sh - what `make demo` runs: start the toy media server, read its
 # allocator's state from outside (demo.inspect.txt), attach heapscope to it while
 # it runs, write its live heap, show the top stacks and the verdict of the text
-# report (demo.report).
+# report (demo.report); demo.html has it all on one page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_PROFILE=${DEMO_SECONDS:-5}
@@ -22,14 +22,17 @@ echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
 svg_session=$!
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.report 2> /dev/null &
 report_session=$!
+./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.html 2> /dev/null &
+html_session=$!
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -o demo.folded
-wait $svg_session $report_session
+wait $svg_session $report_session $html_session
 echo
 echo "demo: top stacks by live bytes (demo.folded):"
 head -5 demo.folded | sed 's/^/  /'
 echo
 echo "demo: listener_create keeps growing: the listener is never unregistered."
 echo "demo: flame graph in demo.svg (open it in a browser; demo.svg#s=listener highlights the leak)"
+echo "demo: everything on one page in demo.html (verdict, timeline, flame graphs, top stacks)"
 echo
 echo "demo: leak or not? (demo.report, the whole report)"
 sed -n '/^VERDICT/,/^$/p; /^TOP STACKS BY GROWTH/,/^$/p' demo.report | sed 's/^/  /'

@@ -39,12 +39,6 @@ pixel_is() {
 	[ "$(frame_pixel "$@")" = "$(svg_rect "$2" "$3" | awk '{ print $5 }')" ]
 }
 
-chromium_run() { # chromium_run ARGS... URL
-	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir="$(mktemp -d -p "$OUT")" --window-size=1200,800 "$@" 2>> "$OUT/chromium.log"
-}
-
 # pprof_flat TOP FUNCTION: FUNCTION's flat bytes in `go tool pprof -top -unit=B` output.
 pprof_flat() {
 	awk -v fn="$2" '$1 ~ /^[0-9]+B?$/ && NF >= 6 { name = $6;

@@ -20,6 +20,7 @@
 #include "cli/options.h"
 #include "lib/output.h"
 #include "render/diff.h"
+#include "render/html.h"
 #include "target/procfs.h"
 
 static void warn_malformed(const char *path, const struct hs_folded *folded)
@@ -59,9 +60,12 @@ int cmd_diff(int argc, char **argv)
 		warn_malformed(opts.new_path, &diff.new);
 		err = hs_output_open(&out, opts.output_path);
 		if (!err) {
-			err = opts.format == HS_FORMAT_SVG ?
-				hs_diff_write_svg(out.file, &diff, opts.old_path, opts.new_path) :
-				hs_diff_write_folded(out.file, &diff);
+			if (opts.format == HS_FORMAT_HTML)
+				err = hs_diff_write_html(out.file, &diff, opts.old_path, opts.new_path);
+			else if (opts.format == HS_FORMAT_SVG)
+				err = hs_diff_write_svg(out.file, &diff, opts.old_path, opts.new_path);
+			else
+				err = hs_diff_write_folded(out.file, &diff);
 			if (!err)
 				err = hs_output_commit(&out);
 			else

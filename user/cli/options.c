@@ -62,6 +62,7 @@ static const char *const format_names[HS_FORMAT_COUNT] = {
 	[HS_FORMAT_PPROF] = "pprof",
 	[HS_FORMAT_REPORT] = "report",
 	[HS_FORMAT_JSON] = "json",
+	[HS_FORMAT_HTML] = "html",
 };
 
 const char *hs_format_name(enum hs_format format)
@@ -94,6 +95,7 @@ enum hs_format hs_format_for_path(const char *path)
 		{ ".txt", HS_FORMAT_REPORT },
 		{ ".report", HS_FORMAT_REPORT },
 		{ ".json", HS_FORMAT_JSON },
+		{ ".html", HS_FORMAT_HTML },
 	};
 	size_t len = strlen(path);
 
@@ -133,9 +135,11 @@ void hs_options_usage(FILE *out)
 		"  -f, --format FORMAT      folded (default), svg (flame graph; frames narrower\n"
 		"                           than %.1f px are not drawn, and counted), pprof\n"
 		"                           (gzip'd profile.proto), report (text: verdict,\n"
-		"                           growth, ages), json (the report for scripts);\n"
-		"                           -o .svg, .pb.gz, .pprof, .folded, .txt, .report,\n"
-		"                           .json choose it too\n"
+		"                           growth, ages), json (the report for scripts),\n"
+		"                           html (one self-contained page: verdict, timeline\n"
+		"                           chart, flame graphs, top stacks); -o .svg, .pb.gz,\n"
+		"                           .pprof, .folded, .txt, .report, .json, .html\n"
+		"                           choose it too\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
 		"                           alloc-count\n"
 		"  -i, --interval SECONDS   sample heap, stacks and /proc memory this often\n"
@@ -426,7 +430,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 void hs_diff_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg]\n"
+		"Usage: heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg|html]\n"
 		"What changed between two folded profiles (NEW minus OLD, stack by stack).\n"
 		"\n"
 		"  -o, --output PATH        write here, atomically (default: stdout); the format\n"
@@ -435,7 +439,8 @@ void hs_diff_usage(FILE *out)
 		"                           first (flamegraph.pl draws it); svg: differential flame\n"
 		"                           graph, red grew, blue shrank, width max(old, new);\n"
 		"                           frames narrower than %.1f px or deeper than %d are not\n"
-		"                           drawn (counted in the graph)\n"
+		"                           drawn (counted in the graph); html: that graph in a\n"
+		"                           page with both totals\n"
 		"  -h, --help               this text\n"
 		"\n"
 		"Example:\n"
@@ -465,8 +470,9 @@ int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, c
 			break;
 		case 'f':
 			if (parse_format(optarg, &opts->format) ||
-			    (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG))
-				FAIL("format '%s' is not folded or svg", optarg);
+			    (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG &&
+			     opts->format != HS_FORMAT_HTML))
+				FAIL("format '%s' is not folded, svg or html", optarg);
 			format_given = true;
 			break;
 		case 'h':
@@ -482,8 +488,9 @@ int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, c
 	opts->new_path = argv[optind + 1];
 	if (!format_given && opts->output_path)
 		opts->format = hs_format_for_path(opts->output_path);
-	if (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG)
-		FAIL("format '%s' (from %s) is not folded or svg", hs_format_name(opts->format),
+	if (opts->format != HS_FORMAT_FOLDED && opts->format != HS_FORMAT_SVG &&
+	    opts->format != HS_FORMAT_HTML)
+		FAIL("format '%s' (from %s) is not folded, svg or html", hs_format_name(opts->format),
 		     opts->output_path);
 	return 0;
 }

@@ -17,6 +17,7 @@ enum hs_format {
 	HS_FORMAT_PPROF,
 	HS_FORMAT_REPORT,
 	HS_FORMAT_JSON,
+	HS_FORMAT_HTML,
 	HS_FORMAT_COUNT,
 };
 
@@ -47,7 +48,7 @@ struct hs_options {
 	bool help;
 };
 
-/* heapscope diff OLD NEW [-o PATH] [-f folded|svg] */
+/* heapscope diff OLD NEW [-o PATH] [-f folded|svg|html] */
 struct hs_diff_options {
 	const char *old_path, *new_path;
 	const char *output_path; /* NULL: stdout */

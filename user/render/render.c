@@ -15,6 +15,7 @@
 #include "render/svg.h"
 #include "render/json.h"
 #include "render/report.h"
+#include "render/html.h"
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input)
 {
@@ -29,6 +30,8 @@ int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *in
 		return hs_render_report(out, input);
 	case HS_FORMAT_JSON:
 		return hs_render_json(out, input);
+	case HS_FORMAT_HTML:
+		return hs_render_html(out, input);
 	default:
 		return -EINVAL;
 	}

@@ -475,3 +475,9 @@ int hs_render_svg(FILE *out, const struct hs_render_input *input)
 	free(stacks);
 	return err;
 }
+
+/* Any name as XML or HTML text, by the rules above: the HTML page (html.c) writes names so. */
+void hs_svg_escape(FILE *out, const char *text)
+{
+	xml_text(out, text, SIZE_MAX);
+}

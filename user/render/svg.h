@@ -23,5 +23,6 @@ int hs_svg_write(FILE *out, struct hs_flame_stack *stacks, size_t count,
 		 const struct hs_svg_labels *labels);
 int hs_render_svg(FILE *out, const struct hs_render_input *input);
 void hs_group_digits(uint64_t value, char *out, size_t len);
+void hs_svg_escape(FILE *out, const char *text);
 
 #endif
