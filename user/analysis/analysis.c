@@ -225,7 +225,7 @@ int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
 	} else {
 		max_ts_ns = UINT64_MAX;
 	}
-	err = hs_profile_build_live(&a->profile, &c->stacks, older, sym, config->scope);
+	err = hs_profile_build(&a->profile, &c->stacks, older, sym, config->scope);
 	free(older);
 	if (err)
 		return err;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_pprof.c - the profile as pprof's profile.proto, gzip-compressed: what
+ * pprof.c - the profile as pprof's profile.proto, gzip-compressed: what
  * `go tool pprof`, Pyroscope and Parca read.
  *
  * Sample types follow Go's heap profiles: alloc_objects/count,
@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "lib/hash.h"
+#include "lib/id_index.h"
 #include "lib/protobuf.h"
 #include "symbol/source_lines.h"
 
@@ -73,17 +74,16 @@ struct location {
 };
 
 /* A function: a name with the file (string index, 0: unknown) and line it is defined at. */
-struct function_key {
+struct function {
 	uint32_t name;
 	uint32_t line;
 	uint64_t file;
-	uint64_t id; /* 0: empty slot */
 };
 
 /* A file name in the string table. */
-struct file_slot {
-	const char *text; /* in the string table's own copy: e->strings */
-	uint64_t index;	  /* 0: empty slot */
+struct file_name {
+	char *text;	/* owned copy */
+	uint64_t index; /* in the string table */
 };
 
 struct encoder {
@@ -94,15 +94,17 @@ struct encoder {
 	struct hs_pb strings; /* Profile.string_table entries */
 	struct hs_pb message, line; /* scratch for one nested message */
 	uint64_t string_count;
+	/* Each table has room for every frame: a frame adds at most one location, and a
+	 * location at most one function and one file name.  Ids are index + 1. */
 	struct location *locations;
 	size_t location_count;
-	uint32_t *location_index; /* open addressing: location index + 1, 0: empty */
-	struct function_key *functions;
-	struct file_slot *files;
-	char **file_texts; /* owned copies behind files[] */
-	size_t file_count;
-	size_t capacity; /* of each table above: a power of two, at least twice the frames */
+	struct hs_id_index location_index;
+	struct function *functions;
 	uint64_t function_count;
+	struct hs_id_index function_index;
+	struct file_name *files;
+	size_t file_count;
+	struct hs_id_index file_index;
 	bool *mapping_has_lines; /* per profile mapping: some location in it got a line */
 };
 
@@ -113,24 +115,37 @@ static uint64_t add_string(struct encoder *e, const char *text)
 	return e->string_count++;
 }
 
+static bool file_matches(const void *owner, uint32_t id, const void *key)
+{
+	const struct encoder *e = owner;
+
+	return strcmp(e->files[id].text, key) == 0;
+}
+
+static uint64_t file_hash(const void *owner, uint32_t id)
+{
+	const struct encoder *e = owner;
+
+	return hs_hash_string(e->files[id].text);
+}
+
 /* A file name's index in the string table, added once. */
 static uint64_t file_string(struct encoder *e, const char *text)
 {
-	size_t mask = e->capacity - 1;
-	size_t i = hs_hash_string(text) & mask;
+	uint64_t hash = hs_hash_string(text);
 	char *copy;
+	uint32_t id;
 
-	for (; e->files[i].index; i = (i + 1) & mask)
-		if (strcmp(e->files[i].text, text) == 0)
-			return e->files[i].index;
+	if (hs_id_index_find(&e->file_index, hash, file_matches, e, text, &id))
+		return e->files[id].index;
 	copy = strdup(text);
-	if (!copy) {
+	if (!copy || hs_id_index_insert(&e->file_index, hash, e->file_count, file_hash, e)) {
+		free(copy);
 		e->body.error = -ENOMEM;
 		return 0;
 	}
-	e->file_texts[e->file_count++] = copy;
-	e->files[i] = (struct file_slot){ copy, add_string(e, text) };
-	return e->files[i].index;
+	e->files[e->file_count] = (struct file_name){ copy, add_string(e, text) };
+	return e->files[e->file_count++].index;
 }
 
 /* Returns the index of type in the string table. */
@@ -223,27 +238,46 @@ static void add_mappings(struct encoder *e)
 			add_mapping(e, i);
 }
 
+static uint64_t function_hash_of(const struct function *f)
+{
+	uint64_t key[] = { f->name, f->file, f->line };
+
+	return hs_hash_words(0, key, 3);
+}
+
+static bool function_matches(const void *owner, uint32_t id, const void *key)
+{
+	const struct function *f = &((const struct encoder *)owner)->functions[id], *k = key;
+
+	return f->name == k->name && f->file == k->file && f->line == k->line;
+}
+
+static uint64_t function_hash(const void *owner, uint32_t id)
+{
+	return function_hash_of(&((const struct encoder *)owner)->functions[id]);
+}
+
 /* The id of function (name, file, line), written on first sight. */
 static uint64_t function_of(struct encoder *e, uint32_t name, const char *file, uint32_t line)
 {
-	uint64_t file_index = file ? file_string(e, file) : 0;
-	uint64_t key[] = { name, file_index, line };
-	size_t mask = e->capacity - 1;
-	size_t i = hs_hash_words(0, key, 3) & mask;
-	uint64_t name_index;
+	struct function key = { name, line, file ? file_string(e, file) : 0 };
+	uint64_t hash = function_hash_of(&key), name_index;
+	uint32_t id;
 
-	for (; e->functions[i].id; i = (i + 1) & mask)
-		if (e->functions[i].name == name && e->functions[i].file == file_index &&
-		    e->functions[i].line == line)
-			return e->functions[i].id;
-	e->functions[i] = (struct function_key){ name, line, file_index, ++e->function_count };
+	if (hs_id_index_find(&e->function_index, hash, function_matches, e, &key, &id))
+		return id + 1;
+	if (hs_id_index_insert(&e->function_index, hash, e->function_count, function_hash, e)) {
+		e->body.error = -ENOMEM;
+		return 0;
+	}
+	e->functions[e->function_count++] = key;
 	name_index = add_string(e, e->profile->names[name]);
 	e->message.len = 0;
 	hs_pb_uint(&e->message, FUNCTION_ID, e->function_count);
 	hs_pb_uint(&e->message, FUNCTION_NAME, name_index);
 	hs_pb_uint(&e->message, FUNCTION_SYSTEM_NAME, name_index);
-	if (file_index)
-		hs_pb_uint(&e->message, FUNCTION_FILENAME, file_index);
+	if (key.file)
+		hs_pb_uint(&e->message, FUNCTION_FILENAME, key.file);
 	if (line)
 		hs_pb_uint(&e->message, FUNCTION_START_LINE, line);
 	hs_pb_message(&e->body, PROFILE_FUNCTION, &e->message);
@@ -260,51 +294,62 @@ static int init_tables(struct encoder *e)
 						 : profile->sample_count;
 	for (size_t i = 0; i < e->sample_count; i++)
 		frames += e->samples[i].frame_count;
-	e->capacity = 64;
-	while (e->capacity < frames * 2)
-		e->capacity *= 2;
 	e->locations = calloc(frames ? frames : 1, sizeof(*e->locations));
-	e->location_index = calloc(e->capacity, sizeof(*e->location_index));
-	e->functions = calloc(e->capacity, sizeof(*e->functions));
-	e->files = calloc(e->capacity, sizeof(*e->files));
-	e->file_texts = calloc(e->capacity, sizeof(*e->file_texts));
+	e->functions = calloc(frames ? frames : 1, sizeof(*e->functions));
+	e->files = calloc(frames ? frames : 1, sizeof(*e->files));
 	e->mapping_has_lines = calloc(profile->mapping_count + 1, sizeof(*e->mapping_has_lines));
-	return e->locations && e->location_index && e->functions && e->files && e->file_texts &&
-			       e->mapping_has_lines
-		       ? 0
-		       : -ENOMEM;
+	return e->locations && e->functions && e->files && e->mapping_has_lines ? 0 : -ENOMEM;
 }
 
 static void free_tables(struct encoder *e)
 {
 	for (size_t i = 0; i < e->file_count; i++)
-		free(e->file_texts[i]);
-	free(e->file_texts);
+		free(e->files[i].text);
 	free(e->files);
+	hs_id_index_free(&e->file_index);
 	free(e->functions);
-	free(e->location_index);
+	hs_id_index_free(&e->function_index);
 	free(e->locations);
+	hs_id_index_free(&e->location_index);
 	free(e->mapping_has_lines);
+}
+
+static uint64_t location_hash_of(const struct location *loc)
+{
+	uint64_t key[] = { loc->address, loc->pid, loc->name };
+
+	return hs_hash_words(0, key, 3);
+}
+
+static bool location_matches(const void *owner, uint32_t id, const void *key)
+{
+	const struct location *loc = &((const struct encoder *)owner)->locations[id], *k = key;
+
+	return loc->address == k->address && loc->pid == k->pid && loc->name == k->name;
+}
+
+static uint64_t location_hash(const void *owner, uint32_t id)
+{
+	return location_hash_of(&((const struct encoder *)owner)->locations[id]);
 }
 
 /* The location id of frame f of sample s; new ones are only collected here. */
 static uint64_t location_of(struct encoder *e, const struct hs_profile_sample *s, uint32_t f)
 {
-	size_t mask = e->capacity - 1;
-	uint64_t key[] = { s->addrs[f], s->pid, s->names[f] };
-	size_t i = hs_hash_words(0, key, 3) & mask;
-	struct location *loc;
-
-	for (; e->location_index[i]; i = (i + 1) & mask) {
-		loc = &e->locations[e->location_index[i] - 1];
-		if (loc->address == s->addrs[f] && loc->pid == s->pid && loc->name == s->names[f])
-			return e->location_index[i];
-	}
-	e->locations[e->location_count] = (struct location){
+	struct location key = {
 		.address = s->addrs[f], .pid = s->pid, .name = s->names[f], .mapping = s->mappings[f],
 	};
-	e->location_index[i] = ++e->location_count;
-	return e->location_count;
+	uint64_t hash = location_hash_of(&key);
+	uint32_t id;
+
+	if (hs_id_index_find(&e->location_index, hash, location_matches, e, &key, &id))
+		return id + 1;
+	if (hs_id_index_insert(&e->location_index, hash, e->location_count, location_hash, e)) {
+		e->body.error = -ENOMEM;
+		return 0;
+	}
+	e->locations[e->location_count] = key;
+	return ++e->location_count;
 }
 
 static void collect_locations(struct encoder *e)
