@@ -28,6 +28,7 @@
 #include "lib/hash.h"
 #include "lib/id_index.h"
 #include "lib/protobuf.h"
+#include "render/wording.h"
 #include "symbol/source_lines.h"
 
 /* profile.proto field numbers */

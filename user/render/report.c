@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_report.c - the report for people: the verdict in plain words with
+ * report.c - the report for people: the verdict in plain words with
  * its figures, the memory at start and end, a short timeline, the top stacks
  * by live bytes and by growth with their frames (leaf first, like a
  * backtrace), and what was lost.  With several processes, a table of them
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/render.h"
+#include "render/wording.h"
 #include "lib/units.h"
 
 #define REPORT_WIDTH	     96

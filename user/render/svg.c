@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_svg.c - a self-contained, interactive SVG flame graph.
+ * svg.c - a self-contained, interactive SVG flame graph.
  *
  * Orientation: flame (the root "all" at the bottom, callers below callees, the
  * function that called the allocator on top).  A frame's width is its weight;
@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "lib/hash.h"
+#include "render/wording.h"
 
 #define SVG_WIDTH_PX 1200
 #define SVG_PAD_PX 10
