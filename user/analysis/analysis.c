@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/trend.h"
+
 #define NS_PER_S 1e9
 
 /* Per raw stack, the live blocks allocated at or before max_ts_ns. */
