@@ -74,11 +74,15 @@ struct location {
 	uint64_t function_id;
 };
 
-/* A function: a name with the file (string index, 0: unknown) and line it is defined at. */
-struct function {
-	uint32_t name;
-	uint32_t line;
-	uint64_t file;
+/*
+ * Locations and functions are each interned by three numbers: a location by
+ * (return address, pid, name), a function by (name, file, line): its name, the
+ * file's string index (0: unknown) and the line it is defined at.
+ */
+struct triples {
+	uint64_t (*keys)[3]; /* by id */
+	size_t count;
+	struct hs_id_index index;
 };
 
 /* A file name in the string table. */
@@ -97,12 +101,9 @@ struct encoder {
 	uint64_t string_count;
 	/* Each table has room for every frame: a frame adds at most one location, and a
 	 * location at most one function and one file name.  Ids are index + 1. */
-	struct location *locations;
-	size_t location_count;
-	struct hs_id_index location_index;
-	struct function *functions;
-	uint64_t function_count;
-	struct hs_id_index function_index;
+	struct triples location_keys;
+	struct location *locations; /* by location id - 1, as location_keys */
+	struct triples functions;
 	struct file_name *files;
 	size_t file_count;
 	struct hs_id_index file_index;
@@ -239,50 +240,59 @@ static void add_mappings(struct encoder *e)
 			add_mapping(e, i);
 }
 
-static uint64_t function_hash_of(const struct function *f)
+static bool triple_matches(const void *owner, uint32_t id, const void *key)
 {
-	uint64_t key[] = { f->name, f->file, f->line };
-
-	return hs_hash_words(0, key, 3);
+	return memcmp(((const struct triples *)owner)->keys[id], key, 3 * sizeof(uint64_t)) == 0;
 }
 
-static bool function_matches(const void *owner, uint32_t id, const void *key)
+static uint64_t triple_hash(const void *owner, uint32_t id)
 {
-	const struct function *f = &((const struct encoder *)owner)->functions[id], *k = key;
-
-	return f->name == k->name && f->file == k->file && f->line == k->line;
+	return hs_hash_words(0, ((const struct triples *)owner)->keys[id], 3);
 }
 
-static uint64_t function_hash(const void *owner, uint32_t id)
+/* Intern key (keys has room): 1 if it is new, 0 if it was there, -ENOMEM. */
+static int intern_triple(struct triples *t, const uint64_t key[3], uint32_t *id)
 {
-	return function_hash_of(&((const struct encoder *)owner)->functions[id]);
+	uint64_t hash = hs_hash_words(0, key, 3);
+
+	if (hs_id_index_find(&t->index, hash, triple_matches, t, key, id))
+		return 0;
+	if (hs_id_index_insert(&t->index, hash, t->count, triple_hash, t))
+		return -ENOMEM;
+	memcpy(t->keys[t->count], key, sizeof(t->keys[t->count]));
+	*id = t->count++;
+	return 1;
+}
+
+static void free_triples(struct triples *t)
+{
+	free(t->keys);
+	hs_id_index_free(&t->index);
 }
 
 /* The id of function (name, file, line), written on first sight. */
 static uint64_t function_of(struct encoder *e, uint32_t name, const char *file, uint32_t line)
 {
-	struct function key = { name, line, file ? file_string(e, file) : 0 };
-	uint64_t hash = function_hash_of(&key), name_index;
+	uint64_t file_index = file ? file_string(e, file) : 0;
+	uint64_t key[3] = { name, file_index, line }, name_index;
 	uint32_t id;
+	int added = intern_triple(&e->functions, key, &id);
 
-	if (hs_id_index_find(&e->function_index, hash, function_matches, e, &key, &id))
+	if (added < 0)
+		e->body.error = added;
+	if (added <= 0)
 		return id + 1;
-	if (hs_id_index_insert(&e->function_index, hash, e->function_count, function_hash, e)) {
-		e->body.error = -ENOMEM;
-		return 0;
-	}
-	e->functions[e->function_count++] = key;
 	name_index = add_string(e, e->profile->names[name]);
 	e->message.len = 0;
-	hs_pb_uint(&e->message, FUNCTION_ID, e->function_count);
+	hs_pb_uint(&e->message, FUNCTION_ID, id + 1);
 	hs_pb_uint(&e->message, FUNCTION_NAME, name_index);
 	hs_pb_uint(&e->message, FUNCTION_SYSTEM_NAME, name_index);
-	if (key.file)
-		hs_pb_uint(&e->message, FUNCTION_FILENAME, key.file);
+	if (file_index)
+		hs_pb_uint(&e->message, FUNCTION_FILENAME, file_index);
 	if (line)
 		hs_pb_uint(&e->message, FUNCTION_START_LINE, line);
 	hs_pb_message(&e->body, PROFILE_FUNCTION, &e->message);
-	return e->function_count;
+	return id + 1;
 }
 
 static int init_tables(struct encoder *e)
@@ -296,10 +306,14 @@ static int init_tables(struct encoder *e)
 	for (size_t i = 0; i < e->sample_count; i++)
 		frames += e->samples[i].frame_count;
 	e->locations = calloc(frames ? frames : 1, sizeof(*e->locations));
-	e->functions = calloc(frames ? frames : 1, sizeof(*e->functions));
+	e->location_keys.keys = calloc(frames ? frames : 1, sizeof(*e->location_keys.keys));
+	e->functions.keys = calloc(frames ? frames : 1, sizeof(*e->functions.keys));
 	e->files = calloc(frames ? frames : 1, sizeof(*e->files));
 	e->mapping_has_lines = calloc(profile->mapping_count + 1, sizeof(*e->mapping_has_lines));
-	return e->locations && e->functions && e->files && e->mapping_has_lines ? 0 : -ENOMEM;
+	return e->locations && e->location_keys.keys && e->functions.keys && e->files &&
+			       e->mapping_has_lines
+		       ? 0
+		       : -ENOMEM;
 }
 
 static void free_tables(struct encoder *e)
@@ -308,49 +322,29 @@ static void free_tables(struct encoder *e)
 		free(e->files[i].text);
 	free(e->files);
 	hs_id_index_free(&e->file_index);
-	free(e->functions);
-	hs_id_index_free(&e->function_index);
+	free_triples(&e->functions);
+	free_triples(&e->location_keys);
 	free(e->locations);
-	hs_id_index_free(&e->location_index);
 	free(e->mapping_has_lines);
-}
-
-static uint64_t location_hash_of(const struct location *loc)
-{
-	uint64_t key[] = { loc->address, loc->pid, loc->name };
-
-	return hs_hash_words(0, key, 3);
-}
-
-static bool location_matches(const void *owner, uint32_t id, const void *key)
-{
-	const struct location *loc = &((const struct encoder *)owner)->locations[id], *k = key;
-
-	return loc->address == k->address && loc->pid == k->pid && loc->name == k->name;
-}
-
-static uint64_t location_hash(const void *owner, uint32_t id)
-{
-	return location_hash_of(&((const struct encoder *)owner)->locations[id]);
 }
 
 /* The location id of frame f of sample s; new ones are only collected here. */
 static uint64_t location_of(struct encoder *e, const struct hs_profile_sample *s, uint32_t f)
 {
-	struct location key = {
-		.address = s->addrs[f], .pid = s->pid, .name = s->names[f], .mapping = s->mappings[f],
-	};
-	uint64_t hash = location_hash_of(&key);
+	uint64_t key[3] = { s->addrs[f], s->pid, s->names[f] };
 	uint32_t id;
+	int added = intern_triple(&e->location_keys, key, &id);
 
-	if (hs_id_index_find(&e->location_index, hash, location_matches, e, &key, &id))
-		return id + 1;
-	if (hs_id_index_insert(&e->location_index, hash, e->location_count, location_hash, e)) {
-		e->body.error = -ENOMEM;
+	if (added < 0) {
+		e->body.error = added;
 		return 0;
 	}
-	e->locations[e->location_count] = key;
-	return ++e->location_count;
+	if (added)
+		e->locations[id] = (struct location){
+			.address = s->addrs[f], .pid = s->pid, .name = s->names[f],
+			.mapping = s->mappings[f],
+		};
+	return id + 1;
 }
 
 static void collect_locations(struct encoder *e)
@@ -369,7 +363,7 @@ static void add_functions(struct encoder *e, struct hs_symbolizer *sym)
 	struct hs_source_lines lines;
 
 	hs_source_lines_init(&lines, sym);
-	for (size_t i = 0; i < e->location_count; i++) {
+	for (size_t i = 0; i < e->location_keys.count; i++) {
 		struct location *loc = &e->locations[i];
 		struct hs_source_line src;
 		const char *file;
@@ -392,7 +386,7 @@ static void add_functions(struct encoder *e, struct hs_symbolizer *sym)
 
 static void add_locations(struct encoder *e)
 {
-	for (size_t i = 0; i < e->location_count; i++) {
+	for (size_t i = 0; i < e->location_keys.count; i++) {
 		const struct location *loc = &e->locations[i];
 
 		e->line.len = 0;
