@@ -9,8 +9,8 @@
  *
  * Owns the joins: raw stacks to profile samples (profile->sample_of_stack),
  * the timeline's per-stack series summed per sample, live blocks bucketed per
- * sample.  Does not own names (profile.c), series (timeline.c) nor the
- * statistics (verdict.c).
+ * sample.  Does not own names (profile.c), series (timeline.c), the
+ * statistics (trend.c) nor the verdict's rules (verdict.c).
  *
  * Ages are measured from the end of the session: live blocks carry the
  * CLOCK_MONOTONIC time of their allocation (bpf_ktime_get_ns).

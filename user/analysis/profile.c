@@ -304,8 +304,9 @@ int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *st
 			return err;
 	}
 	if (scope && scope->keep_stack_samples) {
-		profile->stack_samples = malloc((profile->sample_count ? profile->sample_count : 1) *
-						sizeof(*profile->stack_samples));
+		size_t kept = profile->sample_count ? profile->sample_count : 1;
+
+		profile->stack_samples = malloc(kept * sizeof(*profile->stack_samples));
 		if (!profile->stack_samples)
 			return -ENOMEM;
 		memcpy(profile->stack_samples, profile->samples,

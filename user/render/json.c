@@ -2,8 +2,9 @@
 /*
  * json.c - the report for scripts: the session, the verdict with its
  * figures, every process with its own verdict and figures, the series, and
- * every stack with its frames (root first), values, growth and ages.  The schema is documented in README.md ("JSON"); fields
- * are only ever added.  Stacks come most live bytes first.
+ * every stack with its frames (root first), values, growth and ages.  The
+ * schema is documented in README.md ("JSON"); fields are only ever added.
+ * Stacks come most live bytes first.
  */
 #include "render/json.h"
 

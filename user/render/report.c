@@ -119,8 +119,10 @@ static void write_memory_row(FILE *out, const char *what, bool known, double sta
 static void write_memory_rows(FILE *out, const struct hs_verdict *v,
 			      const struct hs_timeline_point *points, size_t count)
 {
-	write_memory_row(out, "live heap (since attach)", count > 0,
-			 count ? points[0].live_bytes : 0, count ? points[count - 1].live_bytes : 0);
+	uint64_t live_first = count ? points[0].live_bytes : 0;
+	uint64_t live_last = count ? points[count - 1].live_bytes : 0;
+
+	write_memory_row(out, "live heap (since attach)", count > 0, live_first, live_last);
 	write_memory_row(out, "RSS", v->memory_known, v->rss_start, v->rss_end);
 	write_memory_row(out, "anonymous", v->memory_known, v->anon_start, v->anon_end);
 	write_memory_row(out, "[heap] mapping", v->memory_known, v->heap_start, v->heap_end);
