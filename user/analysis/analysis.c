@@ -9,8 +9,8 @@
  *
  * Owns the joins: raw stacks to profile samples (profile->sample_of_stack),
  * the timeline's per-stack series summed per sample, live blocks bucketed per
- * sample.  Does not own names (profile.c), series (timeline.c) nor the
- * statistics (verdict.c).
+ * sample.  Does not own names (profile.c), series (timeline.c), the
+ * statistics (trend.c) nor the verdict's rules (verdict.c).
  *
  * Ages are measured from the end of the session: live blocks carry the
  * CLOCK_MONOTONIC time of their allocation (bpf_ktime_get_ns).
@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "analysis/trend.h"
 
 #define NS_PER_S 1e9
 
@@ -225,7 +227,7 @@ int hs_analysis_build(struct hs_analysis *a, const struct hs_collector *c,
 	} else {
 		max_ts_ns = UINT64_MAX;
 	}
-	err = hs_profile_build_live(&a->profile, &c->stacks, older, sym, config->scope);
+	err = hs_profile_build(&a->profile, &c->stacks, older, sym, config->scope);
 	free(older);
 	if (err)
 		return err;

@@ -29,6 +29,7 @@
 
 #include "lib/array.h"
 #include "lib/hash.h"
+#include "lib/id_index.h"
 
 static const struct {
 	const char *name, *unit;
@@ -61,46 +62,37 @@ int hs_weight_parse(const char *text, enum hs_weight *weight)
 	return -EINVAL;
 }
 
-static int name_index_grow(struct hs_profile *profile)
+static bool name_matches(const void *owner, uint32_t id, const void *key)
 {
-	size_t capacity = profile->name_index_capacity ? profile->name_index_capacity * 2 : 1024;
-	uint32_t *index = calloc(capacity, sizeof(*index));
+	const struct hs_profile *profile = owner;
 
-	if (!index)
-		return -ENOMEM;
-	free(profile->name_index);
-	profile->name_index = index;
-	profile->name_index_capacity = capacity;
-	for (uint32_t id = 0; id < profile->name_count; id++) {
-		size_t i = hs_hash_string(profile->names[id]) & (capacity - 1);
+	return strcmp(profile->names[id], key) == 0;
+}
 
-		while (index[i])
-			i = (i + 1) & (capacity - 1);
-		index[i] = id + 1;
-	}
-	return 0;
+static uint64_t name_hash(const void *owner, uint32_t id)
+{
+	const struct hs_profile *profile = owner;
+
+	return hs_hash_string(profile->names[id]);
 }
 
 int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id)
 {
-	size_t mask, i;
+	uint64_t hash = hs_hash_string(name);
+	char *copy;
 
-	if ((profile->name_count + 1) * 2 > profile->name_index_capacity && name_index_grow(profile))
-		return -ENOMEM;
-	mask = profile->name_index_capacity - 1;
-	for (i = hs_hash_string(name) & mask; profile->name_index[i]; i = (i + 1) & mask) {
-		if (strcmp(profile->names[profile->name_index[i] - 1], name) == 0) {
-			*id = profile->name_index[i] - 1;
-			return 0;
-		}
-	}
+	if (hs_id_index_find(&profile->name_index, hash, name_matches, profile, name, id))
+		return 0;
 	if (hs_array_reserve((void **)&profile->names, &profile->name_capacity, profile->name_count,
 			     sizeof(*profile->names), 256))
 		return -ENOMEM;
-	profile->names[profile->name_count] = strdup(name);
-	if (!profile->names[profile->name_count])
+	copy = strdup(name);
+	if (!copy || hs_id_index_insert(&profile->name_index, hash, profile->name_count, name_hash,
+					profile)) {
+		free(copy);
 		return -ENOMEM;
-	profile->name_index[i] = profile->name_count + 1;
+	}
+	profile->names[profile->name_count] = copy;
 	*id = profile->name_count++;
 	return 0;
 }
@@ -275,9 +267,9 @@ static void merge_samples(struct hs_profile *profile, bool across_processes)
  * live: per-stack in-use values to use instead of the stacks' totals, or NULL.
  * scope: the session's processes (root frames, --merge, stack_samples), or NULL for one process.
  */
-int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
-			  const struct hs_stack_live *live, struct hs_symbolizer *sym,
-			  const struct hs_profile_scope *scope)
+int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
+		     const struct hs_stack_live *live, struct hs_symbolizer *sym,
+		     const struct hs_profile_scope *scope)
 {
 	memset(profile, 0, sizeof(*profile));
 	profile->samples = calloc(stacks->count ? stacks->count : 1, sizeof(*profile->samples));
@@ -312,8 +304,9 @@ int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_tabl
 			return err;
 	}
 	if (scope && scope->keep_stack_samples) {
-		profile->stack_samples = malloc((profile->sample_count ? profile->sample_count : 1) *
-						sizeof(*profile->stack_samples));
+		size_t kept = profile->sample_count ? profile->sample_count : 1;
+
+		profile->stack_samples = malloc(kept * sizeof(*profile->stack_samples));
 		if (!profile->stack_samples)
 			return -ENOMEM;
 		memcpy(profile->stack_samples, profile->samples,
@@ -322,12 +315,6 @@ int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_tabl
 	}
 	merge_samples(profile, scope && scope->merge);
 	return 0;
-}
-
-int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
-		     struct hs_symbolizer *sym)
-{
-	return hs_profile_build_live(profile, stacks, NULL, sym, NULL);
 }
 
 void hs_profile_free(struct hs_profile *profile)
@@ -350,7 +337,7 @@ void hs_profile_free(struct hs_profile *profile)
 	free(profile->mappings);
 	free(profile->samples);
 	free(profile->names);
-	free(profile->name_index);
+	hs_id_index_free(&profile->name_index);
 	free(profile->sample_of_stack);
 	memset(profile, 0, sizeof(*profile));
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "collect/stacks.h"
+#include "lib/id_index.h"
 #include "symbol/symbolize.h"
 
 /* What a stack can be weighed by; the order is the order of sample values. */
@@ -68,8 +69,7 @@ struct hs_profile {
 	size_t sample_count;
 	char **names; /* interned frame names */
 	size_t name_count, name_capacity;
-	uint32_t *name_index; /* open addressing over name ids + 1 */
-	size_t name_index_capacity;
+	struct hs_id_index name_index; /* name ids by text */
 	uint64_t totals[HS_WEIGHT_COUNT];
 	struct hs_profile_mapping *mappings;
 	size_t mapping_count, mapping_capacity;
@@ -83,10 +83,8 @@ struct hs_profile {
 };
 
 int hs_profile_build(struct hs_profile *profile, const struct hs_stack_table *stacks,
-		     struct hs_symbolizer *sym);
-int hs_profile_build_live(struct hs_profile *profile, const struct hs_stack_table *stacks,
-			  const struct hs_stack_live *live, struct hs_symbolizer *sym,
-			  const struct hs_profile_scope *scope);
+		     const struct hs_stack_live *live, struct hs_symbolizer *sym,
+		     const struct hs_profile_scope *scope);
 void hs_profile_free(struct hs_profile *profile);
 int hs_profile_intern_name(struct hs_profile *profile, const char *name, uint32_t *id);
 const char *hs_weight_name(enum hs_weight weight);

@@ -434,13 +434,6 @@ int hs_timeline_tick(struct hs_timeline *tl, const struct hs_collector *c, doubl
 	return hs_timeline_sample(tl, c, now_s);
 }
 
-const struct hs_stack_series *hs_timeline_series(const struct hs_timeline *tl, uint32_t stack_id)
-{
-	if (stack_id >= tl->stack_capacity || tl->series_of_stack[stack_id] < 0)
-		return NULL;
-	return &tl->series[tl->series_of_stack[stack_id]];
-}
-
 /* Stacks that held memory at some point but have no series now: the limit was hit. */
 size_t hs_timeline_stacks_without_series(const struct hs_timeline *tl)
 {

@@ -81,7 +81,6 @@ void hs_timeline_mark_end(struct hs_timeline *tl, double now_s);
 int hs_timeline_finish(struct hs_timeline *tl, const struct hs_collector *c);
 int hs_timeline_add(struct hs_timeline *tl, const struct hs_stack_table *stacks,
 		    struct hs_timeline_point *point);
-const struct hs_stack_series *hs_timeline_series(const struct hs_timeline *tl, uint32_t stack_id);
 size_t hs_timeline_stacks_without_series(const struct hs_timeline *tl);
 void hs_timeline_rates(const struct hs_timeline *tl, size_t from, size_t to,
 		       struct hs_timeline_rates *rates);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "analysis/timeline.h"
+#include "analysis/trend.h"
 
 /* Thresholds of the classification; README "Verdict" explains each. */
 #define HS_VERDICT_MIN_SECONDS	      3.0
@@ -19,16 +20,6 @@
 #define HS_VERDICT_FLAT_RATIO	      0.25 /* last third's slope / the rest's under this: flat */
 #define HS_VERDICT_MAX_LOST_SHARE     0.01 /* lost events above this share: no verdict */
 #define HS_VERDICT_SUGGEST_SECONDS    30.0
-
-/* A straight line through (t, y), robust to outliers, and how monotone y is. */
-struct hs_trend {
-	size_t n;
-	double slope;	  /* per second: the median of the slopes between all pairs (Theil-Sen) */
-	double intercept; /* median of y - slope * t */
-	double tau;	  /* Kendall's tau: (rising pairs - falling pairs) / pairs, -1..1 */
-	double z;	  /* Mann-Kendall statistic of the same pairs, corrected for ties */
-	double noise;	  /* robust spread around the line: 1.4826 * median |residual| */
-};
 
 enum hs_verdict_kind {
 	HS_VERDICT_INCONCLUSIVE = 0,
@@ -71,8 +62,6 @@ struct hs_verdict {
 	uint64_t events, lost_events;
 };
 
-double hs_median(double *values, size_t n);
-int hs_trend_fit(const double *t, const double *y, size_t n, struct hs_trend *trend);
 int hs_verdict_classify(const struct hs_verdict_input *in, struct hs_verdict *v);
 const char *hs_verdict_name(enum hs_verdict_kind kind);
 int hs_verdict_severity(enum hs_verdict_kind kind);

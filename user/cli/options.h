@@ -9,17 +9,8 @@
 #include <sys/types.h>
 
 #include "analysis/profile.h"
+#include "render/format.h"
 #include "unwind/unwind_maps.h"
-
-enum hs_format {
-	HS_FORMAT_FOLDED = 0,
-	HS_FORMAT_SVG,
-	HS_FORMAT_PPROF,
-	HS_FORMAT_REPORT,
-	HS_FORMAT_JSON,
-	HS_FORMAT_HTML,
-	HS_FORMAT_COUNT,
-};
 
 /* PIDs -p can name (comma lists and repeated -p together). */
 #define HS_MAX_PIDS 256

@@ -7,6 +7,10 @@
  * into.  The table doubles at 70% load and never holds more than max_count
  * blocks: past that an insert fails with -ENOSPC and the caller counts it.
  * 32 bytes a block.
+ *
+ * Not the shared id index (lib/id_index.c): every free deletes, which that
+ * index never does, and blocks sit in the slots themselves (no id, no second
+ * array to chase per event), so lookup, insert and backward shift stay here.
  */
 #include "collect/live.h"
 

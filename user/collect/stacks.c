@@ -17,101 +17,97 @@
 
 #include "lib/array.h"
 #include "lib/hash.h"
+#include "lib/id_index.h"
 
 /* Stacks and pooled frames a table starts with. */
 #define STACKS_FIRST_CAPACITY 256
 
-static bool same_stack(const struct hs_stack_table *table, const struct hs_stack *stack,
-		       uint64_t hash, uint32_t pid, const uint64_t *frames, uint32_t frame_count)
+/* What a stack is interned by. */
+struct stack_key {
+	uint64_t hash;
+	uint32_t pid;
+	uint32_t frame_count;
+	const uint64_t *frames;
+};
+
+static bool stack_matches(const void *owner, uint32_t id, const void *key)
 {
-	return stack->hash == hash && stack->pid == pid && stack->frame_count == frame_count &&
-	       (frame_count == 0 ||
-		memcmp(table->frame_pool + stack->frames_at, frames, frame_count * sizeof(*frames)) == 0);
+	const struct hs_stack_table *table = owner;
+	const struct hs_stack *stack = &table->stacks[id];
+	const struct stack_key *k = key;
+
+	return stack->hash == k->hash && stack->pid == k->pid &&
+	       stack->frame_count == k->frame_count &&
+	       (k->frame_count == 0 || memcmp(table->frame_pool + stack->frames_at, k->frames,
+					      k->frame_count * sizeof(*k->frames)) == 0);
 }
 
-static void index_place(struct hs_stack_table *table, uint32_t id)
+static uint64_t stack_hash(const void *owner, uint32_t id)
 {
-	size_t mask = table->index_capacity - 1;
-	size_t i = table->stacks[id].hash & mask;
+	const struct hs_stack_table *table = owner;
 
-	while (table->index[i])
-		i = (i + 1) & mask;
-	table->index[i] = id + 1;
+	return table->stacks[id].hash;
 }
 
-static int index_grow(struct hs_stack_table *table)
-{
-	size_t capacity = table->index_capacity ? table->index_capacity * 2 : 1024;
-	uint32_t *index = calloc(capacity, sizeof(*index));
-
-	if (!index)
-		return -ENOMEM;
-	free(table->index);
-	table->index = index;
-	table->index_capacity = capacity;
-	for (uint32_t id = 0; id < table->count; id++)
-		index_place(table, id);
-	return 0;
-}
-
-static int add_stack(struct hs_stack_table *table, uint64_t hash, uint32_t pid,
-		     const uint64_t *frames, uint32_t frame_count, bool truncated)
+static int add_stack(struct hs_stack_table *table, const struct stack_key *key, bool truncated)
 {
 	if (hs_array_reserve((void **)&table->stacks, &table->capacity, table->count,
 			     sizeof(*table->stacks), STACKS_FIRST_CAPACITY) ||
 	    hs_array_reserve_n((void **)&table->frame_pool, &table->pool_capacity,
-			       table->pool_len + frame_count, sizeof(*table->frame_pool),
-			       STACKS_FIRST_CAPACITY))
+			       table->pool_len + key->frame_count, sizeof(*table->frame_pool),
+			       STACKS_FIRST_CAPACITY) ||
+	    hs_id_index_insert(&table->index, key->hash, table->count, stack_hash, table))
 		return -ENOMEM;
-	if ((table->count + 1) * 2 > table->index_capacity && index_grow(table))
-		return -ENOMEM;
-	if (frame_count) /* the empty stack (HS_STACK_LOST) has no pool yet to copy into */
-		memcpy(table->frame_pool + table->pool_len, frames, frame_count * sizeof(*frames));
+	if (key->frame_count) /* the empty stack (HS_STACK_LOST) has no pool yet to copy into */
+		memcpy(table->frame_pool + table->pool_len, key->frames,
+		       key->frame_count * sizeof(*key->frames));
 	table->stacks[table->count] = (struct hs_stack){
-		.hash = hash,
+		.hash = key->hash,
 		.frames_at = table->pool_len,
-		.pid = pid,
-		.frame_count = frame_count,
+		.pid = key->pid,
+		.frame_count = key->frame_count,
 		.truncated = truncated,
 	};
-	table->pool_len += frame_count;
-	index_place(table, table->count);
+	table->pool_len += key->frame_count;
 	return table->count++;
 }
 
 int hs_stacks_init(struct hs_stack_table *table, size_t max_count)
 {
+	struct stack_key lost = { 0 }; /* HS_STACK_LOST: pid 0, no frames, hash 0 */
+
 	memset(table, 0, sizeof(*table));
 	table->max_count = max_count < 1 ? 1 : max_count;
-	return add_stack(table, 0, 0, NULL, 0, false) < 0 ? -ENOMEM : 0; /* HS_STACK_LOST */
+	return add_stack(table, &lost, false) < 0 ? -ENOMEM : 0;
 }
 
 void hs_stacks_free(struct hs_stack_table *table)
 {
 	free(table->stacks);
 	free(table->frame_pool);
-	free(table->index);
+	hs_id_index_free(&table->index);
 	memset(table, 0, sizeof(*table));
 }
 
 uint32_t hs_stacks_intern(struct hs_stack_table *table, uint32_t pid, const uint64_t *frames,
 			  uint32_t frame_count, bool truncated)
 {
-	uint64_t hash = hs_hash_words(((uint64_t)pid << 32) | frame_count, frames, frame_count);
-	size_t mask = table->index_capacity - 1;
+	struct stack_key key = {
+		.hash = hs_hash_words(((uint64_t)pid << 32) | frame_count, frames, frame_count),
+		.pid = pid,
+		.frame_count = frame_count,
+		.frames = frames,
+	};
+	uint32_t found;
 	int id;
 
-	for (size_t i = hash & mask; table->index[i]; i = (i + 1) & mask) {
-		const struct hs_stack *stack = &table->stacks[table->index[i] - 1];
-
-		if (same_stack(table, stack, hash, pid, frames, frame_count))
-			return table->index[i] - 1;
-	}
+	if (hs_id_index_find(&table->index, key.hash, stack_matches, table, &key, &found))
+		return found;
 	if (table->count >= table->max_count) {
 		table->overflowed++;
 		return HS_STACK_LOST;
 	}
-	id = add_stack(table, hash, pid, frames, frame_count, truncated);
+	id = add_stack(table, &key, truncated);
 	if (id < 0) {
 		table->overflowed++;
 		return HS_STACK_LOST;
@@ -128,5 +124,5 @@ size_t hs_stacks_memory_bytes(const struct hs_stack_table *table)
 {
 	return table->capacity * sizeof(*table->stacks) +
 	       table->pool_capacity * sizeof(*table->frame_pool) +
-	       table->index_capacity * sizeof(*table->index);
+	       hs_id_index_memory_bytes(&table->index);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/id_index.h"
+
 /* Stack id 0: allocations whose stack could not be kept (table full). */
 #define HS_STACK_LOST 0u
 
@@ -27,8 +29,7 @@ struct hs_stack_table {
 	size_t count, capacity, max_count;
 	uint64_t *frame_pool; /* return addresses, leaf first per stack */
 	size_t pool_len, pool_capacity;
-	uint32_t *index; /* open addressing over stack ids + 1; 0 is empty */
-	size_t index_capacity;
+	struct hs_id_index index; /* stack ids by content */
 	uint64_t overflowed; /* interns refused because max_count was reached */
 };
 

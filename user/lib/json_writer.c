@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * json.c - JSON values that are valid whatever they hold.
+ * json_writer.c - JSON values that are valid whatever they hold.
  *
  * Strings: symbol names are bytes from ELF files, not necessarily UTF-8.
  * Quotes, backslashes and control characters are escaped; valid UTF-8

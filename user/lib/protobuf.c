@@ -6,7 +6,7 @@
  * are built in their own buffer and appended whole, so lengths are known
  * before they are written.
  *
- * Owns: the buffer.  Does not own: the schema (render_pprof.c knows the field
+ * Owns: the buffer.  Does not own: the schema (render/pprof.c knows the field
  * numbers).  Invariant: data[0..len) is always valid wire format for the
  * fields written so far, unless error is set.
  */

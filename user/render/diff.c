@@ -14,7 +14,7 @@
  * where it grew and blue where it shrank, the deeper the more it changed.
  *
  * Owns: both parsed inputs and the merged stacks.  Does not own: parsing
- * (folded_reader.c), layout (flame.c) or drawing (render_svg.c).
+ * (folded_reader.c), layout (flame.c) or drawing (svg.c).
  */
 #include "render/diff.h"
 
@@ -30,7 +30,8 @@ static void add_stacks(struct hs_diff *diff, const struct hs_folded *folded, boo
 		const struct hs_folded_stack *s = &folded->stacks[i];
 		struct hs_flame_stack *into = &diff->stacks[diff->count++];
 
-		*into = (struct hs_flame_stack){ .frames = s->frames, .frame_count = s->frame_count };
+		*into = (struct hs_flame_stack){ .frames = s->frames,
+						 .frame_count = s->frame_count };
 		if (is_new)
 			into->value = s->weight;
 		else
@@ -109,11 +110,13 @@ int hs_diff_write_svg(FILE *out, struct hs_diff *diff, const char *old_name, con
 
 	hs_group_digits(diff->old_total, old_total, sizeof(old_total));
 	hs_group_digits(diff->new_total, new_total, sizeof(new_total));
-	hs_group_digits(grew ? diff->new_total - diff->old_total : diff->old_total - diff->new_total,
+	hs_group_digits(grew ? diff->new_total - diff->old_total
+			     : diff->old_total - diff->new_total,
 			change, sizeof(change));
 	snprintf(title, sizeof(title), "heapscope diff: %s -> %s", old_name, new_name);
-	snprintf(subtitle, sizeof(subtitle), "total %s -> %s (%s%s); red: grew, blue: shrank; "
-		 "width: the larger of old and new", old_total, new_total, grew ? "+" : "-", change);
+	snprintf(subtitle, sizeof(subtitle),
+		 "total %s -> %s (%s%s); red: grew, blue: shrank; width: the larger of old and new",
+		 old_total, new_total, grew ? "+" : "-", change);
 	return hs_svg_write(out, diff->stacks, diff->count, &labels);
 }
 

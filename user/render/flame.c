@@ -10,7 +10,7 @@
  * siblings are in name order.  Nothing is allocated per frame.
  *
  * Owns: nothing but a stack of open frames during the sweep.  Does not own:
- * stacks or names (the caller's), drawing (render_svg.c).  Invariant: sums
+ * stacks or names (the caller's), drawing (svg.c).  Invariant: sums
  * never wrap: a sum that would is -EOVERFLOW, so adversarial folded input
  * cannot produce a wrong picture.
  */

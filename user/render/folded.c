@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_folded.c - folded stacks: "root;caller;...;leaf WEIGHT", one line per
+ * folded.c - folded stacks: "root;caller;...;leaf WEIGHT", one line per
  * stack with a non-zero weight, heaviest first.  The interchange format of
  * flamegraph.pl, inferno, speedscope and `heapscope diff`.
  *

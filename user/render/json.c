@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_json.c - the report for scripts: the session, the verdict with its
+ * json.c - the report for scripts: the session, the verdict with its
  * figures, every process with its own verdict and figures, the series, and
- * every stack with its frames (root first), values, growth and ages.  The schema is documented in README.md ("JSON"); fields
- * are only ever added.  Stacks come most live bytes first.
+ * every stack with its frames (root first), values, growth and ages.  The
+ * schema is documented in README.md ("JSON"); fields are only ever added.
+ * Stacks come most live bytes first.
  */
 #include "render/json.h"
 
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 
 #include "lib/json_writer.h"
-#include "render/render.h"
+#include "render/wording.h"
 
 #define JSON_VERSION 2 /* 2: each process's verdict, verdict_pid */
 

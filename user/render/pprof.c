@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_pprof.c - the profile as pprof's profile.proto, gzip-compressed: what
+ * pprof.c - the profile as pprof's profile.proto, gzip-compressed: what
  * `go tool pprof`, Pyroscope and Parca read.
  *
  * Sample types follow Go's heap profiles: alloc_objects/count,
@@ -26,7 +26,9 @@
 #include <zlib.h>
 
 #include "lib/hash.h"
+#include "lib/id_index.h"
 #include "lib/protobuf.h"
+#include "render/wording.h"
 #include "symbol/source_lines.h"
 
 /* profile.proto field numbers */
@@ -72,18 +74,21 @@ struct location {
 	uint64_t function_id;
 };
 
-/* A function: a name with the file (string index, 0: unknown) and line it is defined at. */
-struct function_key {
-	uint32_t name;
-	uint32_t line;
-	uint64_t file;
-	uint64_t id; /* 0: empty slot */
+/*
+ * Locations and functions are each interned by three numbers: a location by
+ * (return address, pid, name), a function by (name, file, line): its name, the
+ * file's string index (0: unknown) and the line it is defined at.
+ */
+struct triples {
+	uint64_t (*keys)[3]; /* by id */
+	size_t count;
+	struct hs_id_index index;
 };
 
 /* A file name in the string table. */
-struct file_slot {
-	const char *text; /* in the string table's own copy: e->strings */
-	uint64_t index;	  /* 0: empty slot */
+struct file_name {
+	char *text;	/* owned copy */
+	uint64_t index; /* in the string table */
 };
 
 struct encoder {
@@ -94,15 +99,14 @@ struct encoder {
 	struct hs_pb strings; /* Profile.string_table entries */
 	struct hs_pb message, line; /* scratch for one nested message */
 	uint64_t string_count;
-	struct location *locations;
-	size_t location_count;
-	uint32_t *location_index; /* open addressing: location index + 1, 0: empty */
-	struct function_key *functions;
-	struct file_slot *files;
-	char **file_texts; /* owned copies behind files[] */
+	/* Each table has room for every frame: a frame adds at most one location, and a
+	 * location at most one function and one file name.  Ids are index + 1. */
+	struct triples location_keys;
+	struct location *locations; /* by location id - 1, as location_keys */
+	struct triples functions;
+	struct file_name *files;
 	size_t file_count;
-	size_t capacity; /* of each table above: a power of two, at least twice the frames */
-	uint64_t function_count;
+	struct hs_id_index file_index;
 	bool *mapping_has_lines; /* per profile mapping: some location in it got a line */
 };
 
@@ -113,24 +117,37 @@ static uint64_t add_string(struct encoder *e, const char *text)
 	return e->string_count++;
 }
 
+static bool file_matches(const void *owner, uint32_t id, const void *key)
+{
+	const struct encoder *e = owner;
+
+	return strcmp(e->files[id].text, key) == 0;
+}
+
+static uint64_t file_hash(const void *owner, uint32_t id)
+{
+	const struct encoder *e = owner;
+
+	return hs_hash_string(e->files[id].text);
+}
+
 /* A file name's index in the string table, added once. */
 static uint64_t file_string(struct encoder *e, const char *text)
 {
-	size_t mask = e->capacity - 1;
-	size_t i = hs_hash_string(text) & mask;
+	uint64_t hash = hs_hash_string(text);
 	char *copy;
+	uint32_t id;
 
-	for (; e->files[i].index; i = (i + 1) & mask)
-		if (strcmp(e->files[i].text, text) == 0)
-			return e->files[i].index;
+	if (hs_id_index_find(&e->file_index, hash, file_matches, e, text, &id))
+		return e->files[id].index;
 	copy = strdup(text);
-	if (!copy) {
+	if (!copy || hs_id_index_insert(&e->file_index, hash, e->file_count, file_hash, e)) {
+		free(copy);
 		e->body.error = -ENOMEM;
 		return 0;
 	}
-	e->file_texts[e->file_count++] = copy;
-	e->files[i] = (struct file_slot){ copy, add_string(e, text) };
-	return e->files[i].index;
+	e->files[e->file_count] = (struct file_name){ copy, add_string(e, text) };
+	return e->files[e->file_count++].index;
 }
 
 /* Returns the index of type in the string table. */
@@ -223,23 +240,51 @@ static void add_mappings(struct encoder *e)
 			add_mapping(e, i);
 }
 
+static bool triple_matches(const void *owner, uint32_t id, const void *key)
+{
+	return memcmp(((const struct triples *)owner)->keys[id], key, 3 * sizeof(uint64_t)) == 0;
+}
+
+static uint64_t triple_hash(const void *owner, uint32_t id)
+{
+	return hs_hash_words(0, ((const struct triples *)owner)->keys[id], 3);
+}
+
+/* Intern key (keys has room): 1 if it is new, 0 if it was there, -ENOMEM. */
+static int intern_triple(struct triples *t, const uint64_t key[3], uint32_t *id)
+{
+	uint64_t hash = hs_hash_words(0, key, 3);
+
+	if (hs_id_index_find(&t->index, hash, triple_matches, t, key, id))
+		return 0;
+	if (hs_id_index_insert(&t->index, hash, t->count, triple_hash, t))
+		return -ENOMEM;
+	memcpy(t->keys[t->count], key, sizeof(t->keys[t->count]));
+	*id = t->count++;
+	return 1;
+}
+
+static void free_triples(struct triples *t)
+{
+	free(t->keys);
+	hs_id_index_free(&t->index);
+}
+
 /* The id of function (name, file, line), written on first sight. */
 static uint64_t function_of(struct encoder *e, uint32_t name, const char *file, uint32_t line)
 {
 	uint64_t file_index = file ? file_string(e, file) : 0;
-	uint64_t key[] = { name, file_index, line };
-	size_t mask = e->capacity - 1;
-	size_t i = hs_hash_words(0, key, 3) & mask;
-	uint64_t name_index;
+	uint64_t key[3] = { name, file_index, line }, name_index;
+	uint32_t id;
+	int added = intern_triple(&e->functions, key, &id);
 
-	for (; e->functions[i].id; i = (i + 1) & mask)
-		if (e->functions[i].name == name && e->functions[i].file == file_index &&
-		    e->functions[i].line == line)
-			return e->functions[i].id;
-	e->functions[i] = (struct function_key){ name, line, file_index, ++e->function_count };
+	if (added < 0)
+		e->body.error = added;
+	if (added <= 0)
+		return id + 1;
 	name_index = add_string(e, e->profile->names[name]);
 	e->message.len = 0;
-	hs_pb_uint(&e->message, FUNCTION_ID, e->function_count);
+	hs_pb_uint(&e->message, FUNCTION_ID, id + 1);
 	hs_pb_uint(&e->message, FUNCTION_NAME, name_index);
 	hs_pb_uint(&e->message, FUNCTION_SYSTEM_NAME, name_index);
 	if (file_index)
@@ -247,7 +292,7 @@ static uint64_t function_of(struct encoder *e, uint32_t name, const char *file, 
 	if (line)
 		hs_pb_uint(&e->message, FUNCTION_START_LINE, line);
 	hs_pb_message(&e->body, PROFILE_FUNCTION, &e->message);
-	return e->function_count;
+	return id + 1;
 }
 
 static int init_tables(struct encoder *e)
@@ -260,16 +305,12 @@ static int init_tables(struct encoder *e)
 						 : profile->sample_count;
 	for (size_t i = 0; i < e->sample_count; i++)
 		frames += e->samples[i].frame_count;
-	e->capacity = 64;
-	while (e->capacity < frames * 2)
-		e->capacity *= 2;
 	e->locations = calloc(frames ? frames : 1, sizeof(*e->locations));
-	e->location_index = calloc(e->capacity, sizeof(*e->location_index));
-	e->functions = calloc(e->capacity, sizeof(*e->functions));
-	e->files = calloc(e->capacity, sizeof(*e->files));
-	e->file_texts = calloc(e->capacity, sizeof(*e->file_texts));
+	e->location_keys.keys = calloc(frames ? frames : 1, sizeof(*e->location_keys.keys));
+	e->functions.keys = calloc(frames ? frames : 1, sizeof(*e->functions.keys));
+	e->files = calloc(frames ? frames : 1, sizeof(*e->files));
 	e->mapping_has_lines = calloc(profile->mapping_count + 1, sizeof(*e->mapping_has_lines));
-	return e->locations && e->location_index && e->functions && e->files && e->file_texts &&
+	return e->locations && e->location_keys.keys && e->functions.keys && e->files &&
 			       e->mapping_has_lines
 		       ? 0
 		       : -ENOMEM;
@@ -278,11 +319,11 @@ static int init_tables(struct encoder *e)
 static void free_tables(struct encoder *e)
 {
 	for (size_t i = 0; i < e->file_count; i++)
-		free(e->file_texts[i]);
-	free(e->file_texts);
+		free(e->files[i].text);
 	free(e->files);
-	free(e->functions);
-	free(e->location_index);
+	hs_id_index_free(&e->file_index);
+	free_triples(&e->functions);
+	free_triples(&e->location_keys);
 	free(e->locations);
 	free(e->mapping_has_lines);
 }
@@ -290,21 +331,20 @@ static void free_tables(struct encoder *e)
 /* The location id of frame f of sample s; new ones are only collected here. */
 static uint64_t location_of(struct encoder *e, const struct hs_profile_sample *s, uint32_t f)
 {
-	size_t mask = e->capacity - 1;
-	uint64_t key[] = { s->addrs[f], s->pid, s->names[f] };
-	size_t i = hs_hash_words(0, key, 3) & mask;
-	struct location *loc;
+	uint64_t key[3] = { s->addrs[f], s->pid, s->names[f] };
+	uint32_t id;
+	int added = intern_triple(&e->location_keys, key, &id);
 
-	for (; e->location_index[i]; i = (i + 1) & mask) {
-		loc = &e->locations[e->location_index[i] - 1];
-		if (loc->address == s->addrs[f] && loc->pid == s->pid && loc->name == s->names[f])
-			return e->location_index[i];
+	if (added < 0) {
+		e->body.error = added;
+		return 0;
 	}
-	e->locations[e->location_count] = (struct location){
-		.address = s->addrs[f], .pid = s->pid, .name = s->names[f], .mapping = s->mappings[f],
-	};
-	e->location_index[i] = ++e->location_count;
-	return e->location_count;
+	if (added)
+		e->locations[id] = (struct location){
+			.address = s->addrs[f], .pid = s->pid, .name = s->names[f],
+			.mapping = s->mappings[f],
+		};
+	return id + 1;
 }
 
 static void collect_locations(struct encoder *e)
@@ -323,7 +363,7 @@ static void add_functions(struct encoder *e, struct hs_symbolizer *sym)
 	struct hs_source_lines lines;
 
 	hs_source_lines_init(&lines, sym);
-	for (size_t i = 0; i < e->location_count; i++) {
+	for (size_t i = 0; i < e->location_keys.count; i++) {
 		struct location *loc = &e->locations[i];
 		struct hs_source_line src;
 		const char *file;
@@ -346,7 +386,7 @@ static void add_functions(struct encoder *e, struct hs_symbolizer *sym)
 
 static void add_locations(struct encoder *e)
 {
-	for (size_t i = 0; i < e->location_count; i++) {
+	for (size_t i = 0; i < e->location_keys.count; i++) {
 		const struct location *loc = &e->locations[i];
 
 		e->line.len = 0;

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "render/render.h"
+#include "render/input.h"
 
 int hs_render_pprof(FILE *out, const struct hs_render_input *input);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_report.c - the report for people: the verdict in plain words with
+ * report.c - the report for people: the verdict in plain words with
  * its figures, the memory at start and end, a short timeline, the top stacks
  * by live bytes and by growth with their frames (leaf first, like a
  * backtrace), and what was lost.  With several processes, a table of them
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/render.h"
+#include "render/wording.h"
 #include "lib/units.h"
 
 #define REPORT_WIDTH	     96
@@ -119,8 +119,10 @@ static void write_memory_row(FILE *out, const char *what, bool known, double sta
 static void write_memory_rows(FILE *out, const struct hs_verdict *v,
 			      const struct hs_timeline_point *points, size_t count)
 {
-	write_memory_row(out, "live heap (since attach)", count > 0,
-			 count ? points[0].live_bytes : 0, count ? points[count - 1].live_bytes : 0);
+	uint64_t live_first = count ? points[0].live_bytes : 0;
+	uint64_t live_last = count ? points[count - 1].live_bytes : 0;
+
+	write_memory_row(out, "live heap (since attach)", count > 0, live_first, live_last);
 	write_memory_row(out, "RSS", v->memory_known, v->rss_start, v->rss_end);
 	write_memory_row(out, "anonymous", v->memory_known, v->anon_start, v->anon_end);
 	write_memory_row(out, "[heap] mapping", v->memory_known, v->heap_start, v->heap_end);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * render_svg.c - a self-contained, interactive SVG flame graph.
+ * svg.c - a self-contained, interactive SVG flame graph.
  *
  * Orientation: flame (the root "all" at the bottom, callers below callees, the
  * function that called the allocator on top).  A frame's width is its weight;
@@ -12,9 +12,10 @@
  * frame to zoom into it, Escape or "Reset Zoom" to go back, "Search" or Ctrl-F
  * highlights the frames matching a regular expression and says what share of
  * the width they cover; #s=REGEX and #z=NAME at the end of the URL search and
- * zoom on load).  No network, no external files.  Without the script (an <img> tag) the picture still reads:
- * names are fitted into their boxes here, and each frame's <title> tooltip
- * holds the full name, its weight and percentage.
+ * zoom on load).  No network, no external files.  Without the script (an
+ * <img> tag) the picture still reads: names are fitted into their boxes here,
+ * and each frame's <title> tooltip holds the full name, its weight and
+ * percentage.
  *
  * Owns: drawing.  Does not own: layout (flame.c) or names (the caller's).
  * Invariant: every byte that comes from a name is written through xml_text(),
@@ -28,6 +29,7 @@
 #include <string.h>
 
 #include "lib/hash.h"
+#include "render/wording.h"
 
 #define SVG_WIDTH_PX 1200
 #define SVG_PAD_PX 10

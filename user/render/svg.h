@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "render/flame.h"
-#include "render/render.h"
+#include "render/input.h"
 
 #define HS_SVG_MAX_DEPTH 1024	    /* deeper frames are cut; such stacks are counted */
 #define HS_SVG_MIN_FRAME_WIDTH_PX 0.1 /* narrower frames are not drawn; they are counted */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test_render.c - user/render/render.c's shared words and what the report, JSON and
+ * test_render.c - user/render/wording.c (the shared words) and what the report, JSON and
  * SVG make of a session over two processes: a verdict per process, the
  * session's from the most severe one (named, with how the others fared), the
  * PROCESSES table's VERDICT column, a PROCESS section each, most severe

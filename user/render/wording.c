@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * wording.c - the words every format shares: who a session profiled, which
+ * process a verdict comes from, the verdict explained.  Made once here, so the
+ * report, JSON, the SVG title, pprof's comments and the stderr summary say the
+ * same thing about the same session.
+ *
+ * Owns: those sentences.  Does not own: the verdict (analysis/verdict.c says
+ * what it is and explains it) or any layout (the renderers).  Invariant: the
+ * renderers and the command layer call in; nothing here calls a renderer.
+ */
+#include "render/wording.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Who a session profiled: "PID 4242 (demo_server)", or "3 processes" (or "0 processes"). */
+void hs_render_session_name(const struct hs_summary *sum, char *out, size_t len)
+{
+	if (sum->process_count > 1 || !sum->pid)
+		snprintf(out, len, "%zu processes", sum->process_count);
+	else
+		snprintf(out, len, "PID %d (%s)", sum->pid, sum->comm);
+}
+
+/* "PID 4242 (leak_churn)": its command from the summary ("?" if it is not there). */
+void hs_render_process_name(const struct hs_summary *sum, pid_t pid, char *out, size_t len)
+{
+	const char *comm = "?";
+
+	for (size_t i = 0; i < sum->process_count; i++)
+		if (sum->processes[i].pid == pid)
+			comm = sum->processes[i].comm;
+	snprintf(out, len, "PID %d (%s)", pid, comm);
+}
+
+/*
+ * With several processes, which one the verdict comes from and how the others
+ * fared: "PID 4242 (leak_churn), the most severe of 3 processes (1 leak, 1
+ * retention, 1 stable)".  Empty with one process: the verdict is the session's.
+ */
+void hs_render_verdict_source(const struct hs_render_input *input, char *out, size_t len)
+{
+	const struct hs_analysis *a = input->analysis;
+	size_t counts[HS_VERDICT_KIND_COUNT] = { 0 }, used;
+	char who[64];
+	const char *sep = " (";
+
+	if (len)
+		out[0] = '\0';
+	if (!a || a->process_count < 2 || !len)
+		return;
+	for (size_t i = 0; i < a->process_count; i++)
+		counts[a->processes[i].verdict.kind]++;
+	hs_render_process_name(input->summary, a->processes[a->verdict_process].pid, who,
+			       sizeof(who));
+	snprintf(out, len, "%s, the most severe of %zu processes", who, a->process_count);
+	/* most severe first (severities are 0 .. HS_VERDICT_KIND_COUNT - 1, each once) */
+	for (int severity = HS_VERDICT_KIND_COUNT - 1; severity >= 0; severity--) {
+		for (int kind = 0; kind < HS_VERDICT_KIND_COUNT; kind++) {
+			if (hs_verdict_severity(kind) != severity || !counts[kind])
+				continue;
+			used = strlen(out);
+			snprintf(out + used, len - used, "%s%zu %s", sep, counts[kind],
+				 hs_verdict_name(kind));
+			sep = ", ";
+		}
+	}
+	used = strlen(out);
+	snprintf(out + used, len - used, ")");
+}
+
+/* The session's verdict in words: with several processes, prefixed by where it comes from. */
+void hs_render_explanation(const struct hs_render_input *input, char *out, size_t len)
+{
+	char source[256];
+	size_t used;
+
+	hs_render_verdict_source(input, source, sizeof(source));
+	snprintf(out, len, "%s%s", source, source[0] ? ": " : "");
+	used = strlen(out);
+	hs_verdict_explain(&input->analysis->verdict, out + used, len - used);
+}
