@@ -9,7 +9,7 @@
 
 #include "events.h"
 #include "probe/probe_site.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 /* At most one site per entry of the allocator function table, and the exception probes
  * (probes.c). */

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "target/elf_object.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 /* One file mapped into some target, identified by (dev, inode), read once. */
 struct hs_sym_object {

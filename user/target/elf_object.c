@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "lib/array.h"
-#include "target/procfs.h"
+#include "lib/file.h"
 
 #define MAX_SYMBOLS (8u << 20) /* a sane upper bound even for huge binaries */
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "lib/array.h"
+#include "lib/file.h"
 
 /* The last NSpid of /proc/PID/status: the PID in the process's own namespace. */
 static pid_t namespace_pid(pid_t pid)

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "probe/probes.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 /* Processes one session attaches to at most (-p, --exe, --follow). */
 #define HS_MAX_TARGETS 1024

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "target/elf_object.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 #include "unwind.h"
 #include "unwind/unwind_table.h"
 

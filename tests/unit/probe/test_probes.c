@@ -16,7 +16,7 @@
 #include "target/elf_object.h"
 #include "target/link_order.h"
 #include "probe/probes.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 static const char *basename_of(const char *path)
 {
