@@ -96,6 +96,7 @@ struct session {
 	struct hs_targets targets;
 	struct hs_exe_identity exe; /* --exe */
 	double last_scan_s;	    /* --follow: when /proc was last scanned */
+	struct hs_objects objects;  /* every target's files and maps snapshots, read once */
 	struct hs_symbolizer sym;
 	struct hs_collector collector;
 	struct hs_attachment attachment;
@@ -166,16 +167,16 @@ static void print_ret_probes(const struct hs_probe_plan *plan)
 static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 {
 	pid_t pid = t->pid;
+	const struct hs_maps *maps;
 	int err;
 
-	hs_maps_free(&t->maps); /* planned again: the maps have changed */
 	hs_probes_free(&t->plan);
-	err = hs_maps_read(pid, &t->maps);
+	err = hs_objects_refresh_maps(&s->objects, pid, &maps); /* planned again: they changed */
 	if (err) {
 		fail("cannot read the memory map of PID %d: %s", pid, reason(err));
 		return err;
 	}
-	err = hs_probes_plan(pid, &t->maps, &t->plan);
+	err = hs_probes_plan(&s->objects, pid, maps, &t->plan);
 	if (err == -ENOENT && may_retry)
 		return err;
 	if (err == -ENOENT)
@@ -240,7 +241,7 @@ static int build_unwind_tables(struct session *s, const struct hs_target *t)
 			     "--unwind auto)", t->pid, HS_UNWIND_MAX_PROCESSES);
 		return s->opts->unwind == HS_UNWIND_DWARF ? -E2BIG : 0;
 	}
-	err = hs_unwind_add_process(&s->unwind, t->pid, &t->maps);
+	err = hs_unwind_add_process(&s->unwind, t->pid, hs_objects_maps(&s->objects, t->pid));
 	s->summary.unwind_build_ms += (now_s() - started) * 1e3;
 	if (err && s->unwind.failed_path)
 		fail("cannot build the unwind table of %s: %s (try --unwind auto)",
@@ -829,6 +830,7 @@ static void session_free(struct session *s)
 	hs_unwind_free(&s->unwind);
 	hs_collector_free(&s->collector);
 	hs_symbolizer_free(&s->sym);
+	hs_objects_free(&s->objects);
 	hs_targets_free(&s->targets);
 	free(s->processes);
 	free(s->labels);
@@ -849,8 +851,9 @@ static int run_session(struct hs_options *opts)
 	struct session s = { .opts = opts };
 	int err;
 
-	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF);
-	hs_symbolizer_init(&s.sym);
+	hs_objects_init(&s.objects);
+	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF, &s.objects);
+	hs_symbolizer_init(&s.sym, &s.objects);
 	s.sym.keep_files = opts->format == HS_FORMAT_PPROF; /* source lines at the end */
 	install_signal_handlers();
 	err = check_session(&s);
@@ -867,6 +870,12 @@ static int run_session(struct hs_options *opts)
 				"collected before\n", s.summary.pid);
 		err = write_output(&s);
 		print_summary(&s.summary);
+		if (opts->verbose) {
+			char objects[256];
+
+			hs_objects_describe(&s.objects, objects, sizeof(objects));
+			fprintf(stderr, "heapscope: objects: %s\n", objects);
+		}
 		if (s.targets.not_attached)
 			fprintf(stderr, "heapscope: WARNING: %llu processes of %s were not attached "
 				"(more than %d in one session)\n",

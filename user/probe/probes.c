@@ -50,9 +50,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "target/elf_object.h"
-#include "target/link_order.h"
 #include "probe/ret_sites.h"
+#include "target/link_order.h"
+#include "target/proc.h"
 
 struct allocator_function {
 	const char *name;
@@ -219,21 +219,20 @@ static const char *const family_names[HS_FAMILY_COUNT] = {
 	[HS_FAMILY_MIMALLOC] = "mimalloc",
 };
 
-/* One object of the search order, read once. */
+/* One object of the search order, as the session's object cache holds it. */
 struct candidate {
 	const struct hs_mapping *map;
-	struct hs_elf_object elf;
+	struct hs_object *object;
+	const struct hs_elf_object *elf; /* the object's: valid when readable */
 	bool readable;
 	bool is_executable;
 	bool has_malloc; /* defines malloc itself: an allocator, not a wrapper over one */
 	long plan_object; /* index in plan->objects once a site is planned in it, else -1 */
 	const struct search *search;
-	struct hs_code_object *code; /* its code, for ret sites; read when first needed */
-	int code_fd;
-	int code_err;		     /* reading the code failed: no ret sites here */
 };
 
 struct search {
+	struct hs_objects *cache; /* the session's files */
 	pid_t pid;
 	struct candidate *objects;
 	size_t count;
@@ -257,23 +256,15 @@ static const uint32_t entry_args[HS_FN_COUNT] = {
  * to describe its first instruction, which is then where the probe stays. */
 #define PROLOGUE_BYTES 16
 
-/* Read the function at sym, at file_offset in the object as the target maps it. */
-static int read_function(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+/* Read the function at sym, at file_offset in the object the cache holds open. */
+static int read_function(const struct candidate *c, const struct hs_symbol *sym,
 			 uint64_t file_offset, uint8_t *buf, struct hs_function_code *code)
 {
 	size_t want = sym->size && sym->size <= HS_PROBE_SITE_SCAN_BYTES ? sym->size : PROLOGUE_BYTES;
-	int fd = hs_proc_open_object(pid, map);
-	ssize_t got;
+	ssize_t got = pread(c->object->fd, buf, want, (off_t)file_offset);
 
-	if (fd < 0)
-		return fd;
-	got = pread(fd, buf, want, (off_t)file_offset);
-	if (got < 0) {
-		got = -errno;
-		close(fd);
-		return (int)got;
-	}
-	close(fd);
+	if (got < 0)
+		return -errno;
 	code->bytes = buf;
 	code->len = (size_t)got;
 	code->complete = sym->size && (size_t)got == sym->size;
@@ -284,7 +275,7 @@ static int read_function(pid_t pid, const struct hs_mapping *map, const struct h
  * Move site (fn, has_return and file_offset at the function's entry already set)
  * to the cheapest safe instruction of the function at sym (probe_site.c).
  */
-static int choose_site(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+static int choose_site(const struct candidate *c, const struct hs_symbol *sym,
 		       struct hs_probe_site *site)
 {
 	uint8_t buf[HS_PROBE_SITE_SCAN_BYTES];
@@ -293,7 +284,7 @@ static int choose_site(pid_t pid, const struct hs_mapping *map, const struct hs_
 		.arg_regs = entry_args[site->fn] ? entry_args[site->fn] : HS_ARG_ALL,
 		.return_probe = site->has_return,
 	};
-	int err = read_function(pid, map, sym, site->file_offset, buf, &code);
+	int err = read_function(c, sym, site->file_offset, buf, &code);
 
 	if (!err)
 		err = hs_probe_site_choose(&code, &needs, &site->site);
@@ -310,9 +301,10 @@ static const struct hs_symbol *definition(const struct candidate *c, const char 
 
 	if (!c->readable)
 		return NULL;
-	sym = hs_elf_symbol_named(&c->elf, name, true);
+	sym = hs_elf_symbol_named(c->elf, name, HS_SYMBOLS_DYNAMIC);
 	if (!sym && c->is_executable) {
-		sym = hs_elf_symbol_named(&c->elf, name, false);
+		/* Not the debug file's: the symbolizer may have merged it in. */
+		sym = hs_elf_symbol_named(c->elf, name, HS_SYMBOLS_FILE);
 		if (sym && !sym->global)
 			sym = NULL;
 	}
@@ -322,7 +314,7 @@ static const struct hs_symbol *definition(const struct candidate *c, const char 
 static bool imported_anywhere(const struct search *search, const char *name)
 {
 	for (size_t i = 0; i < search->count; i++)
-		if (search->objects[i].readable && hs_elf_imports(&search->objects[i].elf, name))
+		if (search->objects[i].readable && hs_elf_imports(search->objects[i].elf, name))
 			return true;
 	return false;
 }
@@ -354,23 +346,30 @@ static int bind_in_search(void *ctx, const char *name, uint64_t *vaddr)
 	return -ENOENT;
 }
 
-static struct hs_code_object *candidate_code(struct candidate *c)
+/* The object's code, as the ret-site finder reads it, is a part the cache keeps. */
+static int build_code_part(Elf *elf, void *code)
 {
-	if (c->code || c->code_err)
-		return c->code;
-	c->code = calloc(1, sizeof(*c->code));
-	c->code_fd = hs_proc_open_object(c->search->pid, c->map);
-	c->code_err = !c->code ? -ENOMEM :
-		      c->code_fd < 0 ? c->code_fd :
-		      hs_code_object_open(c->code_fd, bind_in_search, c, c->code);
-	if (!c->code_err)
-		return c->code;
-	free(c->code);
-	c->code = NULL;
-	if (c->code_fd >= 0)
-		close(c->code_fd);
-	c->code_fd = -1;
-	return NULL;
+	return hs_code_object_read(elf, code);
+}
+
+static void free_code_part(void *code)
+{
+	hs_code_object_free(code);
+}
+
+static const struct hs_object_part_ops code_part = {
+	.size = sizeof(struct hs_code_object),
+	.build = build_code_part,
+	.free = free_code_part,
+};
+
+static const struct hs_code_object *candidate_code(struct candidate *c)
+{
+	void *code;
+
+	if (hs_object_part(c->search->cache, c->object, HS_PART_CODE, &code_part, &code))
+		return NULL;
+	return code;
 }
 
 static bool ret_probe_planned(const struct hs_probe_plan *plan, long object, uint64_t file_offset)
@@ -393,7 +392,7 @@ static void keep_return_probe(struct hs_probe_site *site, const char *why, uint6
 
 static void describe_ret_site(const struct candidate *c, uint64_t vaddr, char *out, size_t len)
 {
-	const struct hs_symbol *sym = hs_elf_symbol_at(&c->elf, vaddr);
+	const struct hs_symbol *sym = hs_elf_symbol_at(c->elf, vaddr);
 
 	if (sym)
 		snprintf(out, len, "%s+%llu", sym->name, (unsigned long long)(vaddr - sym->addr));
@@ -409,7 +408,7 @@ static void describe_ret_site(const struct candidate *c, uint64_t vaddr, char *o
 static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
 			   struct hs_probe_site *site, struct hs_probe_plan *plan)
 {
-	struct hs_code_object *code = candidate_code(c);
+	const struct hs_code_object *code = candidate_code(c);
 	struct hs_ret_sites found;
 	uint64_t offsets[HS_RET_SITES_MAX];
 	size_t fresh = 0;
@@ -419,7 +418,7 @@ static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
 		keep_return_probe(site, "its object's code or .eh_frame cannot be read", sym->addr);
 		return 0;
 	}
-	err = hs_ret_sites_find(code, sym->addr, &found);
+	err = hs_ret_sites_find(code, bind_in_search, c, sym->addr, &found);
 	if (err)
 		return err;
 	if (found.incomplete) {
@@ -427,7 +426,7 @@ static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
 		return 0;
 	}
 	for (size_t i = 0; i < found.count; i++) {
-		if (hs_elf_vaddr_to_offset(&c->elf, found.vaddrs[i], &offsets[i])) {
+		if (hs_elf_vaddr_to_offset(c->elf, found.vaddrs[i], &offsets[i])) {
 			keep_return_probe(site, "a ret instruction outside the file", found.vaddrs[i]);
 			return 0;
 		}
@@ -508,13 +507,13 @@ static int plan_site(const struct search *search, const struct allocator_functio
 	if (c->plan_object >= 0 && already_planned(plan, c->plan_object, sym->addr))
 		return 0;
 	site.vaddr = sym->addr;
-	if (hs_elf_vaddr_to_offset(&c->elf, sym->addr, &site.file_offset))
+	if (hs_elf_vaddr_to_offset(c->elf, sym->addr, &site.file_offset))
 		return 0;
 	err = plan_object(search, c, plan);
 	if (!err && site.fn == HS_FN_NEW)
 		err = plan_ret_probes(c, sym, &site, plan);
 	if (!err)
-		err = choose_site(search->pid, c->map, sym, &site);
+		err = choose_site(c, sym, &site);
 	if (err)
 		return err;
 	site.object = (size_t)c->plan_object;
@@ -523,9 +522,9 @@ static int plan_site(const struct search *search, const struct allocator_functio
 	return 0;
 }
 
-static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search *search,
-			   bool *from_link_map)
+static int read_candidates(const struct hs_maps *maps, struct search *search, bool *from_link_map)
 {
+	pid_t pid = search->pid;
 	struct hs_link_order order;
 	uint64_t exe_inode;
 	uint32_t exe_major, exe_minor;
@@ -543,39 +542,21 @@ static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search 
 	}
 	for (size_t i = 0; i < order.count; i++) {
 		struct candidate *c = &search->objects[search->count++];
-		int fd;
 
 		c->map = &maps->items[order.map_index[i]];
 		c->plan_object = -1;
 		c->search = search;
-		c->code_fd = -1;
 		c->is_executable = c->map->inode == exe_inode && c->map->dev_major == exe_major &&
 				   c->map->dev_minor == exe_minor;
-		fd = hs_proc_open_object(pid, c->map);
-		if (fd < 0)
-			continue; /* an object we cannot read cannot be probed either */
-		c->readable = hs_elf_read_fd(fd, &c->elf) == 0;
-		close(fd);
+		err = hs_objects_get(search->cache, pid, c->map, &c->object);
+		if (err)
+			break;
+		/* An object we cannot read cannot be probed either. */
+		c->readable = hs_object_read(search->cache, c->object, &c->elf) == 0;
 		c->has_malloc = definition(c, "malloc") != NULL;
 	}
 	hs_link_order_free(&order);
-	return 0;
-}
-
-static void free_candidates(struct search *search)
-{
-	for (size_t i = 0; i < search->count; i++) {
-		struct candidate *c = &search->objects[i];
-
-		if (c->code) {
-			hs_code_object_close(c->code);
-			free(c->code);
-			close(c->code_fd);
-		}
-		if (c->readable)
-			hs_elf_free(&c->elf);
-	}
-	free(search->objects);
+	return err;
 }
 
 static bool planned(const struct hs_probe_plan *plan, const char *function)
@@ -590,18 +571,19 @@ static bool planned(const struct hs_probe_plan *plan, const char *function)
  * Find, for each allocator function, the definition the process binds to.
  * -ENOENT when malloc or free is nowhere to be found.
  */
-int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *plan)
+int hs_probes_plan(struct hs_objects *objects, pid_t pid, const struct hs_maps *maps,
+		   struct hs_probe_plan *plan)
 {
-	struct search search = { .pid = pid };
+	struct search search = { .cache = objects, .pid = pid };
 	int err;
 
 	memset(plan, 0, sizeof(*plan));
-	err = read_candidates(pid, maps, &search, &plan->from_link_map);
+	err = read_candidates(maps, &search, &plan->from_link_map);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(allocator_functions); i++)
 		err = plan_site(&search, &allocator_functions[i], plan);
 	for (size_t i = 0; !err && plan->ret_probe_count && i < ARRAY_SIZE(exception_functions); i++)
 		err = plan_site(&search, &exception_functions[i], plan);
-	free_candidates(&search);
+	free(search.objects);
 	if (!err && (!planned(plan, "malloc") || !planned(plan, "free")))
 		err = -ENOENT;
 	if (err)

@@ -33,7 +33,6 @@ struct hs_target {
 	bool execed; /* it exec()ed another program; later events were ignored */
 	unsigned follow_tries; /* --follow: attach attempts, while not attachable yet */
 	double attach_ms;
-	struct hs_maps maps; /* at attach */
 	struct hs_probe_plan plan;
 	char allocator[8192]; /* which object each probed family was found in */
 };

@@ -704,22 +704,6 @@ int hs_unwind_table_build(Elf *elf, struct hs_unwind_table *table)
 	return err;
 }
 
-int hs_unwind_table_build_fd(int fd, struct hs_unwind_table *table)
-{
-	Elf *elf;
-	int err;
-
-	memset(table, 0, sizeof(*table));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOTSUP;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -ENOEXEC;
-	err = elf_kind(elf) == ELF_K_ELF ? hs_unwind_table_build(elf, table) : -ENOEXEC;
-	elf_end(elf);
-	return err;
-}
-
 struct fde_list {
 	struct hs_pc_range *ranges;
 	size_t count, capacity;

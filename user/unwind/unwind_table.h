@@ -22,7 +22,6 @@ struct hs_pc_range {
 };
 
 int hs_unwind_table_build(Elf *elf, struct hs_unwind_table *table);
-int hs_unwind_table_build_fd(int fd, struct hs_unwind_table *table);
 const struct hs_unwind_row *hs_unwind_table_find(const struct hs_unwind_table *table,
 						 uint64_t vaddr);
 int hs_unwind_fde_ranges(Elf *elf, struct hs_pc_range **ranges, size_t *count);
