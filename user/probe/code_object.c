@@ -132,7 +132,7 @@ int hs_code_object_read(Elf *elf, struct hs_code_object *code)
 	else
 		err = hs_elf_read_segments(elf, &code->layout);
 	if (!err)
-		err = hs_unwind_fde_ranges(elf, &code->fdes, &code->fde_count);
+		err = hs_fde_ranges(elf, &code->fdes, &code->fde_count);
 	if (!err)
 		err = read_sections(code);
 	if (err)

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "target/elf_object.h"
-#include "unwind/unwind_table.h"
+#include "unwind/fde.h"
 
 /* A GOT slot and what the dynamic linker puts there. */
 struct hs_got_slot {

@@ -97,7 +97,7 @@ static void decode_linearly(struct finder *f, struct piece *p)
 static struct piece *enter_piece(struct finder *f, uint64_t vaddr)
 {
 	const struct hs_code_object *code = f->code;
-	const struct hs_pc_range *fde = hs_unwind_fde_extent(code->fdes, code->fde_count, vaddr);
+	const struct hs_pc_range *fde = hs_fde_extent(code->fdes, code->fde_count, vaddr);
 	struct piece *p = piece_holding(f, vaddr);
 	uint64_t offset;
 
