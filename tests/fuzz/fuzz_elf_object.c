@@ -48,7 +48,8 @@ static void use(const struct hs_elf_object *obj)
 		check_address(obj, sym->addr + sym->size - 1);
 		check_address(obj, sym->addr + sym->size);
 		if (i < MAX_NAMED_LOOKUPS) {
-			const struct hs_symbol *named = hs_elf_symbol_named(obj, sym->name, HS_SYMBOLS_ALL);
+			const struct hs_symbol *named =
+				hs_elf_symbol_named(obj, sym->name, HS_SYMBOLS_ALL);
 
 			FUZZ_ASSERT(named && strcmp(named->name, sym->name) == 0);
 			hs_elf_symbol_named(obj, sym->name, HS_SYMBOLS_DYNAMIC);

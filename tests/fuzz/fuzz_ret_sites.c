@@ -84,7 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < code.fde_count && i < ENTRIES_TRIED; i++) {
 			struct hs_ret_sites sites;
 
-			if (hs_ret_sites_find(&code, bind_some, &code, code.fdes[i].lo, &sites) == 0)
+			uint64_t entry = code.fdes[i].lo;
+
+			if (hs_ret_sites_find(&code, bind_some, &code, entry, &sites) == 0)
 				check_sites(&code, &sites);
 		}
 		hs_code_object_free(&code);

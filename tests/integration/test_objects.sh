@@ -21,8 +21,8 @@ objects_field() {
 
 # maps_reads ERRFILE: "/proc/PID/maps read N times for M processes" -> "N M".
 maps_reads() {
-	sed -n 's/^heapscope: objects: .*maps read \([0-9]*\) times for \([0-9]*\) processes$/\1 \2/p' \
-		"$1"
+	grep '^heapscope: objects: ' "$1" |
+		sed 's/.*maps read \([0-9]*\) times for \([0-9]*\) processes$/\1 \2/'
 }
 
 echo "# -p: one process"

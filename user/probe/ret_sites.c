@@ -341,9 +341,9 @@ static void release(struct finder *f)
 
 /*
  * Find the ret instructions a call of the function at entry (an ELF address)
- * returns through; bind says where a name a GOT slot holds is bound.  Returns 0 with sites filled, or with sites->incomplete
- * saying why the list may miss one; a negative errno when capstone cannot be
- * set up.
+ * returns through; bind says where a name a GOT slot holds is bound.  Returns
+ * 0 with sites filled, or with sites->incomplete saying why the list may miss
+ * one; a negative errno when capstone cannot be set up.
  */
 int hs_ret_sites_find(const struct hs_code_object *code, hs_bind_fn bind, void *bind_ctx,
 		      uint64_t entry, struct hs_ret_sites *sites)

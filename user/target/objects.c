@@ -244,10 +244,13 @@ int hs_object_read_debug_symbols(struct hs_objects *objs, struct hs_object *obj)
 
 	if (hs_object_read(objs, obj, &elf))
 		return obj->load_error;
-	if (elf->has_symtab)
-		return 0;
+	if (elf->has_symtab || obj->debug_symbols_merged)
+		return elf->has_symtab ? 0 : -ENOENT;
 	fd = hs_object_debug_file(objs, obj);
-	return fd < 0 ? fd : hs_elf_read_debug_symbols(&obj->elf, fd);
+	if (fd < 0)
+		return fd;
+	obj->debug_symbols_merged = true;
+	return hs_elf_read_debug_symbols(&obj->elf, fd);
 }
 
 /* The file that holds the object's DWARF, among those already open (none is looked

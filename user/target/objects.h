@@ -54,6 +54,7 @@ struct hs_object {
 	int load_error;		  /* why fd, libelf or elf cannot be used; 0 when they can */
 	bool elf_read;		  /* elf (or load_error) is final */
 	bool debug_searched;	  /* the debug file was looked for */
+	bool debug_symbols_merged; /* ... and its .symtab merged (or found unusable): once */
 	int debug_fd;		  /* the detached debug file, open for the session; else < 0 */
 	struct hs_object_slot parts[HS_PART_COUNT];
 };

@@ -25,10 +25,10 @@ enum hs_unwind_mode {
 
 /* One mapped file (the cache's object), its table shared by every process. */
 struct hs_unwind_object_info {
-	struct hs_object *object;
-	const char *path;		      /* the object's: as the first target that mapped it sees it */
-	const struct hs_elf_object *segments; /* the object's: PT_LOAD segments give the load bias */
-	struct hs_unwind_table *table;	      /* the object's: rows, until copied into the row map */
+	struct hs_object *object; /* the cache's; the three below point into it */
+	const char *path;	  /* as the first target that mapped it sees it */
+	const struct hs_elf_object *segments; /* its PT_LOAD segments give the load bias */
+	struct hs_unwind_table *table;	      /* rows, until copied into the row map */
 	uint32_t id;			      /* in unwind_objects, or HS_UNWIND_NO_TABLE */
 	uint32_t row_count;
 	size_t fde_count, unsupported_rows;
