@@ -48,10 +48,11 @@ static void use(const struct hs_elf_object *obj)
 		check_address(obj, sym->addr + sym->size - 1);
 		check_address(obj, sym->addr + sym->size);
 		if (i < MAX_NAMED_LOOKUPS) {
-			const struct hs_symbol *named = hs_elf_symbol_named(obj, sym->name, false);
+			const struct hs_symbol *named =
+				hs_elf_symbol_named(obj, sym->name, HS_SYMBOLS_ALL);
 
 			FUZZ_ASSERT(named && strcmp(named->name, sym->name) == 0);
-			hs_elf_symbol_named(obj, sym->name, true);
+			hs_elf_symbol_named(obj, sym->name, HS_SYMBOLS_DYNAMIC);
 		}
 	}
 	for (size_t i = 0; i < obj->segment_count; i++) {
@@ -65,7 +66,7 @@ static void use(const struct hs_elf_object *obj)
 	}
 	check_address(obj, 0);
 	check_address(obj, ~0ULL);
-	hs_elf_symbol_named(obj, "malloc", true);
+	hs_elf_symbol_named(obj, "malloc", HS_SYMBOLS_DYNAMIC);
 	hs_elf_build_id_hex(obj, hex, sizeof(hex));
 	FUZZ_ASSERT(strlen(hex) == 2 * obj->build_id_len);
 	hs_elf_build_id_hex(obj, small, sizeof(small));

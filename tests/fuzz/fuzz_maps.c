@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * fuzz_maps.c - the /proc/PID/maps parser (user/target/procfs.c) on arbitrary text:
+ * fuzz_maps.c - the /proc/PID/maps parser (user/target/maps.c) on arbitrary text:
  * paths in the maps are chosen by whoever names the files a target maps.
  * Parses the input, then looks up addresses at and around every mapping and
  * a few taken from the input itself.
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "target/procfs.h"
+#include "target/maps.h"
 
 static void check_find(const struct hs_maps *maps, uint64_t addr)
 {

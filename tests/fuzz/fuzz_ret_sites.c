@@ -73,19 +73,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz_ret_sites", MFD_CLOEXEC);
 	struct hs_code_object code;
+	Elf *elf = NULL;
 
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) == (ssize_t)size &&
-	    hs_code_object_open(fd, bind_some, &code, &code) == 0) {
+	/* As the object cache reads a file: one libelf handle on it, mmap'ed. */
+	if (write(fd, data, size) == (ssize_t)size && elf_version(EV_CURRENT) != EV_NONE)
+		elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && hs_code_object_read(elf, &code) == 0) {
 		for (size_t i = 0; i < code.fde_count && i < ENTRIES_TRIED; i++) {
 			struct hs_ret_sites sites;
 
-			if (hs_ret_sites_find(&code, code.fdes[i].lo, &sites) == 0)
+			uint64_t entry = code.fdes[i].lo;
+
+			if (hs_ret_sites_find(&code, bind_some, &code, entry, &sites) == 0)
 				check_sites(&code, &sites);
 		}
-		hs_code_object_close(&code);
+		hs_code_object_free(&code);
 	}
+	if (elf)
+		elf_end(elf);
 	close(fd);
 	return 0;
 }

@@ -21,6 +21,7 @@
 struct session {
 	struct hs_collector c;
 	struct hs_timeline tl;
+	struct hs_objects objects;
 	struct hs_symbolizer sym;
 	uint64_t next_addr;
 };
@@ -35,7 +36,8 @@ static void session_start(struct session *s)
 	CHECK_EQ(hs_collector_init(&s->c, &limits), 0);
 	CHECK_EQ(hs_timeline_init(&s->tl, 1.0, 0), 0);
 	CHECK_EQ(hs_timeline_add_process(&s->tl, getpid()), 0);
-	hs_symbolizer_init(&s->sym);
+	hs_objects_init(&s->objects);
+	hs_symbolizer_init(&s->sym, &s->objects);
 	CHECK_EQ(hs_symbolizer_add_process(&s->sym, getpid()), 0);
 }
 
@@ -86,6 +88,7 @@ static void session_end(struct session *s)
 	hs_timeline_free(&s->tl);
 	hs_collector_free(&s->c);
 	hs_symbolizer_free(&s->sym);
+	hs_objects_free(&s->objects);
 }
 
 #endif

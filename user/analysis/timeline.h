@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "collect/collect.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 /* Limits, documented in --help (under -i). */
 #define HS_TIMELINE_MAX_POINTS 256  /* points kept; when full, every other one goes */

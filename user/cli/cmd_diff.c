@@ -21,7 +21,7 @@
 #include "lib/output.h"
 #include "render/diff.h"
 #include "render/html.h"
-#include "target/procfs.h"
+#include "lib/file.h"
 
 static void warn_malformed(const char *path, const struct hs_folded *folded)
 {

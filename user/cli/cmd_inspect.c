@@ -153,6 +153,7 @@ static int collect_pids(struct inspect_args *args)
 int cmd_inspect(int argc, char **argv)
 {
 	struct hs_inspect_options opts = { .census = true };
+	struct hs_objects objects;
 	struct hs_inspection *insps;
 	struct inspect_args args;
 	struct hs_output out;
@@ -179,10 +180,11 @@ int cmd_inspect(int argc, char **argv)
 		hs_fail("inspect: %s", strerror(ENOMEM));
 		return 1;
 	}
+	hs_objects_init(&objects); /* each file read once, whichever process maps it */
 	for (size_t i = 0; i < args.pid_count; i++) {
 		err = hs_proc_check_target(args.pids[i]);
 		if (!err)
-			err = hs_inspect_process(args.pids[i], &opts, &insps[done]);
+			err = hs_inspect_process(&objects, args.pids[i], &opts, &insps[done]);
 		if (err == 0) {
 			done++;
 		} else if (i < args.pid_count && !args.exe_path) {
@@ -208,6 +210,7 @@ int cmd_inspect(int argc, char **argv)
 	}
 	for (size_t i = 0; i < done; i++)
 		hs_inspection_free(&insps[i]);
+	hs_objects_free(&objects);
 	free(insps);
 	return err ? 1 : 0;
 }

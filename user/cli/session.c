@@ -31,7 +31,7 @@
 #include "lib/output.h"
 #include "lib/units.h"
 #include "render/render.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 #define POLL_TIMEOUT_MS 100
 
@@ -271,6 +271,7 @@ static void session_free(struct session *s)
 	hs_unwind_free(&s->unwind);
 	hs_collector_free(&s->collector);
 	hs_symbolizer_free(&s->sym);
+	hs_objects_free(&s->objects);
 	hs_targets_free(&s->targets);
 	free(s->processes);
 	free(s->labels);
@@ -291,8 +292,9 @@ static int run_session(struct hs_options *opts)
 	struct session s = { .opts = opts };
 	int err;
 
-	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF);
-	hs_symbolizer_init(&s.sym);
+	hs_objects_init(&s.objects);
+	hs_unwind_init(&s.unwind, opts->unwind == HS_UNWIND_DWARF, &s.objects);
+	hs_symbolizer_init(&s.sym, &s.objects);
 	s.sym.keep_files = opts->format == HS_FORMAT_PPROF; /* source lines at the end */
 	install_signal_handlers();
 	err = check_session(&s);

@@ -21,6 +21,7 @@
 #include "probe/attach.h"
 #include "probe/probes.h"
 #include "symbol/symbolize.h"
+#include "target/objects.h"
 #include "target/targets.h"
 #include "unwind/unwind_maps.h"
 
@@ -30,6 +31,7 @@ struct session {
 	struct hs_targets targets;
 	struct hs_exe_identity exe; /* --exe */
 	double last_scan_s;	    /* --follow: when /proc was last scanned */
+	struct hs_objects objects; /* every target's files and maps snapshots, read once */
 	struct hs_symbolizer sym;
 	struct hs_collector collector;
 	struct hs_attachment attachment;

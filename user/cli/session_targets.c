@@ -23,7 +23,7 @@
 
 #include "cli/errors.h"
 #include "cli/session.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 static int check_target(pid_t pid)
 {
@@ -47,16 +47,16 @@ static int check_target(pid_t pid)
 static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 {
 	pid_t pid = t->pid;
+	const struct hs_maps *maps;
 	int err;
 
-	hs_maps_free(&t->maps); /* planned again: the maps have changed */
 	hs_probes_free(&t->plan);
-	err = hs_maps_read(pid, &t->maps);
+	err = hs_objects_refresh_maps(&s->objects, pid, &maps); /* planned again: they changed */
 	if (err) {
 		hs_fail("cannot read the memory map of PID %d: %s", pid, hs_reason(err));
 		return err;
 	}
-	err = hs_probes_plan(pid, &t->maps, &t->plan);
+	err = hs_probes_plan(&s->objects, pid, maps, &t->plan);
 	if (err == -ENOENT && may_retry)
 		return err;
 	if (err == -ENOENT)
@@ -87,7 +87,7 @@ static int build_unwind_tables(struct session *s, const struct hs_target *t)
 				"(try --unwind auto)", t->pid, HS_UNWIND_MAX_PROCESSES);
 		return s->opts->unwind == HS_UNWIND_DWARF ? -E2BIG : 0;
 	}
-	err = hs_unwind_add_process(&s->unwind, t->pid, &t->maps);
+	err = hs_unwind_add_process(&s->unwind, t->pid, hs_objects_maps(&s->objects, t->pid));
 	s->summary.unwind_build_ms += (now_s() - started) * 1e3;
 	if (err && s->unwind.failed_path)
 		hs_fail("cannot build the unwind table of %s: %s (try --unwind auto)",

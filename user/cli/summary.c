@@ -230,4 +230,10 @@ void print_summary(const struct session *s)
 			"(more than %d in one session)\n",
 			(unsigned long long)s->targets.not_attached, s->opts->exe_path,
 			HS_MAX_TARGETS);
+	if (s->opts->verbose) {
+		char objects[256];
+
+		hs_objects_describe(&s->objects, objects, sizeof(objects));
+		fprintf(stderr, "heapscope: objects: %s\n", objects);
+	}
 }

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 #include "inspect/target_memory.h"
-#include "target/procfs.h"
+#include "target/objects.h"
+#include "target/proc.h"
 
 /*
  * glibc malloc's state, read from outside the process: where main_arena and mp_ are
@@ -41,6 +42,7 @@ enum hs_glibc_method {
 };
 
 struct hs_glibc_locate_options {
+	struct hs_objects *objects; /* libc's file and its debug file, opened once */
 	bool no_debug_file; /* find the state from code alone, as on a host without libc6-dbg */
 };
 

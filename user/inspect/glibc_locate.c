@@ -360,17 +360,13 @@ static uint64_t symtab_object(Elf *elf, const char *name, uint64_t *size)
  * mp_ are data, so the .symtab is read here.  Their sizes must match the layout's: a debug
  * file of another build, or a layout table wrong for this build, is caught here.
  */
-static int locate_by_symbols(struct hs_target_memory *tm, const struct hs_elf_object *obj,
-			     const struct hs_mapping *map, struct hs_glibc_location *loc,
-			     char *why, size_t why_len)
+static int locate_by_symbols(struct hs_objects *objects, struct hs_object *libc,
+			     struct hs_glibc_location *loc, char *why, size_t why_len)
 {
-	char root[64];
 	uint64_t arena_size = 0, mp_size = 0, arena, mp;
+	int fd = hs_object_debug_file(objects, libc); /* the cache's: kept open */
 	Elf *elf;
-	int fd;
 
-	snprintf(root, sizeof(root), "/proc/%d/root", tm->pid);
-	fd = hs_elf_open_debug_file(obj, root, map->path);
 	if (fd < 0)
 		return fd;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -378,7 +374,6 @@ static int locate_by_symbols(struct hs_target_memory *tm, const struct hs_elf_ob
 	mp = elf ? symtab_object(elf, "mp_", &mp_size) : 0;
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	if (!arena || !mp)
 		return -ENOENT;
 	if (arena_size != loc->layout->ms_size || mp_size != loc->layout->mp_size) {
@@ -434,8 +429,9 @@ int hs_glibc_locate(struct hs_target_memory *tm, const struct hs_glibc_locate_op
 		    struct hs_glibc_location *loc, char *why, size_t why_len)
 {
 	const struct hs_mapping *map = find_libc(&tm->maps);
-	struct hs_elf_object obj = { 0 };
-	int fd, err;
+	const struct hs_elf_object *elf;
+	struct hs_object *libc;
+	int err;
 
 	memset(loc, 0, sizeof(*loc));
 	snprintf(why, why_len, "?");
@@ -447,19 +443,18 @@ int hs_glibc_locate(struct hs_target_memory *tm, const struct hs_glibc_locate_op
 	for (size_t i = 0; i < tm->maps.count; i++)
 		if (strcmp(tm->maps.items[i].path, "[heap]") == 0)
 			loc->heap_end = tm->maps.items[i].end;
-	fd = hs_proc_open_object(tm->pid, map);
-	if (fd < 0) {
+	err = hs_objects_get(opt->objects, tm->pid, map, &libc);
+	if (err) {
 		snprintf(why, why_len, "cannot open %s", map->path);
-		return fd;
+		return err;
 	}
-	err = hs_elf_read_fd(fd, &obj);
-	close(fd);
+	err = hs_object_read(opt->objects, libc, &elf);
 	if (err) {
 		snprintf(why, why_len, "cannot read %s as ELF", map->path);
 		return err;
 	}
-	err = load_bias(&obj, map, &loc->load_bias);
-	if (!err && (err = read_version(tm, &obj, loc->load_bias, loc->version,
+	err = load_bias(elf, map, &loc->load_bias);
+	if (!err && (err = read_version(tm, elf, loc->load_bias, loc->version,
 					sizeof(loc->version))))
 		snprintf(why, why_len, "cannot read the version of %s", map->path);
 	else if (!err && !(loc->layout = hs_glibc_layout_for(loc->version))) {
@@ -467,11 +462,10 @@ int hs_glibc_locate(struct hs_target_memory *tm, const struct hs_glibc_locate_op
 			 "(known: %s)", loc->version, layout_2_36.versions);
 		err = -ENOTSUP;
 	}
-	if (!err && !(opt && opt->no_debug_file) &&
-	    locate_by_symbols(tm, &obj, map, loc, why, why_len) == 0)
+	if (!err && !opt->no_debug_file && locate_by_symbols(opt->objects, libc, loc, why,
+							     why_len) == 0)
 		err = hs_glibc_check_arena(tm, loc->layout, loc->main_arena, why, why_len);
 	else if (!err)
-		err = locate_by_code(tm, &obj, loc, why, why_len);
-	hs_elf_free(&obj);
+		err = locate_by_code(tm, elf, loc, why, why_len);
 	return err;
 }

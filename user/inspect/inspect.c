@@ -49,10 +49,11 @@ uint64_t hs_glibc_free_bytes(const struct hs_glibc_arena_stats *stats)
 
 /* The allocator by the file malloc binds to: the probe planner resolves names as the
  * dynamic linker does, so a preloaded jemalloc is seen as the process sees it. */
-static int find_allocator(pid_t pid, const struct hs_maps *maps, struct hs_inspection *insp)
+static int find_allocator(struct hs_objects *objects, pid_t pid, const struct hs_maps *maps,
+			  struct hs_inspection *insp)
 {
 	struct hs_probe_plan plan = { 0 };
-	int err = hs_probes_plan(pid, maps, &plan);
+	int err = hs_probes_plan(objects, pid, maps, &plan);
 
 	if (err)
 		return err;
@@ -191,10 +192,11 @@ static int census_chunk(void *ctx, uint64_t user_addr, uint64_t usable_bytes, in
 	return hs_census_add(walk->census, usable_bytes, type);
 }
 
-static void read_glibc(struct hs_target_memory *tm, const struct hs_inspect_options *opts,
-		       struct hs_inspection *insp)
+static void read_glibc(struct hs_objects *objects, struct hs_target_memory *tm,
+		       const struct hs_inspect_options *opts, struct hs_inspection *insp)
 {
-	struct hs_glibc_locate_options locate = { .no_debug_file = opts->no_debug_file };
+	struct hs_glibc_locate_options locate = { .objects = objects,
+						  .no_debug_file = opts->no_debug_file };
 	double started = now_ms();
 	int err = -EINVAL;
 
@@ -228,7 +230,7 @@ static void read_glibc(struct hs_target_memory *tm, const struct hs_inspect_opti
 	insp->census_ms = now_ms() - started;
 }
 
-int hs_inspect_process(pid_t pid, const struct hs_inspect_options *opts,
+int hs_inspect_process(struct hs_objects *objects, pid_t pid, const struct hs_inspect_options *opts,
 		       struct hs_inspection *insp)
 {
 	struct hs_target_memory tm;
@@ -241,7 +243,7 @@ int hs_inspect_process(pid_t pid, const struct hs_inspect_options *opts,
 		err = hs_tm_open_pid(&tm, pid);
 	if (err)
 		return err;
-	err = find_allocator(pid, &tm.maps, insp);
+	err = find_allocator(objects, pid, &tm.maps, insp);
 	if (err == -ENOENT) /* nothing defines malloc: no heap of a known allocator */
 		snprintf(insp->reason, sizeof(insp->reason), "no mapped object defines malloc");
 	else if (err) {
@@ -249,7 +251,7 @@ int hs_inspect_process(pid_t pid, const struct hs_inspect_options *opts,
 		return err;
 	}
 	if (insp->allocator == HS_ALLOCATOR_GLIBC)
-		read_glibc(&tm, opts, insp);
+		read_glibc(objects, &tm, opts, insp);
 	else if (!err)
 		snprintf(insp->reason, sizeof(insp->reason),
 			 "malloc is %s's (%.400s): its state is not read",

@@ -9,7 +9,8 @@
 
 #include "inspect/glibc_heap.h"
 #include "inspect/target_memory.h"
-#include "target/procfs.h"
+#include "target/objects.h"
+#include "target/proc.h"
 
 /* The allocator a process's malloc binds to, as the dynamic linker binds it. */
 enum hs_allocator_kind {
@@ -81,7 +82,7 @@ struct hs_inspection {
 	uint64_t syscalls, bytes_read; /* what the reads cost */
 };
 
-int hs_inspect_process(pid_t pid, const struct hs_inspect_options *opts,
+int hs_inspect_process(struct hs_objects *objects, pid_t pid, const struct hs_inspect_options *opts,
 		       struct hs_inspection *insp);
 void hs_inspection_free(struct hs_inspection *insp);
 

@@ -27,6 +27,8 @@
 
 #include "inspect/target_memory.h"
 
+#include "lib/file.h"
+
 static int add_range(struct hs_target_memory *tm, uint64_t start, uint64_t end,
 		     const unsigned char *image)
 {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "target/procfs.h"
+#include "target/proc.h"
 
 /*
  * The memory of a process heapscope reads without stopping it: the readable ranges, and a

@@ -3,8 +3,8 @@
  * probes.c - decide where to put the probes: for every allocator entry point,
  * the definition the process really binds to, and its file offset.
  *
- * Owns: the table of allocator functions (name, argument shape, return probe
- * or not, family) and resolving each name the way the dynamic linker does:
+ * Owns: resolving each name of the table of allocator functions
+ * (allocator_functions.c) the way the dynamic linker does:
  * the first object in the linker's search order (link_order.c) that defines
  * it in .dynsym; the executable also through .symtab, where a static binary
  * (or an allocator linked into the executable) keeps its functions.  Each
@@ -50,190 +50,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "target/elf_object.h"
-#include "target/link_order.h"
+#include "probe/allocator_functions.h"
 #include "probe/ret_sites.h"
+#include "target/link_order.h"
+#include "target/proc.h"
 
-struct allocator_function {
-	const char *name;
-	enum hs_probe_fn fn;
-	bool has_return;
-	enum hs_probe_family family;
-};
-
-#define C(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_C }
-#define CXX(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_CXX }
-#define JE(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_JEMALLOC }
-#define TC(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_TCMALLOC }
-#define MI(name, fn, ret) { name, HS_FN_##fn, ret, HS_FAMILY_MIMALLOC }
-
-/*
- * Allocating functions have a return probe (the result is known there).  An
- * allocator's own free is entry only; functions that release a block and may
- * call free inside (delete, sized frees) get a return probe that closes the
- * call, so that inner free is not counted again.
- */
-static const struct allocator_function allocator_functions[] = {
-	C("malloc", MALLOC, true),
-	C("calloc", CALLOC, true),
-	C("realloc", REALLOC, true),
-	C("reallocarray", REALLOCARRAY, true),
-	C("free", FREE, false),
-	C("posix_memalign", POSIX_MEMALIGN, true),
-	C("aligned_alloc", MEMALIGN, true),
-	C("memalign", MEMALIGN, true),
-	C("valloc", MALLOC, true),
-	C("pvalloc", MALLOC, true),
-
-	/* new and new[]: plain, nothrow, aligned, aligned nothrow: the size comes first. */
-	CXX("_Znwm", NEW, true),
-	CXX("_Znam", NEW, true),
-	CXX("_ZnwmRKSt9nothrow_t", MALLOC, true),
-	CXX("_ZnamRKSt9nothrow_t", MALLOC, true),
-	CXX("_ZnwmSt11align_val_t", NEW, true),
-	CXX("_ZnamSt11align_val_t", NEW, true),
-	CXX("_ZnwmSt11align_val_tRKSt9nothrow_t", MALLOC, true),
-	CXX("_ZnamSt11align_val_tRKSt9nothrow_t", MALLOC, true),
-	/* delete and delete[]: plain, sized, nothrow, aligned, sized aligned, aligned nothrow. */
-	CXX("_ZdlPv", DEALLOC, true),
-	CXX("_ZdaPv", DEALLOC, true),
-	CXX("_ZdlPvm", DEALLOC, true),
-	CXX("_ZdaPvm", DEALLOC, true),
-	CXX("_ZdlPvRKSt9nothrow_t", DEALLOC, true),
-	CXX("_ZdaPvRKSt9nothrow_t", DEALLOC, true),
-	CXX("_ZdlPvSt11align_val_t", DEALLOC, true),
-	CXX("_ZdaPvSt11align_val_t", DEALLOC, true),
-	CXX("_ZdlPvmSt11align_val_t", DEALLOC, true),
-	CXX("_ZdaPvmSt11align_val_t", DEALLOC, true),
-	CXX("_ZdlPvSt11align_val_tRKSt9nothrow_t", DEALLOC, true),
-	CXX("_ZdaPvSt11align_val_tRKSt9nothrow_t", DEALLOC, true),
-
-	/* jemalloc's own API (nallocx allocates nothing), and the je_ prefixed builds. */
-	JE("mallocx", MALLOC, true),	   /* (size, flags) */
-	JE("rallocx", REALLOC, true),	   /* (ptr, size, flags) */
-	JE("xallocx", XALLOCX, true),	   /* (ptr, size, extra, flags) */
-	JE("sdallocx", DEALLOC, true),	   /* (ptr, size, flags) */
-	JE("dallocx", DEALLOC, true),	   /* (ptr, flags) */
-	JE("je_malloc", MALLOC, true),
-	JE("je_calloc", CALLOC, true),
-	JE("je_realloc", REALLOC, true),
-	JE("je_free", FREE, false),
-	JE("je_posix_memalign", POSIX_MEMALIGN, true),
-	JE("je_aligned_alloc", MEMALIGN, true),
-	JE("je_memalign", MEMALIGN, true),
-	JE("je_valloc", MALLOC, true),
-	JE("je_mallocx", MALLOC, true),
-	JE("je_rallocx", REALLOC, true),
-	JE("je_xallocx", XALLOCX, true),
-	JE("je_sdallocx", DEALLOC, true),
-	JE("je_dallocx", DEALLOC, true),
-
-	/* tcmalloc's tc_* names (most share an address with malloc, free, new, delete). */
-	TC("tc_malloc", MALLOC, true),
-	TC("tc_malloc_skip_new_handler", MALLOC, true),
-	TC("tc_calloc", CALLOC, true),
-	TC("tc_realloc", REALLOC, true),
-	TC("tc_free", FREE, false),
-	TC("tc_cfree", FREE, false),
-	TC("tc_free_sized", DEALLOC, true),
-	TC("tc_memalign", MEMALIGN, true),
-	TC("tc_posix_memalign", POSIX_MEMALIGN, true),
-	TC("tc_valloc", MALLOC, true),
-	TC("tc_pvalloc", MALLOC, true),
-	TC("tc_new", NEW, true),
-	TC("tc_newarray", NEW, true),
-	TC("tc_new_nothrow", MALLOC, true),
-	TC("tc_newarray_nothrow", MALLOC, true),
-	TC("tc_new_aligned", NEW, true),
-	TC("tc_newarray_aligned", NEW, true),
-	TC("tc_new_aligned_nothrow", MALLOC, true),
-	TC("tc_newarray_aligned_nothrow", MALLOC, true),
-	TC("tc_delete", DEALLOC, true),
-	TC("tc_deletearray", DEALLOC, true),
-	TC("tc_delete_nothrow", DEALLOC, true),
-	TC("tc_deletearray_nothrow", DEALLOC, true),
-	TC("tc_delete_sized", DEALLOC, true),
-	TC("tc_deletearray_sized", DEALLOC, true),
-	TC("tc_delete_aligned", DEALLOC, true),
-	TC("tc_deletearray_aligned", DEALLOC, true),
-	TC("tc_delete_sized_aligned", DEALLOC, true),
-	TC("tc_deletearray_sized_aligned", DEALLOC, true),
-	TC("tc_delete_aligned_nothrow", DEALLOC, true),
-	TC("tc_deletearray_aligned_nothrow", DEALLOC, true),
-
-	/* mimalloc's mi_* with the C shapes (mi_heap_*, mi_strdup & co. are not probed). */
-	MI("mi_malloc", MALLOC, true),
-	MI("mi_zalloc", MALLOC, true),
-	MI("mi_malloc_small", MALLOC, true),
-	MI("mi_zalloc_small", MALLOC, true),
-	MI("mi_calloc", CALLOC, true),
-	MI("mi_mallocn", CALLOC, true),
-	MI("mi_realloc", REALLOC, true),
-	MI("mi_rezalloc", REALLOC, true),
-	MI("mi_reallocn", REALLOCARRAY, true),
-	MI("mi_reallocarray", REALLOCARRAY, true),
-	MI("mi_recalloc", REALLOCARRAY, true),
-	MI("mi_free", FREE, false),
-	MI("mi_free_size", DEALLOC, true),
-	MI("mi_free_aligned", DEALLOC, true),
-	MI("mi_free_size_aligned", DEALLOC, true),
-	MI("mi_malloc_aligned", MALLOC, true),	   /* (size, alignment) */
-	MI("mi_malloc_aligned_at", MALLOC, true), /* (size, alignment, offset) */
-	MI("mi_zalloc_aligned", MALLOC, true),
-	MI("mi_calloc_aligned", CALLOC, true),	   /* (count, size, alignment) */
-	MI("mi_realloc_aligned", REALLOC, true),  /* (ptr, size, alignment) */
-	MI("mi_memalign", MEMALIGN, true),
-	MI("mi_aligned_alloc", MEMALIGN, true),
-	MI("mi_posix_memalign", POSIX_MEMALIGN, true),
-	MI("mi_valloc", MALLOC, true),
-	MI("mi_pvalloc", MALLOC, true),
-	MI("mi_new", NEW, true),
-	MI("mi_new_nothrow", MALLOC, true),
-	MI("mi_new_aligned", NEW, true),
-	MI("mi_new_aligned_nothrow", MALLOC, true),
-	MI("mi_new_n", CALLOC, true),
-	MI("mi_new_realloc", REALLOC, true),
-	MI("mi_new_reallocn", REALLOCARRAY, true),
-};
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Where exceptions start: a throwing new open above one of these threw (HS_FN_THROW).
- * The allocation comes first: the exception object's malloc is then an outer call. */
-static const struct allocator_function exception_functions[] = {
-	/* libstdc++, libc++abi, or a static executable */
-	{ "__cxa_allocate_exception", HS_FN_THROW, false, HS_FAMILY_EXCEPTIONS },
-	/* libgcc_s, libunwind: also what rethrows an exception_ptr */
-	{ "_Unwind_RaiseException", HS_FN_THROW, false, HS_FAMILY_EXCEPTIONS },
-};
-
-_Static_assert(ARRAY_SIZE(allocator_functions) + ARRAY_SIZE(exception_functions) <=
-		       HS_MAX_PROBE_SITES,
-	       "every table entry must fit in a plan");
-
-static const char *const family_names[HS_FAMILY_COUNT] = {
-	[HS_FAMILY_C] = "malloc",
-	[HS_FAMILY_CXX] = "new/delete",
-	[HS_FAMILY_JEMALLOC] = "jemalloc",
-	[HS_FAMILY_TCMALLOC] = "tcmalloc",
-	[HS_FAMILY_MIMALLOC] = "mimalloc",
-};
-
-/* One object of the search order, read once. */
+/* One object of the search order, as the session's object cache holds it. */
 struct candidate {
 	const struct hs_mapping *map;
-	struct hs_elf_object elf;
+	struct hs_object *object;
+	const struct hs_elf_object *elf; /* the object's: valid when readable */
 	bool readable;
 	bool is_executable;
 	bool has_malloc; /* defines malloc itself: an allocator, not a wrapper over one */
 	long plan_object; /* index in plan->objects once a site is planned in it, else -1 */
 	const struct search *search;
-	struct hs_code_object *code; /* its code, for ret sites; read when first needed */
-	int code_fd;
-	int code_err;		     /* reading the code failed: no ret sites here */
 };
 
 struct search {
+	struct hs_objects *cache; /* the session's files */
 	pid_t pid;
 	struct candidate *objects;
 	size_t count;
@@ -257,23 +92,15 @@ static const uint32_t entry_args[HS_FN_COUNT] = {
  * to describe its first instruction, which is then where the probe stays. */
 #define PROLOGUE_BYTES 16
 
-/* Read the function at sym, at file_offset in the object as the target maps it. */
-static int read_function(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+/* Read the function at sym, at file_offset in the object the cache holds open. */
+static int read_function(const struct candidate *c, const struct hs_symbol *sym,
 			 uint64_t file_offset, uint8_t *buf, struct hs_function_code *code)
 {
 	size_t want = sym->size && sym->size <= HS_PROBE_SITE_SCAN_BYTES ? sym->size : PROLOGUE_BYTES;
-	int fd = hs_proc_open_object(pid, map);
-	ssize_t got;
+	ssize_t got = pread(c->object->fd, buf, want, (off_t)file_offset);
 
-	if (fd < 0)
-		return fd;
-	got = pread(fd, buf, want, (off_t)file_offset);
-	if (got < 0) {
-		got = -errno;
-		close(fd);
-		return (int)got;
-	}
-	close(fd);
+	if (got < 0)
+		return -errno;
 	code->bytes = buf;
 	code->len = (size_t)got;
 	code->complete = sym->size && (size_t)got == sym->size;
@@ -284,7 +111,7 @@ static int read_function(pid_t pid, const struct hs_mapping *map, const struct h
  * Move site (fn, has_return and file_offset at the function's entry already set)
  * to the cheapest safe instruction of the function at sym (probe_site.c).
  */
-static int choose_site(pid_t pid, const struct hs_mapping *map, const struct hs_symbol *sym,
+static int choose_site(const struct candidate *c, const struct hs_symbol *sym,
 		       struct hs_probe_site *site)
 {
 	uint8_t buf[HS_PROBE_SITE_SCAN_BYTES];
@@ -293,7 +120,7 @@ static int choose_site(pid_t pid, const struct hs_mapping *map, const struct hs_
 		.arg_regs = entry_args[site->fn] ? entry_args[site->fn] : HS_ARG_ALL,
 		.return_probe = site->has_return,
 	};
-	int err = read_function(pid, map, sym, site->file_offset, buf, &code);
+	int err = read_function(c, sym, site->file_offset, buf, &code);
 
 	if (!err)
 		err = hs_probe_site_choose(&code, &needs, &site->site);
@@ -310,9 +137,10 @@ static const struct hs_symbol *definition(const struct candidate *c, const char 
 
 	if (!c->readable)
 		return NULL;
-	sym = hs_elf_symbol_named(&c->elf, name, true);
+	sym = hs_elf_symbol_named(c->elf, name, HS_SYMBOLS_DYNAMIC);
 	if (!sym && c->is_executable) {
-		sym = hs_elf_symbol_named(&c->elf, name, false);
+		/* Not the debug file's: the symbolizer may have merged it in. */
+		sym = hs_elf_symbol_named(c->elf, name, HS_SYMBOLS_FILE);
 		if (sym && !sym->global)
 			sym = NULL;
 	}
@@ -322,7 +150,7 @@ static const struct hs_symbol *definition(const struct candidate *c, const char 
 static bool imported_anywhere(const struct search *search, const char *name)
 {
 	for (size_t i = 0; i < search->count; i++)
-		if (search->objects[i].readable && hs_elf_imports(&search->objects[i].elf, name))
+		if (search->objects[i].readable && hs_elf_imports(search->objects[i].elf, name))
 			return true;
 	return false;
 }
@@ -354,23 +182,30 @@ static int bind_in_search(void *ctx, const char *name, uint64_t *vaddr)
 	return -ENOENT;
 }
 
-static struct hs_code_object *candidate_code(struct candidate *c)
+/* The object's code, as the ret-site finder reads it, is a part the cache keeps. */
+static int build_code_part(Elf *elf, void *code)
 {
-	if (c->code || c->code_err)
-		return c->code;
-	c->code = calloc(1, sizeof(*c->code));
-	c->code_fd = hs_proc_open_object(c->search->pid, c->map);
-	c->code_err = !c->code ? -ENOMEM :
-		      c->code_fd < 0 ? c->code_fd :
-		      hs_code_object_open(c->code_fd, bind_in_search, c, c->code);
-	if (!c->code_err)
-		return c->code;
-	free(c->code);
-	c->code = NULL;
-	if (c->code_fd >= 0)
-		close(c->code_fd);
-	c->code_fd = -1;
-	return NULL;
+	return hs_code_object_read(elf, code);
+}
+
+static void free_code_part(void *code)
+{
+	hs_code_object_free(code);
+}
+
+static const struct hs_object_part_ops code_part = {
+	.size = sizeof(struct hs_code_object),
+	.build = build_code_part,
+	.free = free_code_part,
+};
+
+static const struct hs_code_object *candidate_code(struct candidate *c)
+{
+	void *code;
+
+	if (hs_object_part(c->search->cache, c->object, HS_PART_CODE, &code_part, &code))
+		return NULL;
+	return code;
 }
 
 static bool ret_probe_planned(const struct hs_probe_plan *plan, long object, uint64_t file_offset)
@@ -393,7 +228,7 @@ static void keep_return_probe(struct hs_probe_site *site, const char *why, uint6
 
 static void describe_ret_site(const struct candidate *c, uint64_t vaddr, char *out, size_t len)
 {
-	const struct hs_symbol *sym = hs_elf_symbol_at(&c->elf, vaddr);
+	const struct hs_symbol *sym = hs_elf_symbol_at(c->elf, vaddr);
 
 	if (sym)
 		snprintf(out, len, "%s+%llu", sym->name, (unsigned long long)(vaddr - sym->addr));
@@ -409,7 +244,7 @@ static void describe_ret_site(const struct candidate *c, uint64_t vaddr, char *o
 static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
 			   struct hs_probe_site *site, struct hs_probe_plan *plan)
 {
-	struct hs_code_object *code = candidate_code(c);
+	const struct hs_code_object *code = candidate_code(c);
 	struct hs_ret_sites found;
 	uint64_t offsets[HS_RET_SITES_MAX];
 	size_t fresh = 0;
@@ -419,7 +254,7 @@ static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
 		keep_return_probe(site, "its object's code or .eh_frame cannot be read", sym->addr);
 		return 0;
 	}
-	err = hs_ret_sites_find(code, sym->addr, &found);
+	err = hs_ret_sites_find(code, bind_in_search, c, sym->addr, &found);
 	if (err)
 		return err;
 	if (found.incomplete) {
@@ -427,7 +262,7 @@ static int plan_ret_probes(struct candidate *c, const struct hs_symbol *sym,
 		return 0;
 	}
 	for (size_t i = 0; i < found.count; i++) {
-		if (hs_elf_vaddr_to_offset(&c->elf, found.vaddrs[i], &offsets[i])) {
+		if (hs_elf_vaddr_to_offset(c->elf, found.vaddrs[i], &offsets[i])) {
 			keep_return_probe(site, "a ret instruction outside the file", found.vaddrs[i]);
 			return 0;
 		}
@@ -475,7 +310,7 @@ static int plan_object(const struct search *search, struct candidate *c,
 }
 
 /* Plan the probe for one table entry, if the process binds it somewhere. */
-static int plan_site(const struct search *search, const struct allocator_function *f,
+static int plan_site(const struct search *search, const struct hs_allocator_function *f,
 		     struct hs_probe_plan *plan)
 {
 	struct hs_probe_site site = {
@@ -508,13 +343,13 @@ static int plan_site(const struct search *search, const struct allocator_functio
 	if (c->plan_object >= 0 && already_planned(plan, c->plan_object, sym->addr))
 		return 0;
 	site.vaddr = sym->addr;
-	if (hs_elf_vaddr_to_offset(&c->elf, sym->addr, &site.file_offset))
+	if (hs_elf_vaddr_to_offset(c->elf, sym->addr, &site.file_offset))
 		return 0;
 	err = plan_object(search, c, plan);
 	if (!err && site.fn == HS_FN_NEW)
 		err = plan_ret_probes(c, sym, &site, plan);
 	if (!err)
-		err = choose_site(search->pid, c->map, sym, &site);
+		err = choose_site(c, sym, &site);
 	if (err)
 		return err;
 	site.object = (size_t)c->plan_object;
@@ -523,9 +358,9 @@ static int plan_site(const struct search *search, const struct allocator_functio
 	return 0;
 }
 
-static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search *search,
-			   bool *from_link_map)
+static int read_candidates(const struct hs_maps *maps, struct search *search, bool *from_link_map)
 {
+	pid_t pid = search->pid;
 	struct hs_link_order order;
 	uint64_t exe_inode;
 	uint32_t exe_major, exe_minor;
@@ -543,39 +378,21 @@ static int read_candidates(pid_t pid, const struct hs_maps *maps, struct search 
 	}
 	for (size_t i = 0; i < order.count; i++) {
 		struct candidate *c = &search->objects[search->count++];
-		int fd;
 
 		c->map = &maps->items[order.map_index[i]];
 		c->plan_object = -1;
 		c->search = search;
-		c->code_fd = -1;
 		c->is_executable = c->map->inode == exe_inode && c->map->dev_major == exe_major &&
 				   c->map->dev_minor == exe_minor;
-		fd = hs_proc_open_object(pid, c->map);
-		if (fd < 0)
-			continue; /* an object we cannot read cannot be probed either */
-		c->readable = hs_elf_read_fd(fd, &c->elf) == 0;
-		close(fd);
+		err = hs_objects_get(search->cache, pid, c->map, &c->object);
+		if (err)
+			break;
+		/* An object we cannot read cannot be probed either. */
+		c->readable = hs_object_read(search->cache, c->object, &c->elf) == 0;
 		c->has_malloc = definition(c, "malloc") != NULL;
 	}
 	hs_link_order_free(&order);
-	return 0;
-}
-
-static void free_candidates(struct search *search)
-{
-	for (size_t i = 0; i < search->count; i++) {
-		struct candidate *c = &search->objects[i];
-
-		if (c->code) {
-			hs_code_object_close(c->code);
-			free(c->code);
-			close(c->code_fd);
-		}
-		if (c->readable)
-			hs_elf_free(&c->elf);
-	}
-	free(search->objects);
+	return err;
 }
 
 static bool planned(const struct hs_probe_plan *plan, const char *function)
@@ -590,18 +407,19 @@ static bool planned(const struct hs_probe_plan *plan, const char *function)
  * Find, for each allocator function, the definition the process binds to.
  * -ENOENT when malloc or free is nowhere to be found.
  */
-int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *plan)
+int hs_probes_plan(struct hs_objects *objects, pid_t pid, const struct hs_maps *maps,
+		   struct hs_probe_plan *plan)
 {
-	struct search search = { .pid = pid };
+	struct search search = { .cache = objects, .pid = pid };
 	int err;
 
 	memset(plan, 0, sizeof(*plan));
-	err = read_candidates(pid, maps, &search, &plan->from_link_map);
-	for (size_t i = 0; !err && i < ARRAY_SIZE(allocator_functions); i++)
-		err = plan_site(&search, &allocator_functions[i], plan);
-	for (size_t i = 0; !err && plan->ret_probe_count && i < ARRAY_SIZE(exception_functions); i++)
-		err = plan_site(&search, &exception_functions[i], plan);
-	free_candidates(&search);
+	err = read_candidates(maps, &search, &plan->from_link_map);
+	for (size_t i = 0; !err && i < hs_allocator_function_count; i++)
+		err = plan_site(&search, &hs_allocator_functions[i], plan);
+	for (size_t i = 0; !err && plan->ret_probe_count && i < hs_exception_function_count; i++)
+		err = plan_site(&search, &hs_exception_functions[i], plan);
+	free(search.objects);
 	if (!err && (!planned(plan, "malloc") || !planned(plan, "free")))
 		err = -ENOENT;
 	if (err)
@@ -650,7 +468,7 @@ static void describe_object(const struct hs_probe_plan *plan, size_t object, cha
 			if (site->family != family || site->object != object)
 				continue;
 			append(out, len, at, separator);
-			append(out, len, at, home ? family_names[family] : site->function);
+			append(out, len, at, home ? hs_probe_family_name(family) : site->function);
 			family_separator = ", ";
 			if (home)
 				break;

@@ -9,7 +9,7 @@
 
 #include "events.h"
 #include "probe/probe_site.h"
-#include "target/procfs.h"
+#include "target/objects.h"
 
 /* At most one site per entry of the allocator function table, and the exception probes
  * (probes.c). */
@@ -70,7 +70,8 @@ struct hs_probe_plan {
 	bool from_link_map; /* objects searched in the dynamic linker's own order */
 };
 
-int hs_probes_plan(pid_t pid, const struct hs_maps *maps, struct hs_probe_plan *plan);
+int hs_probes_plan(struct hs_objects *objects, pid_t pid, const struct hs_maps *maps,
+		   struct hs_probe_plan *plan);
 void hs_probes_free(struct hs_probe_plan *plan);
 void hs_probes_describe(const struct hs_probe_plan *plan, char *out, size_t len);
 

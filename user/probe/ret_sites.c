@@ -10,8 +10,8 @@
  * cannot be unwound past it, and the process terminates.  A probe on a ret
  * instruction changes nothing on the stack.
  *
- * Owns: reading one ELF object's code (its file, its FDE extents, its GOT
- * slots and PLT sections) and following the function's control flow: from the
+ * Owns: following the function's control flow through one object's code
+ * (code_object.c reads it: its file, FDE extents, GOT slots, PLT sections): from the
  * entry, every direct jump and conditional jump, through tail jumps into other
  * functions (direct, through a PLT stub, or through a GOT slot), collecting
  * the ret instructions reached.  Calls are stepped over: what a callee returns
@@ -33,7 +33,6 @@
 
 #include <capstone/capstone.h>
 #include <errno.h>
-#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +53,8 @@ struct work {
 
 struct finder {
 	const struct hs_code_object *code;
+	hs_bind_fn bind;
+	void *bind_ctx;
 	struct hs_ret_sites *out;
 	struct piece pieces[HS_RET_SITES_MAX_PIECES];
 	struct work *queue;
@@ -61,142 +62,6 @@ struct finder {
 	csh handle;
 	cs_insn *insn;
 };
-
-/* ---- The object --------------------------------------------------------- */
-
-static const char *const plt_sections[] = { ".plt", ".plt.sec", ".plt.got", ".iplt" };
-
-static void add_plt_section(struct hs_code_object *code, const char *name, const GElf_Shdr *shdr)
-{
-	for (size_t i = 0; i < sizeof(plt_sections) / sizeof(plt_sections[0]); i++)
-		if (strcmp(name, plt_sections[i]) == 0 && code->plt_count < 4)
-			code->plt[code->plt_count++] =
-				(struct hs_pc_range){ shdr->sh_addr, shdr->sh_addr + shdr->sh_size };
-}
-
-/* What one dynamic relocation puts into its slot. */
-static struct hs_got_slot slot_of(Elf *elf, const GElf_Shdr *rela_shdr, const GElf_Rela *rela)
-{
-	struct hs_got_slot slot = { .vaddr = rela->r_offset };
-	size_t symbol = GELF_R_SYM(rela->r_info);
-	Elf_Scn *symtab = elf_getscn(elf, rela_shdr->sh_link);
-	Elf_Data *data = symtab ? elf_getdata(symtab, NULL) : NULL;
-	GElf_Shdr symtab_shdr;
-	GElf_Sym sym;
-
-	switch (GELF_R_TYPE(rela->r_info)) {
-	case R_X86_64_RELATIVE:
-		slot.target = (uint64_t)rela->r_addend;
-		slot.known = true;
-		return slot;
-	case R_X86_64_JUMP_SLOT:
-	case R_X86_64_GLOB_DAT:
-	case R_X86_64_64:
-		break;
-	default:
-		return slot; /* ifunc (IRELATIVE), TLS, ...: not a function the walk can read */
-	}
-	if (symbol == 0 || !data || !gelf_getshdr(symtab, &symtab_shdr) ||
-	    !gelf_getsym(data, (int)symbol, &sym) || rela->r_addend != 0)
-		return slot; /* an addend: not the function's entry */
-	slot.name = elf_strptr(elf, symtab_shdr.sh_link, sym.st_name);
-	slot.known = slot.name != NULL;
-	return slot;
-}
-
-static int add_slots(struct hs_code_object *code, Elf_Scn *scn, const GElf_Shdr *shdr,
-		     size_t *capacity)
-{
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t count = shdr->sh_entsize ? shdr->sh_size / shdr->sh_entsize : 0;
-
-	for (size_t i = 0; data && i < count; i++) {
-		GElf_Rela rela;
-
-		if (!gelf_getrela(data, (int)i, &rela))
-			break;
-		if (hs_array_reserve((void **)&code->slots, capacity, code->slot_count,
-				     sizeof(*code->slots), 64))
-			return -ENOMEM;
-		code->slots[code->slot_count++] = slot_of(code->elf, shdr, &rela);
-	}
-	return 0;
-}
-
-static int compare_slots(const void *a, const void *b)
-{
-	const struct hs_got_slot *x = a, *y = b;
-
-	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
-}
-
-/* PLT sections and GOT slots, from the section headers. */
-static int read_sections(struct hs_code_object *code)
-{
-	size_t shstrndx, capacity = 0;
-	Elf_Scn *scn = NULL;
-	int err = 0;
-
-	if (elf_getshdrstrndx(code->elf, &shstrndx))
-		return -ENOEXEC;
-	while (!err && (scn = elf_nextscn(code->elf, scn))) {
-		GElf_Shdr shdr;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &shdr))
-			continue;
-		if (shdr.sh_type == SHT_RELA)
-			err = add_slots(code, scn, &shdr, &capacity);
-		else if ((name = elf_strptr(code->elf, shstrndx, shdr.sh_name)))
-			add_plt_section(code, name, &shdr);
-	}
-	if (code->slot_count)
-		qsort(code->slots, code->slot_count, sizeof(*code->slots), compare_slots);
-	return err;
-}
-
-/*
- * Read the object open at fd (which must stay open until close).  bind says
- * where a name a GOT slot holds is bound.  -ENOEXEC for a file that is not an
- * x86_64 ELF object, -ENOENT for one without .eh_frame.
- */
-int hs_code_object_open(int fd, hs_bind_fn bind, void *bind_ctx, struct hs_code_object *code)
-{
-	GElf_Ehdr ehdr;
-	int err;
-
-	memset(code, 0, sizeof(*code));
-	code->bind = bind;
-	code->bind_ctx = bind_ctx;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOTSUP;
-	code->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!code->elf)
-		return -ENOEXEC;
-	code->image = (const uint8_t *)elf_rawfile(code->elf, &code->image_len);
-	if (elf_kind(code->elf) != ELF_K_ELF || !code->image || !gelf_getehdr(code->elf, &ehdr) ||
-	    ehdr.e_machine != EM_X86_64 || ehdr.e_ident[EI_CLASS] != ELFCLASS64)
-		err = -ENOEXEC;
-	else
-		err = hs_elf_read_segments(code->elf, &code->layout);
-	if (!err)
-		err = hs_unwind_fde_ranges(code->elf, &code->fdes, &code->fde_count);
-	if (!err)
-		err = read_sections(code);
-	if (err)
-		hs_code_object_close(code);
-	return err;
-}
-
-void hs_code_object_close(struct hs_code_object *code)
-{
-	hs_elf_free(&code->layout);
-	free(code->fdes);
-	free(code->slots);
-	if (code->elf)
-		elf_end(code->elf);
-	memset(code, 0, sizeof(*code));
-}
 
 /* ---- The walk ------------------------------------------------------------ */
 
@@ -207,11 +72,6 @@ static void give_up(struct finder *f, const char *why, uint64_t at)
 		f->out->incomplete = why;
 		f->out->incomplete_at = at;
 	}
-}
-
-static bool in_range(const struct hs_pc_range *range, uint64_t vaddr)
-{
-	return vaddr >= range->lo && vaddr < range->hi;
 }
 
 static struct piece *piece_holding(struct finder *f, uint64_t vaddr)
@@ -237,7 +97,7 @@ static void decode_linearly(struct finder *f, struct piece *p)
 static struct piece *enter_piece(struct finder *f, uint64_t vaddr)
 {
 	const struct hs_code_object *code = f->code;
-	const struct hs_pc_range *fde = hs_unwind_fde_extent(code->fdes, code->fde_count, vaddr);
+	const struct hs_pc_range *fde = hs_fde_extent(code->fdes, code->fde_count, vaddr);
 	struct piece *p = piece_holding(f, vaddr);
 	uint64_t offset;
 
@@ -288,19 +148,10 @@ static void push(struct finder *f, uint64_t vaddr, unsigned depth)
 	f->queue[f->queued++] = (struct work){ vaddr, depth };
 }
 
-static const struct hs_got_slot *slot_at(const struct hs_code_object *code, uint64_t vaddr)
-{
-	const struct hs_got_slot key = { .vaddr = vaddr };
-
-	return code->slot_count ? bsearch(&key, code->slots, code->slot_count, sizeof(*code->slots),
-					  compare_slots)
-				: NULL;
-}
-
 /* Where a jump through the GOT slot at slot_vaddr goes, in this object; false if unknown. */
 static bool slot_target(struct finder *f, uint64_t slot_vaddr, uint64_t at, uint64_t *target)
 {
-	const struct hs_got_slot *slot = slot_at(f->code, slot_vaddr);
+	const struct hs_got_slot *slot = hs_code_object_slot(f->code, slot_vaddr);
 	int err;
 
 	if (!slot || !slot->known) {
@@ -311,7 +162,7 @@ static bool slot_target(struct finder *f, uint64_t slot_vaddr, uint64_t at, uint
 		*target = slot->target;
 		return true;
 	}
-	err = f->code->bind(f->code->bind_ctx, slot->name, target);
+	err = f->bind(f->bind_ctx, slot->name, target);
 	if (err == -EXDEV)
 		give_up(f, "a tail call into another object", at);
 	else if (err)
@@ -358,18 +209,10 @@ static bool plt_target(struct finder *f, uint64_t vaddr, uint64_t *target)
 	return false;
 }
 
-static bool in_plt(const struct hs_code_object *code, uint64_t vaddr)
-{
-	for (size_t i = 0; i < code->plt_count; i++)
-		if (in_range(&code->plt[i], vaddr))
-			return true;
-	return false;
-}
-
 /* A jump leaves the current function: follow it into the one it enters. */
 static void tail_jump(struct finder *f, uint64_t target, unsigned depth, uint64_t at)
 {
-	if (in_plt(f->code, target) && !plt_target(f, target, &target))
+	if (hs_code_object_in_plt(f->code, target) && !plt_target(f, target, &target))
 		return;
 	if (depth + 1 > HS_RET_SITES_MAX_DEPTH) {
 		give_up(f, "tail jumps deeper than the bound", at);
@@ -498,14 +341,14 @@ static void release(struct finder *f)
 
 /*
  * Find the ret instructions a call of the function at entry (an ELF address)
- * returns through.  Returns 0 with sites filled, or with sites->incomplete
- * saying why the list may miss one; a negative errno when capstone cannot be
- * set up.
+ * returns through; bind says where a name a GOT slot holds is bound.  Returns
+ * 0 with sites filled, or with sites->incomplete saying why the list may miss
+ * one; a negative errno when capstone cannot be set up.
  */
-int hs_ret_sites_find(const struct hs_code_object *code, uint64_t entry,
-		      struct hs_ret_sites *sites)
+int hs_ret_sites_find(const struct hs_code_object *code, hs_bind_fn bind, void *bind_ctx,
+		      uint64_t entry, struct hs_ret_sites *sites)
 {
-	struct finder f = { .code = code, .out = sites };
+	struct finder f = { .code = code, .bind = bind, .bind_ctx = bind_ctx, .out = sites };
 
 	memset(sites, 0, sizeof(*sites));
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &f.handle) != CS_ERR_OK)

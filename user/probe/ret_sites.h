@@ -2,12 +2,10 @@
 #ifndef HEAPSCOPE_RET_SITES_H
 #define HEAPSCOPE_RET_SITES_H
 
-#include <libelf.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "target/elf_object.h"
-#include "unwind/unwind_table.h"
+#include "probe/code_object.h"
 
 /* Bounds of one analysis; past any of them the function keeps its return probe. */
 #define HS_RET_SITES_MAX 32		/* ret instructions one function may return through */
@@ -22,30 +20,6 @@
  */
 typedef int (*hs_bind_fn)(void *ctx, const char *name, uint64_t *vaddr);
 
-/* A GOT slot and what the dynamic linker puts there. */
-struct hs_got_slot {
-	uint64_t vaddr;
-	const char *name; /* the symbol bound into it, or NULL */
-	uint64_t target;  /* name NULL: a relative relocation's address in this object */
-	bool known;	  /* name or target says what is there (not an ifunc, not a TLS slot) */
-};
-
-/* One ELF object's code, as the finder reads it. */
-struct hs_code_object {
-	Elf *elf;
-	const uint8_t *image; /* the whole file */
-	size_t image_len;
-	struct hs_elf_object layout; /* load segments only: ELF address -> file offset */
-	struct hs_pc_range *fdes;    /* sorted */
-	size_t fde_count;
-	struct hs_pc_range plt[4];   /* .plt, .plt.sec, .plt.got, .iplt */
-	size_t plt_count;
-	struct hs_got_slot *slots;   /* sorted by vaddr */
-	size_t slot_count;
-	hs_bind_fn bind;
-	void *bind_ctx;
-};
-
 /* The ret instructions a call of one function can return to its caller through. */
 struct hs_ret_sites {
 	uint64_t vaddrs[HS_RET_SITES_MAX];
@@ -56,9 +30,7 @@ struct hs_ret_sites {
 	uint64_t incomplete_at; /* the ELF address of what stopped the analysis */
 };
 
-int hs_code_object_open(int fd, hs_bind_fn bind, void *bind_ctx, struct hs_code_object *code);
-void hs_code_object_close(struct hs_code_object *code);
-int hs_ret_sites_find(const struct hs_code_object *code, uint64_t entry,
-		      struct hs_ret_sites *sites);
+int hs_ret_sites_find(const struct hs_code_object *code, hs_bind_fn bind, void *bind_ctx,
+		      uint64_t entry, struct hs_ret_sites *sites);
 
 #endif

@@ -4,10 +4,11 @@
  * and the file and line where its function is defined, with elfutils' libdw.
  *
  * Owns: the DWARF handles opened at the end of a session (pprof), one per
- * object, from the files the symbolizer kept open (the object itself when it
- * has DWARF, else the detached debug file found by build-id or debuglink), so
- * a target that has exited still gets its lines and nothing is opened through
- * /proc here.  Does not own: finding files, names (symbolize.c).
+ * object, from the files the session's object cache keeps open (the object
+ * itself when it has DWARF, else the detached debug file the symbolizer had
+ * it find by build-id or debuglink), so a target that has exited still gets
+ * its lines and nothing is opened through /proc here.  Does not own: finding
+ * files (target/objects.c), names (symbolize.c).
  *
  * Lines are those of the function the symbolizer names: when the address is
  * in code inlined into it, the line is the call of the outermost inlined
@@ -243,7 +244,7 @@ int hs_source_file_find(struct hs_source_file *src, uint64_t vaddr, struct hs_so
 
 /* One object of the symbolizer, with its DWARF opened (or the reason it is not). */
 struct hs_source_object {
-	const struct hs_sym_object *object;
+	const struct hs_object *object;
 	struct hs_source_file file;
 	int error;
 };
@@ -264,9 +265,10 @@ void hs_source_lines_free(struct hs_source_lines *lines)
 
 /* The DWARF of object: from its debug file when it has no DWARF of its own. */
 static struct hs_source_object *open_object(struct hs_source_lines *lines,
-					    const struct hs_sym_object *object)
+					    const struct hs_object *object)
 {
 	struct hs_source_object *opened;
+	int fd;
 
 	for (size_t i = 0; i < lines->object_count; i++)
 		if (lines->objects[i].object == object)
@@ -277,20 +279,15 @@ static struct hs_source_object *open_object(struct hs_source_lines *lines,
 	opened = &lines->objects[lines->object_count++];
 	memset(opened, 0, sizeof(*opened));
 	opened->object = object;
-	if (object->load_error)
-		opened->error = object->load_error;
-	else if (object->elf.has_debug_info && object->fd >= 0)
-		opened->error = hs_source_file_open_fd(&opened->file, object->fd);
-	else if (object->debug_fd >= 0)
-		opened->error = hs_source_file_open_fd(&opened->file, object->debug_fd);
-	else
-		opened->error = -ENOENT;
+	fd = hs_object_dwarf_fd(object);
+	opened->error = fd < 0 ? fd : hs_source_file_open_fd(&opened->file, fd);
 	return opened;
 }
 
 /*
- * The source line of a return address in pid (the call before it).  Needs the
- * symbolizer's files kept open (keep_files); -ENOENT when nothing is known.
+ * The source line of a return address in pid (the call before it).  An object
+ * without DWARF of its own needs its debug file found while its target lived
+ * (the symbolizer's keep_files); -ENOENT when nothing is known.
  */
 int hs_source_lines_find(struct hs_source_lines *lines, pid_t pid, uint64_t return_address,
 			 struct hs_source_line *out)

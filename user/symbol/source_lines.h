@@ -34,7 +34,7 @@ int hs_source_file_open_memory(struct hs_source_file *src, const void *data, siz
 int hs_source_file_find(struct hs_source_file *src, uint64_t vaddr, struct hs_source_line *out);
 void hs_source_file_close(struct hs_source_file *src);
 
-/* The DWARF of every object a session's symbolizer kept open, opened on first use. */
+/* The DWARF of every object a session's symbolizer names, opened on first use. */
 struct hs_source_lines {
 	struct hs_symbolizer *sym;
 	struct hs_source_object *objects;

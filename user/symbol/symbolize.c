@@ -3,13 +3,18 @@
  * symbolize.c - from a return address in a target to "function" or
  * "module+0xoffset".
  *
- * Owns: the maps snapshot of each target and one ELF symbol table per mapped
- * object (keyed by (dev, inode), shared between processes).  The collector
- * calls hs_symbolizer_prepare() for each new stack while the target is alive,
- * so everything needed to name its frames is read before the target can exit;
+ * Owns: nothing but the choice of what to read: the session's object cache
+ * (target/objects.c) holds the maps snapshot of each target and each mapped
+ * object's symbols, shared with the other stages.  The collector calls
+ * hs_symbolizer_prepare() for each new stack while the target is alive, so
+ * everything needed to name its frames is read before the target can exit;
  * rendering afterwards needs no /proc access.  With keep_files (pprof) each
- * object's DWARF, in the object or its debug file, is kept open for
- * source_lines.c, which reads it only at the end.
+ * object's debug file is found too when the object has no DWARF of its own,
+ * for source_lines.c, which reads the DWARF only at the end.
+ *
+ * Invariant: an object a frame_info points to has had its symbols read (or
+ * its load_error says why not), its debug file's merged in when it has no
+ * .symtab.
  *
  * Load bias: a runtime address x in a mapping [start, end) at file offset off
  * is at file offset off + (x - start), and the PT_LOAD holding that offset
@@ -22,9 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "lib/array.h"
 
 /* libstdc++'s demangler: C linkage, result malloc'ed. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -44,58 +47,55 @@ char *hs_demangle(const char *name)
 	return plain;
 }
 
-void hs_symbolizer_init(struct hs_symbolizer *sym)
+void hs_symbolizer_init(struct hs_symbolizer *sym, struct hs_objects *objects)
 {
 	memset(sym, 0, sizeof(*sym));
+	sym->objects = objects;
 }
 
+/* The objects are the session's (objects.c): nothing of the symbolizer's own to free. */
 void hs_symbolizer_free(struct hs_symbolizer *sym)
 {
-	for (size_t i = 0; i < sym->object_count; i++) {
-		hs_elf_free(&sym->objects[i]->elf);
-		if (sym->objects[i]->fd >= 0)
-			close(sym->objects[i]->fd);
-		if (sym->objects[i]->debug_fd >= 0)
-			close(sym->objects[i]->debug_fd);
-		free(sym->objects[i]);
-	}
-	for (size_t i = 0; i < sym->process_count; i++)
-		hs_maps_free(&sym->processes[i].maps);
-	free(sym->objects);
-	free(sym->processes);
 	memset(sym, 0, sizeof(*sym));
 }
 
-static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
-					 const struct hs_mapping *map);
-
-static struct hs_sym_process *find_process(struct hs_symbolizer *sym, pid_t pid)
+/*
+ * Read the object behind map for naming: its symbols, those of its debug file
+ * when it has no .symtab, and that debug file too when source lines will be
+ * wanted and the object has no DWARF.  Both are found now, through the target's
+ * root, which is gone once the target exits.  NULL only when out of memory;
+ * an object that cannot be read has its load_error set.
+ */
+static struct hs_object *load_object(struct hs_symbolizer *sym, pid_t pid,
+				     const struct hs_mapping *map)
 {
-	for (size_t i = 0; i < sym->process_count; i++)
-		if (sym->processes[i].pid == pid)
-			return &sym->processes[i];
-	return NULL;
+	const struct hs_elf_object *elf;
+	struct hs_object *obj;
+
+	if (hs_objects_get(sym->objects, pid, map, &obj))
+		return NULL;
+	if (hs_object_read(sym->objects, obj, &elf))
+		return obj;
+	hs_object_read_debug_symbols(sym->objects, obj);
+	if (sym->keep_files && !elf->has_debug_info)
+		hs_object_debug_file(sym->objects, obj);
+	return obj;
 }
 
+/*
+ * Read every object with code PID maps now, from its latest maps snapshot (read
+ * if there is none yet): the target may exit before its first stack is named,
+ * and then neither its maps nor its files can be opened.
+ */
 int hs_symbolizer_add_process(struct hs_symbolizer *sym, pid_t pid)
 {
-	struct hs_sym_process *proc = find_process(sym, pid);
+	const struct hs_maps *maps = hs_objects_maps(sym->objects, pid);
+	int err = maps ? 0 : hs_objects_refresh_maps(sym->objects, pid, &maps);
 
-	if (proc)
-		return 0;
-	if (hs_array_reserve((void **)&sym->processes, &sym->process_capacity, sym->process_count,
-			     sizeof(*sym->processes), 4))
-		return -ENOMEM;
-	proc = &sym->processes[sym->process_count];
-	proc->pid = pid;
-	int err = hs_maps_read(pid, &proc->maps);
 	if (err)
 		return err;
-	sym->process_count++;
-	/* Read every object with code now: the target may exit before its first
-	 * stack is named, and then neither its maps nor its files can be opened. */
-	for (size_t i = 0; i < proc->maps.count; i++) {
-		const struct hs_mapping *map = &proc->maps.items[i];
+	for (size_t i = 0; i < maps->count; i++) {
+		const struct hs_mapping *map = &maps->items[i];
 
 		if (map->executable && hs_mapping_is_file(map) && !load_object(sym, pid, map))
 			return -ENOMEM;
@@ -103,100 +103,27 @@ int hs_symbolizer_add_process(struct hs_symbolizer *sym, pid_t pid)
 	return 0;
 }
 
-static struct hs_sym_object *find_object(struct hs_symbolizer *sym, const struct hs_mapping *map)
-{
-	for (size_t i = 0; i < sym->object_count; i++) {
-		struct hs_sym_object *obj = sym->objects[i];
-
-		if (obj->inode == map->inode && obj->dev_major == map->dev_major &&
-		    obj->dev_minor == map->dev_minor)
-			return obj;
-	}
-	return NULL;
-}
-
-/*
- * The object's detached debug file: read for names when the object has no
- * .symtab, and kept open for source lines (keep_files) when the object has no
- * DWARF of its own.  Found now, through the target's root, which is gone once
- * the target exits.
- */
-static void read_debug_file(struct hs_symbolizer *sym, struct hs_sym_object *obj, pid_t pid)
-{
-	bool for_lines = sym->keep_files && !obj->elf.has_debug_info;
-	char root[64];
-	int fd;
-
-	if (obj->elf.has_symtab && !for_lines)
-		return;
-	snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	fd = hs_elf_open_debug_file(&obj->elf, root, obj->path);
-	if (fd < 0)
-		return;
-	hs_elf_read_debug_symbols(&obj->elf, fd);
-	if (for_lines)
-		obj->debug_fd = fd;
-	else
-		close(fd);
-}
-
-/* Read the object behind map (once); later calls return the cached result. */
-static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
-					 const struct hs_mapping *map)
-{
-	struct hs_sym_object *obj = find_object(sym, map);
-	int fd;
-
-	if (obj)
-		return obj;
-	if (hs_array_reserve((void **)&sym->objects, &sym->object_capacity, sym->object_count,
-			     sizeof(*sym->objects), 16))
-		return NULL;
-	obj = calloc(1, sizeof(*obj));
-	if (!obj)
-		return NULL;
-	obj->inode = map->inode;
-	obj->dev_major = map->dev_major;
-	obj->dev_minor = map->dev_minor;
-	snprintf(obj->path, sizeof(obj->path), "%s", map->path);
-	obj->basename = strrchr(obj->path, '/') ? strrchr(obj->path, '/') + 1 : obj->path;
-	obj->fd = obj->debug_fd = -1;
-	fd = hs_proc_open_object(pid, map);
-	obj->load_error = fd < 0 ? fd : hs_elf_read_fd(fd, &obj->elf);
-	if (!obj->load_error)
-		read_debug_file(sym, obj, pid);
-	if (fd >= 0 && sym->keep_files && !obj->load_error && obj->elf.has_debug_info)
-		obj->fd = fd;
-	else if (fd >= 0)
-		close(fd);
-	sym->objects[sym->object_count++] = obj;
-	return obj;
-}
-
 /*
  * Make sure every address of a new stack can be named later: its mapping is in
- * the snapshot (re-read once if not: the target may have loaded a library since)
+ * the snapshot (refreshed once if not: the target may have loaded a library since)
  * and its object is read.  Call while the target is alive.
  */
 int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *addrs, size_t count)
 {
-	struct hs_sym_process *proc = find_process(sym, pid);
+	const struct hs_maps *maps = hs_objects_maps(sym->objects, pid);
 	bool refreshed = false;
 
-	if (!proc)
+	if (!maps)
 		return -ESRCH;
 	for (size_t i = 0; i < count; i++) {
-		const struct hs_mapping *map = hs_maps_find(&proc->maps, addrs[i]);
+		const struct hs_mapping *map = hs_maps_find(maps, addrs[i]);
 
 		if (!map && !refreshed) {
-			struct hs_maps fresh;
-
 			refreshed = true;
-			if (hs_maps_read(pid, &fresh) == 0) {
-				hs_maps_free(&proc->maps);
-				proc->maps = fresh;
-				map = hs_maps_find(&proc->maps, addrs[i]);
-			}
+			if (hs_objects_refresh_maps(sym->objects, pid, &maps) == 0)
+				map = hs_maps_find(maps, addrs[i]);
+			else
+				maps = hs_objects_maps(sym->objects, pid);
 		}
 		if (map && hs_mapping_is_file(map) && !load_object(sym, pid, map))
 			return -ENOMEM;
@@ -218,12 +145,12 @@ static const char *special_module(const struct hs_mapping *map)
 int hs_symbolizer_resolve(struct hs_symbolizer *sym, pid_t pid, uint64_t addr, bool return_address,
 			  struct hs_frame_info *info)
 {
-	struct hs_sym_process *proc = find_process(sym, pid);
+	const struct hs_maps *maps = hs_objects_maps(sym->objects, pid);
 	uint64_t lookup = return_address && addr ? addr - 1 : addr;
 	const struct hs_symbol *symbol;
 
 	memset(info, 0, sizeof(*info));
-	if (!proc || !(info->mapping = hs_maps_find(&proc->maps, lookup)))
+	if (!maps || !(info->mapping = hs_maps_find(maps, lookup)))
 		return -ENOENT;
 	if (!hs_mapping_is_file(info->mapping)) {
 		info->module = special_module(info->mapping);

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "lib/array.h"
-#include "target/procfs.h"
+#include "lib/file.h"
 
 #define MAX_SYMBOLS (8u << 20) /* a sane upper bound even for huge binaries */
 
@@ -65,7 +65,7 @@ static void point_names(struct hs_elf_object *obj)
 		obj->symbols[i].name = obj->name_pool + obj->symbols[i].name_offset;
 }
 
-/* Only the PT_LOAD segments (read_elf reads them with everything else). */
+/* Only the PT_LOAD segments (hs_elf_read reads them with everything else). */
 int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj)
 {
 	size_t count;
@@ -123,7 +123,7 @@ static void read_debuglink(Elf_Data *data, struct hs_elf_object *obj)
 }
 
 static int add_symbol(struct hs_elf_object *obj, size_t *cap, const GElf_Sym *sym, const char *name,
-		      bool dynamic)
+		      bool dynamic, bool from_debug_file)
 {
 	long name_offset;
 
@@ -146,6 +146,7 @@ static int add_symbol(struct hs_elf_object *obj, size_t *cap, const GElf_Sym *sy
 		.size = sym->st_size,
 		.name_offset = (size_t)name_offset,
 		.dynamic = dynamic,
+		.from_debug_file = from_debug_file,
 		.global = GELF_ST_BIND(sym->st_info) != STB_LOCAL,
 	};
 	return 0;
@@ -189,7 +190,7 @@ static int add_import(struct hs_elf_object *obj, const char *name)
 }
 
 static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct hs_elf_object *obj,
-			size_t *cap)
+			size_t *cap, bool from_debug_file)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count;
@@ -210,7 +211,7 @@ static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct hs
 		if (!name || !*name)
 			continue;
 		if (is_function(&sym))
-			err = add_symbol(obj, cap, &sym, name, dynamic);
+			err = add_symbol(obj, cap, &sym, name, dynamic, from_debug_file);
 		else
 			err = add_import(obj, name);
 		if (err)
@@ -257,10 +258,10 @@ static int read_sections(Elf *elf, struct hs_elf_object *obj, bool symtab_only)
 			return -EINVAL;
 		name = shstrndx ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
 		if (shdr.sh_type == SHT_SYMTAB) {
-			err = read_symbols(elf, scn, &shdr, obj, &cap);
+			err = read_symbols(elf, scn, &shdr, obj, &cap, symtab_only);
 			obj->has_symtab = obj->has_symtab || !err;
 		} else if (shdr.sh_type == SHT_DYNSYM && !symtab_only) {
-			err = read_symbols(elf, scn, &shdr, obj, &cap);
+			err = read_symbols(elf, scn, &shdr, obj, &cap, false);
 		} else if (shdr.sh_type == SHT_NOTE && !symtab_only && !obj->build_id_len) {
 			Elf_Data *data = elf_getdata(scn, NULL);
 
@@ -285,7 +286,8 @@ static int read_sections(Elf *elf, struct hs_elf_object *obj, bool symtab_only)
 	return err;
 }
 
-static int read_elf(Elf *elf, struct hs_elf_object *obj)
+/* Everything heapscope reads from one ELF file (an executable or shared object). */
+int hs_elf_read(Elf *elf, struct hs_elf_object *obj)
 {
 	GElf_Ehdr ehdr;
 	int err;
@@ -302,21 +304,6 @@ static int read_elf(Elf *elf, struct hs_elf_object *obj)
 	return err;
 }
 
-int hs_elf_read_fd(int fd, struct hs_elf_object *obj)
-{
-	Elf *elf;
-	int err = libelf_ready();
-
-	if (err)
-		return err;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -ENOEXEC;
-	err = read_elf(elf, obj);
-	elf_end(elf);
-	return err;
-}
-
 int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj)
 {
 	Elf *elf;
@@ -327,7 +314,7 @@ int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj)
 	elf = elf_memory((char *)data, len);
 	if (!elf)
 		return -ENOEXEC;
-	err = read_elf(elf, obj);
+	err = hs_elf_read(elf, obj);
 	elf_end(elf);
 	return err;
 }
@@ -426,21 +413,6 @@ int hs_elf_read_debug_symbols(struct hs_elf_object *obj, int debug_fd)
 	return obj->has_symtab ? 0 : (err ? err : -ENOENT);
 }
 
-/* When the object has no .symtab, read the one of its detached debug file. */
-int hs_elf_add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *object_path)
-{
-	int fd, err;
-
-	if (obj->has_symtab)
-		return 0;
-	fd = hs_elf_open_debug_file(obj, root, object_path);
-	if (fd < 0)
-		return fd;
-	err = hs_elf_read_debug_symbols(obj, fd);
-	close(fd);
-	return err;
-}
-
 void hs_elf_free(struct hs_elf_object *obj)
 {
 	free(obj->segments);
@@ -480,13 +452,18 @@ const struct hs_symbol *hs_elf_symbol_at(const struct hs_elf_object *obj, uint64
 	return NULL;
 }
 
+/* The first symbol named NAME among those scope admits. */
 const struct hs_symbol *hs_elf_symbol_named(const struct hs_elf_object *obj, const char *name,
-					    bool dynamic_only)
+					    enum hs_symbol_scope scope)
 {
 	for (size_t i = 0; i < obj->symbol_count; i++) {
 		const struct hs_symbol *sym = &obj->symbols[i];
 
-		if ((!dynamic_only || (sym->dynamic && sym->global)) && strcmp(sym->name, name) == 0)
+		if (scope == HS_SYMBOLS_DYNAMIC && !(sym->dynamic && sym->global))
+			continue;
+		if (scope == HS_SYMBOLS_FILE && sym->from_debug_file)
+			continue;
+		if (strcmp(sym->name, name) == 0)
 			return sym;
 	}
 	return NULL;

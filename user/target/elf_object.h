@@ -22,7 +22,15 @@ struct hs_symbol {
 	const char *name; /* owned by the object's name pool */
 	size_t name_offset; /* of name in the pool */
 	bool dynamic;	  /* from .dynsym: what the dynamic linker can bind to */
+	bool from_debug_file; /* from the detached debug file's .symtab, not the object's own */
 	bool global;	  /* STB_GLOBAL or STB_WEAK */
+};
+
+/* Which symbols a lookup by name sees. */
+enum hs_symbol_scope {
+	HS_SYMBOLS_ALL,	    /* every function symbol, the debug file's once merged */
+	HS_SYMBOLS_DYNAMIC, /* global .dynsym definitions: what the dynamic linker binds */
+	HS_SYMBOLS_FILE,    /* the file's own .dynsym and .symtab, not its debug file's */
 };
 
 /* What heapscope needs from one ELF file: load segments, identity, function symbols. */
@@ -43,18 +51,17 @@ struct hs_elf_object {
 	size_t import_count, import_cap;
 };
 
-int hs_elf_read_fd(int fd, struct hs_elf_object *obj);
+int hs_elf_read(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj);
 int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
 			   const char *object_path);
 int hs_elf_read_debug_symbols(struct hs_elf_object *obj, int debug_fd);
-int hs_elf_add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *object_path);
 void hs_elf_free(struct hs_elf_object *obj);
 
 const struct hs_symbol *hs_elf_symbol_at(const struct hs_elf_object *obj, uint64_t vaddr);
 const struct hs_symbol *hs_elf_symbol_named(const struct hs_elf_object *obj, const char *name,
-					    bool dynamic_only);
+					    enum hs_symbol_scope scope);
 bool hs_elf_imports(const struct hs_elf_object *obj, const char *name);
 int hs_elf_vaddr_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t *file_offset);
 int hs_elf_range_to_offset(const struct hs_elf_object *obj, uint64_t vaddr, uint64_t len,

@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "target/proc.h"
+
 /* The first fields of glibc's struct link_map and struct r_debug (x86_64). */
 struct target_link_map {
 	uint64_t l_addr, l_name, l_ld, l_next, l_prev;

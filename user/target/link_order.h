@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "target/procfs.h"
+#include "target/maps.h"
 
 /* Objects on the dynamic linker's list beyond this mean a corrupt or cyclic list. */
 #define HS_MAX_LINKED_OBJECTS 4096

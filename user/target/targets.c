@@ -4,7 +4,8 @@
  * (host PID, namespace PID, comm), whether it is still there, and finding
  * every process that runs a given executable.
  *
- * Owns: the target list and each target's pidfd, maps and probe plan.
+ * Owns: the target list and each target's pidfd and probe plan (its maps
+ * snapshots are the object cache's, objects.c).
  * Does not own: planning or attaching probes (probes.c, attach.c), nor what
  * was collected from a target (the collector keys everything by host PID).
  *
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "lib/array.h"
+#include "lib/file.h"
 
 /* The last NSpid of /proc/PID/status: the PID in the process's own namespace. */
 static pid_t namespace_pid(pid_t pid)
@@ -97,7 +99,6 @@ void hs_targets_free(struct hs_targets *t)
 	for (size_t i = 0; i < t->count; i++) {
 		if (t->items[i]->pidfd >= 0)
 			close(t->items[i]->pidfd);
-		hs_maps_free(&t->items[i]->maps);
 		hs_probes_free(&t->items[i]->plan);
 		free(t->items[i]);
 	}

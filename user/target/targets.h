@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "probe/probes.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 /* Processes one session attaches to at most (-p, --exe, --follow). */
 #define HS_MAX_TARGETS 1024
@@ -33,7 +33,6 @@ struct hs_target {
 	bool execed; /* it exec()ed another program; later events were ignored */
 	unsigned follow_tries; /* --follow: attach attempts, while not attachable yet */
 	double attach_ms;
-	struct hs_maps maps; /* at attach */
 	struct hs_probe_plan plan;
 	char allocator[8192]; /* which object each probed family was found in */
 };

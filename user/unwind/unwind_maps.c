@@ -4,11 +4,14 @@
  * object mapped in a target, and per target its executable mappings with
  * their load bias (maps described in bpf/unwind.h).
  *
- * Owns: the registry of objects (keyed by device and inode, so processes that
- * map the same file share one table), the row map (an mmap'ed BPF array: rows
- * are copied in, not written one syscall each), the object map and each
- * process's mapping list; finding objects loaded after attach.
- * Does not own: how a table is built (unwind_table.c), the walk (BPF side).
+ * Owns: what each object's table became (its id in the object map, or why it
+ * has none), the row map (an mmap'ed BPF array: rows are copied in, not
+ * written one syscall each), the object map and each process's mapping list;
+ * finding objects loaded after attach.  Objects are the session's cache's
+ * (target/objects.c), so processes that map the same file share one table,
+ * built once.
+ * Does not own: how a table is built (unwind_table.c), the files and maps
+ * snapshots (target/objects.c), the walk (BPF side).
  *
  * Invariants: an object's rows are in the row map before its entry in the
  * object map, and its entry before any process mapping that points at it, so
@@ -58,72 +61,79 @@ int hs_unwind_mode_parse(const char *text, enum hs_unwind_mode *mode)
 	return -EINVAL;
 }
 
-void hs_unwind_init(struct hs_unwind *u, bool strict)
+void hs_unwind_init(struct hs_unwind *u, bool strict, struct hs_objects *cache)
 {
 	memset(u, 0, sizeof(*u));
 	u->strict = strict;
+	u->cache = cache;
 	u->objects_fd = -1;
 	u->processes_fd = -1;
 }
 
-static struct hs_unwind_object_info *find_object(struct hs_unwind *u, const struct hs_mapping *map)
+static struct hs_unwind_object_info *find_object(struct hs_unwind *u, const struct hs_object *file)
 {
-	for (size_t i = 0; i < u->object_count; i++) {
-		struct hs_unwind_object_info *obj = u->objects[i];
-
-		if (obj->inode == map->inode && obj->dev_major == map->dev_major &&
-		    obj->dev_minor == map->dev_minor)
-			return obj;
-	}
+	for (size_t i = 0; i < u->object_count; i++)
+		if (u->objects[i]->object == file)
+			return u->objects[i];
 	return NULL;
 }
 
-/* Read the object's load segments and build its table; errors stay in obj->error. */
-static void build_table(struct hs_unwind_object_info *obj, pid_t pid, const struct hs_mapping *map)
+/* The object's table is a part the cache keeps (its rows until published). */
+static int build_table_part(Elf *elf, void *table)
 {
-	int fd = hs_proc_open_object(pid, map);
-	Elf *elf;
+	return hs_unwind_table_build(elf, table);
+}
 
-	if (fd < 0) {
-		obj->error = fd;
-		return;
-	}
-	elf = elf_version(EV_CURRENT) != EV_NONE ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
-	if (!elf || elf_kind(elf) != ELF_K_ELF)
-		obj->error = -ENOEXEC;
-	else
-		obj->error = hs_elf_read_segments(elf, &obj->segments);
+static void free_table_part(void *table)
+{
+	hs_unwind_table_free(table);
+}
+
+static const struct hs_object_part_ops table_part = {
+	.size = sizeof(struct hs_unwind_table),
+	.build = build_table_part,
+	.free = free_table_part,
+};
+
+/* The object's load segments and table, from the cache; errors stay in obj->error. */
+static void build_table(struct hs_unwind *u, struct hs_unwind_object_info *obj)
+{
+	void *table;
+
+	obj->error = hs_object_read(u->cache, obj->object, &obj->segments);
 	if (!obj->error)
-		obj->error = hs_unwind_table_build(elf, &obj->table);
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	obj->row_count = obj->table.row_count;
-	obj->fde_count = obj->table.fde_count;
-	obj->unsupported_rows = obj->table.unsupported_rows;
+		obj->error = hs_object_part(u->cache, obj->object, HS_PART_UNWIND_TABLE,
+					    &table_part, &table);
+	if (obj->error)
+		return;
+	obj->table = table;
+	obj->row_count = obj->table->row_count;
+	obj->fde_count = obj->table->fde_count;
+	obj->unsupported_rows = obj->table->unsupported_rows;
 }
 
 /* The object behind a file mapping, its table built on first sight. */
 static struct hs_unwind_object_info *load_object(struct hs_unwind *u, pid_t pid,
 						 const struct hs_mapping *map)
 {
-	struct hs_unwind_object_info *obj = find_object(u, map);
+	struct hs_unwind_object_info *obj;
+	struct hs_object *file;
 
+	if (hs_objects_get(u->cache, pid, map, &file))
+		return NULL;
+	obj = find_object(u, file);
 	if (obj)
 		return obj;
 	if (hs_array_reserve((void **)&u->objects, &u->object_capacity, u->object_count,
 			     sizeof(*u->objects), 16))
 		return NULL;
 	obj = calloc(1, sizeof(*obj));
-	if (!obj || !(obj->path = strdup(map->path))) {
-		free(obj);
+	if (!obj)
 		return NULL;
-	}
-	obj->inode = map->inode;
-	obj->dev_major = map->dev_major;
-	obj->dev_minor = map->dev_minor;
+	obj->object = file;
+	obj->path = file->path;
 	obj->id = HS_UNWIND_NO_TABLE;
-	build_table(obj, pid, map);
+	build_table(u, obj);
 	u->objects[u->object_count++] = obj;
 	return obj;
 }
@@ -206,7 +216,7 @@ static int set_mappings(struct hs_unwind *u, struct hs_unwind_target *target,
 				u->failed_path = obj->path;
 				return obj->error;
 			}
-			if (obj->error || mapping_bias(&obj->segments, map, &bias))
+			if (obj->error || mapping_bias(obj->segments, map, &bias))
 				obj = NULL;
 		}
 		target->objects[entry->count] = obj;
@@ -231,18 +241,18 @@ static int publish_objects(struct hs_unwind *u)
 		if (obj->published || obj->error)
 			continue;
 		obj->published = true;
-		if (u->rows_used + obj->table.row_count > u->row_capacity ||
+		if (u->rows_used + obj->table->row_count > u->row_capacity ||
 		    id >= HS_UNWIND_MAX_OBJECTS) {
 			obj->error = -ENOSPC;
 			u->objects_without_room++;
 		} else {
-			memcpy(u->rows + u->rows_used, obj->table.rows,
-			       hs_unwind_table_bytes(&obj->table));
-			entry.row_count = obj->table.row_count;
+			memcpy(u->rows + u->rows_used, obj->table->rows,
+			       hs_unwind_table_bytes(obj->table));
+			entry.row_count = obj->table->row_count;
 			if (bpf_map_update_elem(u->objects_fd, &id, &entry, BPF_ANY))
 				obj->error = -errno;
 		}
-		hs_unwind_table_free(&obj->table);
+		hs_unwind_table_free(obj->table); /* the rows live in the row map now */
 		if (obj->error) {
 			if (u->strict) {
 				u->failed_path = obj->path;
@@ -325,7 +335,7 @@ size_t hs_unwind_rows_wanted(const struct hs_unwind *u)
 
 	for (size_t i = 0; i < u->object_count; i++)
 		if (!u->objects[i]->published && !u->objects[i]->error)
-			rows += u->objects[i]->table.row_count;
+			rows += u->objects[i]->table->row_count;
 	return rows;
 }
 
@@ -355,14 +365,10 @@ int hs_unwind_install(struct hs_unwind *u, struct bpf_object *obj)
 /* PID's mappings changed (an object loaded since): tables for the new ones. */
 int hs_unwind_refresh(struct hs_unwind *u, pid_t pid)
 {
-	struct hs_maps maps;
-	int err = hs_maps_read(pid, &maps);
+	const struct hs_maps *maps;
+	int err = hs_objects_refresh_maps(u->cache, pid, &maps);
 
-	if (err)
-		return err;
-	err = hs_unwind_add_process(u, pid, &maps);
-	hs_maps_free(&maps);
-	return err;
+	return err ? err : hs_unwind_add_process(u, pid, maps);
 }
 
 /* Objects with a table in the kernel, and their rows. */
@@ -392,17 +398,13 @@ size_t hs_unwind_kernel_bytes(const struct hs_unwind *u)
 
 void hs_unwind_free(struct hs_unwind *u)
 {
-	for (size_t i = 0; i < u->object_count; i++) {
-		hs_unwind_table_free(&u->objects[i]->table);
-		hs_elf_free(&u->objects[i]->segments);
-		free(u->objects[i]->path);
-		free(u->objects[i]);
-	}
+	for (size_t i = 0; i < u->object_count; i++)
+		free(u->objects[i]); /* the tables are the cache's */
 	for (size_t i = 0; i < u->target_count; i++)
 		free(u->targets[i].entry);
 	if (u->rows)
 		munmap(u->rows, u->rows_mapped_bytes);
 	free(u->objects);
 	free(u->targets);
-	hs_unwind_init(u, u->strict);
+	hs_unwind_init(u, u->strict, u->cache);
 }

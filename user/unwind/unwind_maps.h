@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "target/elf_object.h"
-#include "target/procfs.h"
+#include "target/objects.h"
 #include "unwind.h"
 #include "unwind/unwind_table.h"
 
@@ -24,14 +23,13 @@ enum hs_unwind_mode {
 /* Rows the row map keeps free for objects loaded after attach (dlopen). */
 #define HS_UNWIND_SPARE_ROWS (256u << 10)
 
-/* One mapped file, keyed by (dev, inode), its table shared by every process. */
+/* One mapped file (the cache's object), its table shared by every process. */
 struct hs_unwind_object_info {
-	uint64_t inode;
-	uint32_t dev_major, dev_minor;
-	char *path;			  /* as the first target that mapped it sees it */
-	struct hs_elf_object segments;	  /* PT_LOAD segments only: the load bias */
-	struct hs_unwind_table table;	  /* rows, until copied into the row map */
-	uint32_t id;			  /* in unwind_objects, or HS_UNWIND_NO_TABLE */
+	struct hs_object *object; /* the cache's; the three below point into it */
+	const char *path;	  /* as the first target that mapped it sees it */
+	const struct hs_elf_object *segments; /* its PT_LOAD segments give the load bias */
+	struct hs_unwind_table *table;	      /* rows, until copied into the row map */
+	uint32_t id;			      /* in unwind_objects, or HS_UNWIND_NO_TABLE */
 	uint32_t row_count;
 	size_t fde_count, unsupported_rows;
 	int error; /* why it has no table: -ENOENT no CFI, -ENOSPC row map full, ... */
@@ -48,6 +46,7 @@ struct hs_unwind_target {
 
 struct hs_unwind {
 	bool strict; /* HS_UNWIND_DWARF: a table that cannot be built is an error */
+	struct hs_objects *cache; /* the session's files and maps snapshots */
 	struct hs_unwind_object_info **objects;
 	size_t object_count, object_capacity;
 	struct hs_unwind_target *targets;
@@ -64,7 +63,7 @@ struct hs_unwind {
 const char *hs_unwind_mode_name(enum hs_unwind_mode mode);
 int hs_unwind_mode_parse(const char *text, enum hs_unwind_mode *mode);
 
-void hs_unwind_init(struct hs_unwind *u, bool strict);
+void hs_unwind_init(struct hs_unwind *u, bool strict, struct hs_objects *cache);
 int hs_unwind_add_process(struct hs_unwind *u, pid_t pid, const struct hs_maps *maps);
 size_t hs_unwind_rows_wanted(const struct hs_unwind *u);
 int hs_unwind_install(struct hs_unwind *u, struct bpf_object *obj);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "unwind.h"
+#include "unwind/fde.h"
 
 /* One object's unwind table: rows sorted by pc, no two neighbours alike. */
 struct hs_unwind_table {
@@ -16,18 +17,9 @@ struct hs_unwind_table {
 	size_t unsupported_rows; /* CFI rules the walker cannot follow: frame pointer there */
 };
 
-/* [lo, hi) of one function's code, as an FDE describes it. */
-struct hs_pc_range {
-	uint64_t lo, hi;
-};
-
 int hs_unwind_table_build(Elf *elf, struct hs_unwind_table *table);
-int hs_unwind_table_build_fd(int fd, struct hs_unwind_table *table);
 const struct hs_unwind_row *hs_unwind_table_find(const struct hs_unwind_table *table,
 						 uint64_t vaddr);
-int hs_unwind_fde_ranges(Elf *elf, struct hs_pc_range **ranges, size_t *count);
-const struct hs_pc_range *hs_unwind_fde_extent(const struct hs_pc_range *ranges, size_t count,
-					       uint64_t vaddr);
 void hs_unwind_table_free(struct hs_unwind_table *table);
 size_t hs_unwind_table_bytes(const struct hs_unwind_table *table);
 

@@ -16,7 +16,7 @@
 #include "target/elf_object.h"
 #include "target/link_order.h"
 #include "probe/probes.h"
-#include "target/procfs.h"
+#include "target/proc.h"
 
 static const char *basename_of(const char *path)
 {
@@ -29,9 +29,13 @@ static void test_imports(void)
 {
 	struct hs_elf_object obj;
 	int fd = open("/proc/self/exe", O_RDONLY);
+	Elf *elf;
 
 	CHECK(fd >= 0);
-	CHECK_EQ(hs_elf_read_fd(fd, &obj), 0);
+	elf = elf_version(EV_CURRENT) != EV_NONE ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	CHECK(elf != NULL);
+	CHECK_EQ(hs_elf_read(elf, &obj), 0);
+	elf_end(elf);
 	close(fd);
 	CHECK(hs_elf_imports(&obj, "malloc"));	 /* called here, defined in libc */
 	CHECK(hs_elf_imports(&obj, "free"));
@@ -83,13 +87,15 @@ static bool bound_in(const char *name, const char *object_path)
  * ASan's malloc in the executable); nothing here imports jemalloc's API. */
 static void test_plan_self(void)
 {
-	struct hs_maps maps;
+	struct hs_objects cache;
+	const struct hs_maps *maps;
 	struct hs_probe_plan plan;
 	char described[8192];
 	bool malloc_seen = false;
 
-	CHECK_EQ(hs_maps_read(getpid(), &maps), 0);
-	CHECK_EQ(hs_probes_plan(getpid(), &maps, &plan), 0);
+	hs_objects_init(&cache);
+	CHECK_EQ(hs_objects_refresh_maps(&cache, getpid(), &maps), 0);
+	CHECK_EQ(hs_probes_plan(&cache, getpid(), maps, &plan), 0);
 	for (size_t i = 0; i < plan.site_count; i++) {
 		const struct hs_probe_site *site = &plan.sites[i];
 
@@ -107,7 +113,19 @@ static void test_plan_self(void)
 	}
 	CHECK(malloc_seen);
 	hs_probes_free(&plan);
-	hs_maps_free(&maps);
+
+	/* Planned again (as a just-exec()ed target is): no file opened or parsed twice. */
+	struct hs_objects_stats first = cache.stats;
+
+	CHECK(first.opened > 0 && first.opened == first.parsed);
+	CHECK_EQ(hs_objects_refresh_maps(&cache, getpid(), &maps), 0);
+	CHECK_EQ(hs_probes_plan(&cache, getpid(), maps, &plan), 0);
+	CHECK_EQ(cache.stats.opened, first.opened);
+	CHECK_EQ(cache.stats.parsed, first.parsed);
+	CHECK_EQ(cache.stats.parts[HS_PART_CODE], first.parts[HS_PART_CODE]);
+	CHECK_EQ(cache.stats.maps_reads, 2);
+	hs_probes_free(&plan);
+	hs_objects_free(&cache);
 }
 
 static void add_site(struct hs_probe_plan *plan, const char *function, enum hs_probe_family family,

@@ -17,6 +17,7 @@
 #include "check.h"
 #include "symbol/source_lines.h"
 
+static struct hs_objects cache;
 static struct hs_symbolizer sym;
 static struct hs_source_lines lines;
 static pid_t self;
@@ -112,34 +113,31 @@ static void test_files(void)
 	CHECK_EQ(hs_source_file_find(&src, 0x1000, &line), -ENOENT); /* closed: still safe */
 }
 
-/* Without keep_files nothing was kept open: no lines, and no error but that. */
-static void test_files_not_kept(void)
+/* Addresses no object's DWARF covers: no lines, and no error but that. */
+static void test_unknown_addresses(void)
 {
-	struct hs_symbolizer plain;
-	struct hs_source_lines none;
 	struct hs_source_line src;
-	uint64_t here = (uint64_t)(uintptr_t)test_files_not_kept;
+	uint64_t here = (uint64_t)(uintptr_t)test_unknown_addresses;
+	uint64_t heap = (uint64_t)(uintptr_t)&src; /* the stack: no file */
 
-	hs_symbolizer_init(&plain);
-	CHECK_EQ(hs_symbolizer_add_process(&plain, self), 0);
-	hs_source_lines_init(&none, &plain);
-	CHECK_EQ(hs_source_lines_find(&none, self, here + 1, &src), -ENOENT);
-	CHECK_EQ(hs_source_lines_find(&none, self + 1, here + 1, &src), -ENOENT); /* unknown pid */
-	hs_source_lines_free(&none);
-	hs_symbolizer_free(&plain);
+	CHECK_EQ(hs_source_lines_find(&lines, self + 1, here + 1, &src), -ENOENT); /* unknown pid */
+	CHECK_EQ(hs_source_lines_find(&lines, self, heap, &src), -ENOENT);
+	CHECK(src.file[0] == '\0' && src.line == 0);
 }
 
 int main(void)
 {
 	self = getpid();
-	hs_symbolizer_init(&sym);
+	hs_objects_init(&cache);
+	hs_symbolizer_init(&sym, &cache);
 	sym.keep_files = true;
 	CHECK_EQ(hs_symbolizer_add_process(&sym, self), 0);
 	hs_source_lines_init(&lines, &sym);
 	TEST(test_debuglink_file);
 	TEST(test_files);
-	TEST(test_files_not_kept);
+	TEST(test_unknown_addresses);
 	hs_source_lines_free(&lines);
 	hs_symbolizer_free(&sym);
+	hs_objects_free(&cache);
 	return check_summary();
 }

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "symbol/symbolize.h"
 
+static struct hs_objects cache;
 static struct hs_symbolizer sym;
 static pid_t self;
 
@@ -198,18 +199,25 @@ static void test_demangle(void)
 	CHECK(hs_demangle("_Znot a mangled name") == NULL);
 }
 
-/* Objects are read once per (device, inode), whatever the number of lookups. */
+/* Objects are opened and read once per (device, inode), whatever the number of lookups;
+ * the maps are read again only when an address is in none of the snapshot's mappings. */
 static void test_objects_cached(void)
 {
-	size_t objects = sym.object_count;
+	struct hs_objects_stats before = cache.stats;
+	size_t objects = cache.object_count;
 	int err;
 
 	for (int i = 0; i < 100; i++)
 		name_of(addr_of(symbolize_test_function), false, &err);
-	CHECK_EQ(sym.object_count, objects);
+	CHECK_EQ(cache.object_count, objects);
 	CHECK_EQ(hs_symbolizer_add_process(&sym, self), 0); /* already known: nothing re-read */
-	CHECK_EQ(sym.process_count, 1);
-	CHECK_EQ(sym.object_count, objects);
+	CHECK_EQ(cache.stats.processes, 1);
+	CHECK_EQ(cache.object_count, objects);
+	CHECK_EQ(cache.stats.opened, before.opened);
+	CHECK_EQ(cache.stats.parsed, before.parsed);
+	CHECK_EQ(cache.stats.debug_files, before.debug_files);
+	CHECK_EQ(cache.stats.maps_reads, before.maps_reads);
+	CHECK_EQ(cache.stats.opened, cache.object_count); /* every object here can be opened */
 }
 
 int main(void)
@@ -218,7 +226,8 @@ int main(void)
 	guarded = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (guarded == MAP_FAILED || mprotect(guarded + 4096, 4096, PROT_READ))
 		return 1;
-	hs_symbolizer_init(&sym);
+	hs_objects_init(&cache);
+	hs_symbolizer_init(&sym, &cache);
 	if (hs_symbolizer_add_process(&sym, self)) {
 		fprintf(stderr, "cannot read this process's maps\n");
 		return 1;
@@ -231,5 +240,6 @@ int main(void)
 	TEST(test_demangle);
 	TEST(test_objects_cached);
 	hs_symbolizer_free(&sym);
+	hs_objects_free(&cache);
 	return check_summary();
 }

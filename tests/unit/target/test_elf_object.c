@@ -34,12 +34,32 @@ static int read_file(const char *name, struct hs_elf_object *obj)
 {
 	char path[4200];
 	int fd, err;
+	Elf *elf;
 
 	fixture_path(path, sizeof(path), name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
-	err = hs_elf_read_fd(fd, obj);
+	elf = elf_version(EV_CURRENT) != EV_NONE ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	err = elf ? hs_elf_read(elf, obj) : -ENOEXEC;
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* What the object cache does for an object without .symtab (hs_object_read_debug_symbols):
+ * find its debug file under root, merge that file's .symtab. */
+static int add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *path)
+{
+	int fd, err;
+
+	if (obj->has_symtab)
+		return 0;
+	fd = hs_elf_open_debug_file(obj, root, path);
+	if (fd < 0)
+		return fd;
+	err = hs_elf_read_debug_symbols(obj, fd);
 	close(fd);
 	return err;
 }
@@ -142,7 +162,7 @@ static void test_symbols_by_name_and_address(void)
 	CHECK(obj.has_symtab);
 	CHECK(obj.segment_count >= 2);
 
-	sym = hs_elf_symbol_named(&obj, "hs_fixture_global", true);
+	sym = hs_elf_symbol_named(&obj, "hs_fixture_global", HS_SYMBOLS_DYNAMIC);
 	CHECK(sym != NULL);
 	if (sym) {
 		CHECK_EQ(sym->addr, fixture.global);
@@ -153,22 +173,22 @@ static void test_symbols_by_name_and_address(void)
 		CHECK(hs_elf_symbol_at(&obj, sym->addr + sym->size) == NULL ||
 		      hs_elf_symbol_at(&obj, sym->addr + sym->size)->addr == sym->addr + sym->size);
 	}
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local_alias", false) != NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local_alias", HS_SYMBOLS_ALL) != NULL);
 
 	/* Local and hidden functions: in .symtab, never what the linker binds to. */
-	sym = hs_elf_symbol_named(&obj, "hs_fixture_local", false);
+	sym = hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_ALL);
 	CHECK(sym && sym->addr == fixture.local && !sym->global && !sym->dynamic);
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", true) == NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_DYNAMIC) == NULL);
 	sym = hs_elf_symbol_at(&obj, fixture.local + 1);
 	CHECK(sym && strcmp(sym->name, "hs_fixture_local") == 0);
-	sym = hs_elf_symbol_named(&obj, "hs_fixture_hidden", false);
+	sym = hs_elf_symbol_named(&obj, "hs_fixture_hidden", HS_SYMBOLS_ALL);
 	CHECK(sym && sym->addr == fixture.hidden);
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_hidden", true) == NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_hidden", HS_SYMBOLS_DYNAMIC) == NULL);
 
 	/* Data is not a function; nothing below the first function. */
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_bss", false) == NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_bss", HS_SYMBOLS_ALL) == NULL);
 	CHECK(hs_elf_symbol_at(&obj, 0) == NULL);
-	CHECK(hs_elf_symbol_named(&obj, "no_such_function", false) == NULL);
+	CHECK(hs_elf_symbol_named(&obj, "no_such_function", HS_SYMBOLS_ALL) == NULL);
 
 	/* Symbols are sorted by address. */
 	size_t unsorted = 0;
@@ -233,17 +253,21 @@ static void test_debuglink(void)
 	CHECK(!obj.has_symtab);
 	CHECK(obj.debuglink && strcmp(obj.debuglink, "libsymbols.debug") == 0);
 	CHECK_EQ(obj.build_id_len, fixture.build_id_len);
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_global", true) != NULL);
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", false) == NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_global", HS_SYMBOLS_DYNAMIC) != NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_ALL) == NULL);
 
 	fixture_path(path, sizeof(path), "libsymbols_stripped.so");
-	CHECK_EQ(hs_elf_add_debug_symbols(&obj, "", path), 0); /* the debug file beside it */
+	CHECK_EQ(add_debug_symbols(&obj, "", path), 0); /* the debug file beside it */
 	CHECK(obj.has_symtab);
-	const struct hs_symbol *sym = hs_elf_symbol_named(&obj, "hs_fixture_local", false);
+	const struct hs_symbol *sym = hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_ALL);
 	CHECK(sym && sym->addr == fixture.local);
+	CHECK(sym && sym->from_debug_file);
+	/* The probe planner's view: the file's own symbols only. */
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_FILE) == NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_global", HS_SYMBOLS_FILE) != NULL);
 	sym = hs_elf_symbol_at(&obj, fixture.global);
 	CHECK(sym && strcmp(sym->name, "hs_fixture_global") == 0);
-	CHECK_EQ(hs_elf_add_debug_symbols(&obj, "", path), 0); /* nothing more to do */
+	CHECK_EQ(add_debug_symbols(&obj, "", path), 0); /* nothing more to do */
 	hs_elf_free(&obj);
 }
 
@@ -259,7 +283,7 @@ static void test_build_id_directory(void)
 	CHECK(mkdtemp(root) != NULL);
 	CHECK_EQ(read_file("libsymbols_stripped.so", &obj), 0);
 	/* Without the directory and without a debuglink that resolves: not found. */
-	CHECK_EQ(hs_elf_add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), -ENOENT);
+	CHECK_EQ(add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), -ENOENT);
 	CHECK(!obj.has_symtab);
 
 	/* root/usr/lib/debug/.build-id/xx/rest-of-the-id.debug -> libsymbols.debug */
@@ -274,9 +298,9 @@ static void test_build_id_directory(void)
 	fixture_path(debug, sizeof(debug), "libsymbols.debug");
 	CHECK_EQ(symlink(debug, link), 0);
 
-	CHECK_EQ(hs_elf_add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), 0);
+	CHECK_EQ(add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), 0);
 	CHECK(obj.has_symtab);
-	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", false) != NULL);
+	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_ALL) != NULL);
 	hs_elf_free(&obj);
 
 	unlink(link);

@@ -37,8 +37,13 @@ static int open_object(const char *path)
 static int build(const char *path, struct hs_unwind_table *table)
 {
 	int fd = open_object(path);
-	int err = fd < 0 ? -errno : hs_unwind_table_build_fd(fd, table);
+	Elf *elf = fd >= 0 && elf_version(EV_CURRENT) != EV_NONE ?
+			   elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	int err = fd < 0 ? -errno :
+		  elf && elf_kind(elf) == ELF_K_ELF ? hs_unwind_table_build(elf, table) : -ENOEXEC;
 
+	if (elf)
+		elf_end(elf);
 	if (fd >= 0)
 		close(fd);
 	return err;
@@ -50,12 +55,16 @@ static uint64_t symbol_vaddr(const char *path, const char *name)
 	const struct hs_symbol *sym;
 	uint64_t vaddr = 0;
 	int fd = open_object(path);
+	Elf *elf = fd >= 0 && elf_version(EV_CURRENT) != EV_NONE ?
+			   elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 
-	if (fd >= 0 && hs_elf_read_fd(fd, &obj) == 0) {
-		sym = hs_elf_symbol_named(&obj, name, false);
+	if (elf && hs_elf_read(elf, &obj) == 0) {
+		sym = hs_elf_symbol_named(&obj, name, HS_SYMBOLS_ALL);
 		vaddr = sym ? sym->addr : 0;
 		hs_elf_free(&obj);
 	}
+	if (elf)
+		elf_end(elf);
 	if (fd >= 0)
 		close(fd);
 	return vaddr;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test_procfs.c - the /proc/PID/maps parser (user/target/procfs.c) on sample text:
+ * test_maps.c - the /proc/PID/maps parser (user/target/maps.c) on sample text:
  * files, anonymous memory, [vdso], paths with spaces, deleted files,
  * malformed lines; lookups by address; and the real /proc/self/maps.
  */
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "target/procfs.h"
+#include "target/maps.h"
 
 static const char sample[] =
 	"555555554000-555555556000 r--p 00000000 fe:00 247134                     /usr/bin/cat\n"
