@@ -23,7 +23,7 @@
 #include "inspect/inspect.h"
 #include "lib/output.h"
 #include "render/heap_state.h"
-#include "target/targets.h"
+#include "target/exe.h"
 
 struct inspect_args {
 	pid_t pids[HS_MAX_PIDS];

@@ -20,7 +20,7 @@
 #include "events.h"		/* HS_MAX_FRAMES: --max-frames' range, the BPF stack's size */
 #include "probe/ret_sites.h"	/* --help: how far a throwing operator new is followed */
 #include "render/svg.h"		/* --help: the flame graph's narrowest and deepest frame */
-#include "target/targets.h"	/* --help: processes per session, the --follow scan */
+#include "cli/targets.h"	/* --help: processes per session, the --follow scan */
 
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
 #define MIN_RINGBUF_BYTES (4u << 10)

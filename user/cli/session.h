@@ -22,7 +22,7 @@
 #include "probe/probes.h"
 #include "symbol/symbolize.h"
 #include "target/objects.h"
-#include "target/targets.h"
+#include "cli/targets.h"
 #include "unwind/unwind_maps.h"
 
 /* Everything one session holds; torn down in reverse order by session_free. */

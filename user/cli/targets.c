@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * targets.c - the processes of one session: the list, each one's identity
- * (host PID, namespace PID, comm), whether it is still there, and finding
- * every process that runs a given executable.
+ * (host PID, namespace PID, comm) and probe plan, whether it is still there.
+ * In cli/ because the list is the session's: it holds each target's probe plan,
+ * above the stages that make it (finding an executable's processes is
+ * target/exe.c).
  *
  * Owns: the target list and each target's pidfd and probe plan (its maps
  * snapshots are the object cache's, objects.c).
@@ -12,21 +14,16 @@
  * Invariants: a PID appears once; a target is never removed, so a process
  * that exits keeps its place (and its data in the output).  A target is
  * attached, or waiting for --follow to plan it again (not attached, not
- * exited), or given up (not attached, exited).  Executables are
- * compared by (dev, inode) of /proc/PID/exe, never by path: a path through a
- * symlink or inside another mount namespace names the same file.
+ * exited), or given up (not attached, exited).
  */
-#include "target/targets.h"
+#include "cli/targets.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "lib/array.h"
@@ -129,53 +126,4 @@ size_t hs_targets_alive(const struct hs_targets *t)
 	for (size_t i = 0; i < t->count; i++)
 		alive += hs_target_profiled(t->items[i]);
 	return alive;
-}
-
-int hs_exe_identity(const char *path, struct hs_exe_identity *exe)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	exe->inode = st.st_ino;
-	exe->dev_major = major(st.st_dev);
-	exe->dev_minor = minor(st.st_dev);
-	return 0;
-}
-
-static bool runs(pid_t pid, const struct hs_exe_identity *exe)
-{
-	struct hs_exe_identity seen;
-
-	return !hs_proc_exe_inode(pid, &seen.inode, &seen.dev_major, &seen.dev_minor) &&
-	       seen.inode == exe->inode && seen.dev_major == exe->dev_major &&
-	       seen.dev_minor == exe->dev_minor;
-}
-
-/* Every live process whose executable is exe, ascending PIDs; *pids is malloc'ed. */
-int hs_exe_processes(const struct hs_exe_identity *exe, pid_t **pids, size_t *count)
-{
-	DIR *proc = opendir("/proc");
-	size_t capacity = 0;
-	struct dirent *entry;
-	int err = 0;
-
-	*pids = NULL;
-	*count = 0;
-	if (!proc)
-		return -errno;
-	while (!err && (entry = readdir(proc))) {
-		char *end;
-		long pid = strtol(entry->d_name, &end, 10);
-
-		if (*end || pid <= 0 || !runs((pid_t)pid, exe) || !hs_proc_alive((pid_t)pid))
-			continue;
-		err = hs_array_reserve((void **)pids, &capacity, *count, sizeof(**pids), 16);
-		if (!err)
-			(*pids)[(*count)++] = (pid_t)pid;
-	}
-	closedir(proc);
-	return err;
 }

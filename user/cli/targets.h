@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-#ifndef HEAPSCOPE_TARGETS_H
-#define HEAPSCOPE_TARGETS_H
+#ifndef HEAPSCOPE_CLI_TARGETS_H
+#define HEAPSCOPE_CLI_TARGETS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "probe/probes.h"
+#include "target/exe.h"
 #include "target/proc.h"
 
 /* Processes one session attaches to at most (-p, --exe, --follow). */
@@ -37,11 +38,6 @@ struct hs_target {
 	char allocator[8192]; /* which object each probed family was found in */
 };
 
-/* The executable --exe names: processes match it by (dev, inode) of /proc/PID/exe. */
-struct hs_exe_identity {
-	uint64_t inode;
-	uint32_t dev_major, dev_minor;
-};
 
 struct hs_targets {
 	struct hs_target **items; /* stable pointers: the array grows, targets do not move */
@@ -55,7 +51,5 @@ void hs_targets_free(struct hs_targets *t);
 bool hs_target_exited(const struct hs_target *target);
 bool hs_target_profiled(const struct hs_target *target);
 size_t hs_targets_alive(const struct hs_targets *t);
-int hs_exe_identity(const char *path, struct hs_exe_identity *exe);
-int hs_exe_processes(const struct hs_exe_identity *exe, pid_t **pids, size_t *count);
 
 #endif
