@@ -27,6 +27,7 @@
 #include "collect/collect.h"
 #include "render/diff.h"
 #include "cli/options.h"
+#include "cli/version.h"
 #include "lib/output.h"
 #include "probe/probes.h"
 #include "target/procfs.h"
@@ -947,6 +948,8 @@ int main(int argc, char **argv)
 		hs_options_usage(stdout);
 		return 0;
 	}
+	if (opts.version)
+		return hs_version_print(stdout) ? 1 : 0;
 	verbose = opts.verbose;
 	libbpf_set_print(libbpf_print);
 	return run_session(&opts);
