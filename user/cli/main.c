@@ -27,6 +27,7 @@
 #include "collect/collect.h"
 #include "render/diff.h"
 #include "cli/options.h"
+#include "cli/privilege.h"
 #include "cli/version.h"
 #include "lib/output.h"
 #include "probe/probes.h"
@@ -76,6 +77,8 @@ static double now_s(void)
 	return now.tv_sec + now.tv_nsec / 1e9;
 }
 
+static char permission_reason[256]; /* reason()'s text for EPERM: the missing capabilities */
+
 static const char *reason(int err)
 {
 	switch (err) {
@@ -83,8 +86,7 @@ static const char *reason(int err)
 		return "no such process";
 	case -EPERM:
 	case -EACCES:
-		return "permission denied (heapscope needs root, or CAP_BPF, CAP_PERFMON and "
-		       "CAP_SYS_PTRACE)";
+		return hs_permission_reason(permission_reason, sizeof(permission_reason));
 	default:
 		return strerror(-err);
 	}
