@@ -13,6 +13,7 @@ BUILD_PACKAGES=(
 	zlib1g-dev              # gzip for pprof output
 	libcapstone-dev         # decoding instructions to pick cheap probe sites
 	help2man                # heapscope(1) from --help (make man, install, deb)
+	dpkg-dev                # dpkg-shlibdeps: the .deb's Depends (make deb)
 )
 TEST_PACKAGES=(
 	golang-go               # go tool pprof reads our pprof output in tests
@@ -25,6 +26,7 @@ TEST_PACKAGES=(
 	redis-server redis-tools                           # a real jemalloc service
 	libclang-rt-14-dev      # libFuzzer and sanitizers for make fuzz
 	libcap2-bin             # capsh: a session with only the capabilities heapscope needs
+	lintian                 # make deb-lint: no error in the .deb
 	man-db                  # man -l renders heapscope(1) in tests
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
