@@ -7,6 +7,7 @@
 #   make bench    probe cost and collector throughput figures
 #   make bench-unwind  cost per allocation of unwind tables against frame pointers
 #   make deps     install the Debian packages heapscope and its tests need
+#   make install, uninstall, man, deb   PREFIX, DESTDIR: see packaging/packaging.mk
 #
 # Sources are user/STAGE/*.c (one folder per pipeline stage, see docs/ARCHITECTURE.md);
 # objects go to $(BUILD)/STAGE/.  Dependencies on headers are tracked by the compiler
@@ -78,6 +79,7 @@ demo:
 
 include tests/tests.mk
 include tools/tools.mk
+include packaging/packaging.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:

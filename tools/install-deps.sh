@@ -12,6 +12,8 @@ BUILD_PACKAGES=(
 	libdw-dev               # evaluating .eh_frame CFI for unwind tables
 	zlib1g-dev              # gzip for pprof output
 	libcapstone-dev         # decoding instructions to pick cheap probe sites
+	help2man                # heapscope(1) from --help (make man, install, deb)
+	dpkg-dev                # dpkg-shlibdeps: the .deb's Depends (make deb)
 )
 TEST_PACKAGES=(
 	golang-go               # go tool pprof reads our pprof output in tests
@@ -23,6 +25,9 @@ TEST_PACKAGES=(
 	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0  # other allocators under test
 	redis-server redis-tools                           # a real jemalloc service
 	libclang-rt-14-dev      # libFuzzer and sanitizers for make fuzz
+	libcap2-bin             # capsh: a session with only the capabilities heapscope needs
+	lintian                 # make deb-lint: no error in the .deb
+	man-db                  # man -l renders heapscope(1) in tests
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

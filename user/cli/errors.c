@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli/errors.h"
+#include "cli/privilege.h"
 
 /* libbpf's print callback takes no context: -v is kept here, set once per command. */
 static bool libbpf_verbose;
@@ -46,6 +47,8 @@ void hs_fail_write(const char *path, int err)
 	hs_fail("cannot write %s: %s", path ? path : "stdout", strerror(-err));
 }
 
+static char permission_reason[256]; /* hs_reason()'s text for EPERM: the missing capabilities */
+
 const char *hs_reason(int err)
 {
 	switch (err) {
@@ -53,8 +56,7 @@ const char *hs_reason(int err)
 		return "no such process";
 	case -EPERM:
 	case -EACCES:
-		return "permission denied (heapscope needs root, or CAP_BPF, CAP_PERFMON and "
-		       "CAP_SYS_PTRACE)";
+		return hs_permission_reason(permission_reason, sizeof(permission_reason));
 	default:
 		return strerror(-err);
 	}

@@ -112,8 +112,9 @@ void hs_options_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: heapscope -p PID[,PID...] [options]\n"
-		"       heapscope --exe PATH [--follow] [options]\n"
-		"       heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg]\n"
+		"   or: heapscope --exe PATH [--follow] [options]\n"
+		"   or: heapscope diff OLD.folded NEW.folded [-o PATH] [-f folded|svg]\n"
+		"   or: heapscope --version\n"
 		"Profile the live heap of a running process by call stack, from outside it.\n"
 		"\n"
 		"  -p, --pid PID[,PID...]   processes to attach to (-p may be repeated; at most\n"
@@ -149,7 +150,8 @@ void hs_options_usage(FILE *out)
 		"                           the series of the %d stacks with the highest peaks\n"
 		"      --min-age SECONDS    show only live blocks allocated at least this long\n"
 		"                           before the end, in every format\n"
-		"      --ringbuf-size BYTES kernel->user event ring (default %s; power of two;\n"
+		"      --ringbuf-size BYTES\n"
+		"                           kernel->user event ring (default %s; power of two;\n"
 		"                           a full ring drops events, which are counted)\n"
 		"      --max-frames N       deepest stack kept, 1..%d (default %d; deeper ones\n"
 		"                           are truncated and counted)\n"
@@ -175,6 +177,9 @@ void hs_options_usage(FILE *out)
 		"                           std::bad_alloc thrown through it ends the process)\n"
 		"                           and -v says why\n"
 		"  -h, --help               this text\n"
+		"  -V, --version            heapscope's version, the libbpf it runs with and the\n"
+		"                           kernel features it finds (BTF, uprobe_multi, task\n"
+		"                           storage)\n"
 		"\n"
 		"Examples:\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.folded   # 30 s of PID 4242's live heap\n"
@@ -295,6 +300,7 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
 };
 
@@ -327,7 +333,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	opts->weight = HS_WEIGHT_INUSE_BYTES;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (hs_parse_pid_list(optarg, opts->pids, &opts->pid_count, HS_MAX_PIDS))
@@ -409,6 +415,9 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 			break;
 		case 'h':
 			opts->help = true;
+			return 0;
+		case 'V':
+			opts->version = true;
 			return 0;
 		default:
 			return bad_option(c, argv, error, error_len);

@@ -37,6 +37,7 @@ struct hs_options {
 	bool quiet;
 	bool probe_only;
 	bool help;
+	bool version; /* -V, --version */
 };
 
 /* heapscope diff OLD NEW [-o PATH] [-f folded|svg|html] */

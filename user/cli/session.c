@@ -28,6 +28,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/session.h"
+#include "cli/version.h"
 #include "lib/output.h"
 #include "lib/units.h"
 #include "render/render.h"
@@ -322,6 +323,8 @@ int cmd_session(int argc, char **argv)
 		hs_options_usage(stdout);
 		return 0;
 	}
+	if (opts.version)
+		return hs_version_print(stdout) ? 1 : 0;
 	hs_libbpf_messages(opts.verbose);
 	return run_session(&opts);
 }

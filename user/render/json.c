@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "lib/json_writer.h"
+#include "lib/version.h"
 #include "render/wording.h"
 
 #define JSON_VERSION 2 /* 2: each process's verdict, verdict_pid */
@@ -60,7 +61,9 @@ static void write_session(FILE *out, const struct hs_render_input *in)
 	char explanation[HS_RENDER_EXPLANATION_MAX];
 
 	hs_render_explanation(in, explanation, sizeof(explanation));
-	fprintf(out, "{\n  \"version\": %d,\n  \"pid\": %d,\n  \"comm\": ", JSON_VERSION, sum->pid);
+	fprintf(out, "{\n  \"version\": %d,\n  \"heapscope_version\": ", JSON_VERSION);
+	hs_json_string(out, hs_version());
+	fprintf(out, ",\n  \"pid\": %d,\n  \"comm\": ", sum->pid);
 	hs_json_string(out, sum->comm);
 	field(out, "duration_s", sum->duration_s);
 	field(out, "interval_s", a->timeline->interval_s);

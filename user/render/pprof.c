@@ -28,6 +28,7 @@
 #include "lib/hash.h"
 #include "lib/id_index.h"
 #include "lib/protobuf.h"
+#include "lib/version.h"
 #include "render/wording.h"
 #include "symbol/source_lines.h"
 
@@ -182,7 +183,8 @@ static void add_header(struct encoder *e, const struct hs_render_input *input)
 	hs_pb_uint(&e->body, PROFILE_TIME_NANOS, sum->started_unix_ns);
 	hs_pb_uint(&e->body, PROFILE_DURATION_NANOS, (uint64_t)(sum->duration_s * 1e9));
 	hs_render_session_name(sum, name, sizeof(name));
-	snprintf(comment, sizeof(comment), "heapscope: %s, %.1f s", name, sum->duration_s);
+	snprintf(comment, sizeof(comment), "heapscope: %s, %.1f s, by heapscope %s", name,
+		 sum->duration_s, hs_version());
 	hs_pb_uint(&e->body, PROFILE_COMMENT, add_string(e, comment));
 	if (input->analysis) {
 		hs_render_verdict_source(input, name, sizeof(name));

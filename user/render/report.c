@@ -16,6 +16,7 @@
 
 #include "render/wording.h"
 #include "lib/units.h"
+#include "lib/version.h"
 
 #define REPORT_WIDTH	     96
 #define REPORT_TOP_STACKS    10 /* per list */
@@ -49,10 +50,11 @@ static void write_header(FILE *out, const struct hs_render_input *in)
 	char name[64];
 
 	hs_render_session_name(sum, name, sizeof(name));
-	fprintf(out, "heapscope report: %s%s%s, %.1f s, %zu points every %.2g s\n\n", name,
+	fprintf(out, "heapscope report: %s%s%s, %.1f s, %zu points every %.2g s\n", name,
 		sum->merged && sum->process_count > 1 ? " merged" : "",
 		!sum->target_exited ? "" : sum->process_count > 1 ? ", all exited" : ", exited",
 		sum->duration_s, tl->count, tl->interval_s);
+	fprintf(out, "by heapscope %s\n\n", hs_version());
 }
 
 static const char *process_state(const struct hs_process_summary *p)

@@ -48,7 +48,9 @@ int hs_proc_check_target(pid_t pid)
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (access(path, F_OK) != 0) {
+	/* AT_EACCESS: with our effective capabilities; access() drops them for a user other
+	 * than root, so CAP_SYS_PTRACE given to heapscope (setcap, capsh) would not count. */
+	if (faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) != 0) {
 		/* Kernel threads have no executable; a process we may not inspect says EACCES. */
 		if (errno == ENOENT)
 			return hs_proc_alive(pid) ? -EINVAL : -ESRCH;

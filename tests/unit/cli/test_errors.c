@@ -43,8 +43,10 @@ static void test_fail_is_one_line(void)
 static void test_reasons(void)
 {
 	CHECK(strcmp(hs_reason(-ESRCH), "no such process") == 0);
-	CHECK(strncmp(hs_reason(-EPERM), "permission denied (heapscope needs root, or CAP_BPF",
-		      strlen("permission denied (heapscope needs root, or CAP_BPF")) == 0);
+	/* The words depend on this process's capabilities (cli/privilege.c); they always
+	 * start the same and name the set heapscope needs. */
+	CHECK(strncmp(hs_reason(-EPERM), "permission denied", strlen("permission denied")) == 0);
+	CHECK(strstr(hs_reason(-EPERM), "CAP_SYS_ADMIN") != NULL);
 	CHECK(strcmp(hs_reason(-EACCES), hs_reason(-EPERM)) == 0);
 	CHECK(strcmp(hs_reason(-ENOENT), strerror(ENOENT)) == 0);
 }
