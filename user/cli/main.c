@@ -26,6 +26,7 @@
 #include "probe/attach.h"
 #include "collect/collect.h"
 #include "render/diff.h"
+#include "cli/cmd_watch.h"
 #include "cli/options.h"
 #include "lib/output.h"
 #include "probe/probes.h"
@@ -939,6 +940,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "diff") == 0)
 		return run_diff(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "watch") == 0)
+		return hs_cmd_watch(argc - 1, argv + 1);
 	if (hs_options_parse(argc, argv, &opts, error, sizeof(error))) {
 		fail("%s (see heapscope --help)", error);
 		return 2;
