@@ -145,3 +145,8 @@ $(TEST_BIN)/arenas: tests/workloads/arenas.c | $(TEST_BIN)
 $(TEST_BIN)/inspect_driver: tests/tools/inspect_driver.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 tests-build: $(TEST_BIN)/arenas $(TEST_BIN)/inspect_driver
+
+# heapscope watch: a workload that grows, frees most, and keeps the freed memory resident.
+$(TEST_BIN)/watch_retention: tests/workloads/watch_retention.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+tests-build: $(TEST_BIN)/watch_retention
