@@ -205,3 +205,6 @@ release_workload "$W"
 awk -v b="$rss_before" -v a="$rss_after" -v n="$HOLD" -v live="$(summary_field 'B in ')" 'BEGIN {
 	printf "collector memory: %.0f bytes per live block (anonymous RSS %d -> %d KiB with %d blocks live)\n",
 		(a - b) * 1024 / n, b, a, live }'
+
+# heapscope watch: its CPU for 50 processes and what it costs a target (tools/bench_watch.sh).
+"$(dirname "$0")/bench_watch.sh"

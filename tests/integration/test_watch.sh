@@ -66,8 +66,10 @@ mkdir -p "$W1"
 WPID=$!
 PIDS_TO_KILL+=("$WPID")
 wait_for "$W1/ready"
-"$HEAPSCOPE" watch --exe "$BIN/watch_retention" --interval 0.5 --listen "127.0.0.1:$HPORT" \
-	-o "$OUT/rec.jsonl" 2> "$OUT/hs.err" &
+# --cpu-budget 0: every heap at every interval, so that the recording is dense enough for its
+# verdict (the budget is measured by make bench, not tested here).
+"$HEAPSCOPE" watch --exe "$BIN/watch_retention" --interval 0.5 --cpu-budget 0 \
+	--listen "127.0.0.1:$HPORT" -o "$OUT/rec.jsonl" 2> "$OUT/hs.err" &
 HPID=$!
 PIDS_TO_KILL+=("$HPID")
 check "heapscope serves /metrics" wait_until 10 "/metrics" on_page "pid=\"$WPID\""
@@ -140,7 +142,11 @@ check_eq "unreadable target: watch exits 0" 0 $?
 errors=$(tail -1 "$OUT/denied/rec.jsonl" | jq -r '.read_errors_total')
 check "unreadable target: read errors counted (${errors:-none})" test "${errors:-0}" -ge 3
 
-# Stop, then the recording's verdict.
+# Stop once the freed state has been recorded for longer than the rest: then the recording's
+# verdict.
+freed_s=$(awk -v s="$(stat -c %Y "$W1/freed")" 'BEGIN { print systime() - s }')
+started_s=$(awk -v s="$(stat -c %Y "$W1/ready")" 'BEGIN { print systime() - s }')
+[ $((2 * freed_s)) -lt "$started_s" ] && sleep $((started_s - 2 * freed_s))
 kill -INT "$HPID"
 wait "$HPID"
 check_eq "heapscope watch stops on SIGINT, exit 0" 0 $?

@@ -36,6 +36,7 @@
 
 #define WATCH_DEFAULT_INTERVAL_S 10.0
 #define WATCH_MIN_INTERVAL_S	 0.1
+#define WATCH_DEFAULT_CPU_BUDGET 1.0 /* percent of one core */
 #define WATCH_MAX_PIDS		 HS_WATCH_MAX_PROCESSES
 
 static volatile sig_atomic_t watch_stop;
@@ -50,6 +51,7 @@ struct watch_options {
 	size_t pid_count;
 	const char *exe_path;
 	double interval_s, duration_s;
+	double cpu_budget_percent; /* 0: no budget, every heap every interval */
 	const char *listen_addr;
 	const char *record_path;
 	const char *report_path;
@@ -76,6 +78,11 @@ static void usage(FILE *out)
 		"                       host needs it; port 0 picks a free port (printed)\n"
 		"  -o FILE.jsonl        append each reading as one JSON object per line\n"
 		"  -d SECONDS           stop after this long (default: until SIGINT/SIGTERM)\n"
+		"  --cpu-budget PERCENT of one core the readings may take on average (default %.0f;\n"
+		"                       0: no limit).  /proc figures are read every interval; a heap\n"
+		"                       reading copies the whole heap, so when every heap every\n"
+		"                       interval would cost more, each heap is read every N-th\n"
+		"                       interval (N: heapscope_heap_read_stride, at most %d)\n"
 		"  --report FILE.jsonl  turn a recording into a verdict per process: leak, retention,\n"
 		"                       bounded, stable (-f report: text, the default; -f json)\n"
 		"\n"
@@ -88,7 +95,8 @@ static void usage(FILE *out)
 		"  heapscope watch --exe /usr/bin/mediasoup-worker --listen 127.0.0.1:9464\n"
 		"  heapscope watch -p 4242 --interval 60 -o /var/log/heapscope/4242.jsonl\n"
 		"  heapscope watch --report /var/log/heapscope/4242.jsonl\n",
-		WATCH_DEFAULT_INTERVAL_S, WATCH_MIN_INTERVAL_S, HS_WATCH_MAX_PROCESSES,
+		WATCH_DEFAULT_INTERVAL_S, WATCH_MIN_INTERVAL_S, WATCH_DEFAULT_CPU_BUDGET,
+		HS_WATCH_MAX_HEAP_STRIDE, HS_WATCH_MAX_PROCESSES,
 		HS_HTTP_MAX_CONNECTIONS, HS_HTTP_MAX_REQUEST_BYTES, HS_HTTP_HEADER_TIMEOUT_MS,
 		HS_HTTP_WRITE_TIMEOUT_MS, HS_WATCH_EXE_LABEL_BYTES, HS_REPORT_MAX_POINTS);
 }
@@ -150,6 +158,7 @@ static int parse_options(int argc, char **argv, struct watch_options *o, char *e
 		{ "duration", required_argument, NULL, 'd' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "cpu-budget", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -158,6 +167,7 @@ static int parse_options(int argc, char **argv, struct watch_options *o, char *e
 	memset(o, 0, sizeof(*o));
 	o->interval_s = WATCH_DEFAULT_INTERVAL_S;
 	o->format = "report";
+	o->cpu_budget_percent = WATCH_DEFAULT_CPU_BUDGET;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:d:f:h", longs, NULL)) != -1) {
 		switch (c) {
@@ -186,6 +196,14 @@ static int parse_options(int argc, char **argv, struct watch_options *o, char *e
 		case 'd':
 			if (parse_seconds(optarg, 0.001, &o->duration_s)) {
 				snprintf(error, error_len, "-d wants seconds, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'b':
+			if (parse_seconds(optarg, 0, &o->cpu_budget_percent) ||
+			    o->cpu_budget_percent > 100) {
+				snprintf(error, error_len, "--cpu-budget wants a percent 0..100, not "
+					 "'%s'", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -339,7 +357,7 @@ static int run_watch(const struct watch_options *o)
 			fail("cannot list the processes to watch: %s", strerror(-err));
 			break;
 		}
-		hs_watch_read_all(&w);
+		hs_watch_read_all(&w, o->cpu_budget_percent / 100 * o->interval_s);
 		if (w.not_watched && !warned_full) {
 			fail("WARNING: more than %d processes: the others are not watched",
 			     HS_WATCH_MAX_PROCESSES);

@@ -102,7 +102,7 @@ static bool has(const struct hs_watch_process *p, enum which which)
 	if (which == WITH_PROC)
 		return p->last.mem.valid;
 	if (which == WITH_HEAP)
-		return p->last.allocator_read;
+		return p->has_heap;
 	return true;
 }
 
@@ -130,15 +130,16 @@ static void gauge(FILE *out, const struct hs_watch *w, const char *name, const c
 FIELD(rss, p->last.mem.rss_bytes)
 FIELD(anon, p->last.mem.anon_bytes)
 FIELD(threads, p->last.threads)
-FIELD(system, p->last.total.system_bytes)
-FIELD(in_use, p->last.total.in_use_bytes)
-FIELD(trimmable, p->last.total.trimmable_bytes)
-FIELD(free_resident, p->last.total.free_resident_bytes)
-FIELD(mmapped, p->last.mmapped_bytes)
-FIELD(arenas, p->last.arenas)
-FIELD(consistent, p->last.consistent)
+FIELD(system, p->last_heap.total.system_bytes)
+FIELD(in_use, p->last_heap.total.in_use_bytes)
+FIELD(trimmable, p->last_heap.total.trimmable_bytes)
+FIELD(free_resident, p->last_heap.total.free_resident_bytes)
+FIELD(mmapped, p->last_heap.mmapped_bytes)
+FIELD(arenas, p->last_heap.arenas)
+FIELD(consistent, p->last_heap.consistent)
 FIELD(duration, p->last.read_duration_s)
 FIELD(errors, p->read_errors)
+FIELD(heap_time, p->last_heap.t_s)
 
 static void free_by_kind(FILE *out, const struct hs_watch *w)
 {
@@ -149,7 +150,7 @@ static void free_by_kind(FILE *out, const struct hs_watch *w)
 	       "heapscope_heap_in_use_bytes (glibc's own view), the other kinds are not.");
 	for (size_t i = 0; i < w->count; i++) {
 		const struct hs_watch_process *p = w->items[i];
-		const struct hs_glibc_arena_stats *s = &p->last.total;
+		const struct hs_glibc_arena_stats *s = &p->last_heap.total;
 		uint64_t bytes[] = { s->fastbin_bytes, s->bin_bytes, s->top_bytes, s->tcache_bytes };
 
 		if (!has(p, WITH_HEAP))
@@ -164,8 +165,8 @@ static void free_by_kind(FILE *out, const struct hs_watch *w)
 	       "Free chunks by where glibc keeps them: many small ones mean fragmentation.");
 	for (size_t i = 0; i < w->count; i++) {
 		const struct hs_watch_process *p = w->items[i];
-		const struct hs_glibc_arena_stats *s = &p->last.total;
-		uint64_t chunks[] = { s->fastbin_chunks, s->bin_chunks, p->last.arenas,
+		const struct hs_glibc_arena_stats *s = &p->last_heap.total;
+		uint64_t chunks[] = { s->fastbin_chunks, s->bin_chunks, p->last_heap.arenas,
 				     s->tcache_chunks }; /* one top per arena */
 
 		if (!has(p, WITH_HEAP))
@@ -202,7 +203,7 @@ static void types(FILE *out, const struct hs_watch *w)
 	bool any = false;
 
 	for (size_t i = 0; i < w->count && !any; i++)
-		any = w->items[i]->has_reading && w->items[i]->last.type_count;
+		any = w->items[i]->has_heap && w->items[i]->last_heap.type_count;
 	if (!any)
 		return;
 	for (int instances = 0; instances < 2; instances++) {
@@ -214,8 +215,8 @@ static void types(FILE *out, const struct hs_watch *w)
 		for (size_t i = 0; i < w->count; i++) {
 			const struct hs_watch_process *p = w->items[i];
 
-			for (size_t t = 0; p->has_reading && t < p->last.type_count; t++) {
-				const struct hs_watch_type *type = &p->last.types[t];
+			for (size_t t = 0; p->has_heap && t < p->last_heap.type_count; t++) {
+				const struct hs_watch_type *type = &p->last_heap.types[t];
 
 				fputs(name, out);
 				labels(out, p);
@@ -255,6 +256,9 @@ int hs_prom_write(FILE *out, const struct hs_watch *w)
 	gauge(out, w, "heapscope_heap_read_consistent", "gauge",
 	      "1 when the last reading saw one unchanging, undamaged state; 0: figures are "
 	      "approximate.", WITH_HEAP, consistent);
+	gauge(out, w, "heapscope_heap_read_timestamp_seconds", "gauge",
+	      "When the heap figures above were read (Unix time): under the CPU budget a heap "
+	      "is read every heapscope_heap_read_stride intervals.", WITH_HEAP, heap_time);
 	types(out, w);
 	gauge(out, w, "heapscope_read_duration_seconds", "gauge",
 	      "How long heapscope's last reading of this process took.", ALL, duration);
@@ -270,5 +274,11 @@ int hs_prom_write(FILE *out, const struct hs_watch *w)
 	family(out, "heapscope_cycle_duration_seconds", "gauge",
 	       "How long the last interval's readings of every process took.");
 	fprintf(out, "heapscope_cycle_duration_seconds %.6f\n", w->last_cycle_s);
+	family(out, "heapscope_cycle_cpu_seconds", "gauge",
+	       "CPU time the last interval's readings took (user and system).");
+	fprintf(out, "heapscope_cycle_cpu_seconds %.6f\n", w->last_cycle_cpu_s);
+	family(out, "heapscope_heap_read_stride", "gauge",
+	       "Each heap is read every this many intervals, to keep within --cpu-budget.");
+	fprintf(out, "heapscope_heap_read_stride %u\n", w->heap_stride);
 	return ferror(out) ? -EIO : 0;
 }

@@ -11,8 +11,8 @@
  * Invariants: a series is thinned to HS_REPORT_MAX_POINTS evenly spread readings before any
  * trend is fitted (the fit is quadratic in points: a week at 10 s is 60,480 readings);
  * retention is the session's rule (anonymous memory grows, the gap to in-use grows with it)
- * or, measured directly here, free-resident bytes rising significantly while in use is
- * not growing.  Lines are never trusted: a malformed one is counted and skipped.
+ * or, measured directly here, free-resident bytes rising significantly (Mann-Kendall) and by
+ * more than in-use bytes while in use is stable or bounded: a leak stays a leak.  Lines are never trusted: a malformed one is counted and skipped.
  */
 #include "watch/report.h"
 
@@ -150,9 +150,13 @@ static int judge_process(struct hs_report_process *p)
 		span = t[n - 1] - t[0];
 		p->free_resident_start = median_between(t, fr, n, t[0], t[0] + span / 4, work);
 		p->free_resident_end = median_between(t, fr, n, t[n - 1] - span / 4, t[n - 1], work);
-		if (p->verdict.kind == HS_VERDICT_STABLE &&
-		    p->free_resident_end - p->free_resident_start >= HS_VERDICT_MIN_RETAINED_BYTES &&
-		    p->free_resident.z >= HS_VERDICT_TREND_Z) {
+		double free_rise = p->free_resident_end - p->free_resident_start;
+		bool not_leaking = p->verdict.kind == HS_VERDICT_STABLE ||
+				   p->verdict.kind == HS_VERDICT_BOUNDED;
+
+		/* Freed memory piling up faster than in-use grows: that is the story to tell. */
+		if (not_leaking && free_rise >= HS_VERDICT_MIN_RETAINED_BYTES &&
+		    free_rise >= p->verdict.live_rise && p->free_resident.z >= HS_VERDICT_TREND_Z) {
 			p->verdict.kind = HS_VERDICT_RETENTION;
 			p->retention_by_free_resident = true;
 		}
@@ -211,7 +215,7 @@ static void explain(const struct hs_report_process *p, char *out, size_t len)
 	}
 	say_duration(dur, sizeof(dur), v->duration_s);
 	snprintf(out, len,
-		 "Bytes in use did not grow (%s to %s) but free bytes on resident pages rose from "
+		 "Bytes in use did not grow steadily (%s to %s) but free bytes on resident pages rose from "
 		 "%s to %s over %s (%s/h, Kendall's tau %.2f): memory the program freed stays in "
 		 "its heap and costs RSS. glibc returns memory only from the top of the heap; "
 		 "malloc_trim(0) after large frees, MALLOC_ARENA_MAX=2, a lower "

@@ -9,7 +9,10 @@
  * Does not own: reading the heap (inspect/), the /proc parsers it calls (target/procfs),
  * how readings are written (prometheus.c, record.c), when they are taken (cli/cmd_watch.c).
  * Invariants: no probes, no ptrace: a reading is process_vm_readv and /proc only, so the
- * target never stops.  Whatever a target's memory holds, a reading ends (inspect/ bounds
+ * target never stops.  The cost is bounded by a CPU budget per interval, whatever the heaps'
+ * sizes: the /proc figures are read every interval (constant cost), but a heap reading copies
+ * the whole heap (inspect/ walks every chunk), so when reading every heap would cost more
+ * than the budget, each heap is read every heap_stride-th interval, processes staggered.  Whatever a target's memory holds, a reading ends (inspect/ bounds
  * every walk) and a bad one is an error counted on that process, never a crash or a stall
  * of the other processes.  A process is identified by (pid, starttime): a PID reused by a
  * new process is a new series, not the old one's continuation.
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,14 @@ static double monotonic_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -204,6 +216,7 @@ static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r
 {
 	struct hs_target_memory tm;
 	struct hs_glibc_heap heap;
+	double cpu_s;
 	int err;
 
 	err = hs_tm_open_pid(&tm, p->pid);
@@ -236,7 +249,10 @@ static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r
 		return err;
 	}
 	refresh_heap_end(&tm, &p->loc);
+	/* The cost the budget plans with: this read, not the one-off search for glibc above. */
+	cpu_s = thread_cpu_s();
 	err = hs_glibc_heap_read(&tm, &p->loc, &heap);
+	p->heap_cpu_s = thread_cpu_s() - cpu_s;
 	if (err) {
 		snprintf(r->error, sizeof(r->error), "cannot read the heap: %s", strerror(-err));
 		hs_tm_close(&tm);
@@ -257,15 +273,16 @@ static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r
 }
 
 /*
- * One reading of p: -ESRCH when it is gone (or its PID is another process's now), another
- * -errno when something could not be read (counted in p->read_errors, r->error says what;
- * the /proc figures may still be there), 0 when everything was read.
+ * One reading of p, its heap too when heap_due: -ESRCH when it is gone (or its PID is
+ * another process's now), another -errno when something could not be read (counted in
+ * p->read_errors, r->error says what; the /proc figures may still be there), 0 when
+ * everything was read.
  */
-int hs_watch_read_process(struct hs_watch_process *p, struct hs_watch_reading *r)
+int hs_watch_read_process(struct hs_watch_process *p, bool heap_due, struct hs_watch_reading *r)
 {
 	double started_s = monotonic_s();
 	uint64_t start_ticks;
-	int err, proc_err;
+	int err = 0, proc_err;
 
 	memset(r, 0, sizeof(*r));
 	r->t_s = realtime_s();
@@ -276,7 +293,8 @@ int hs_watch_read_process(struct hs_watch_process *p, struct hs_watch_reading *r
 	proc_err = hs_proc_memory(p->pid, &r->mem);
 	if (proc_err == -ESRCH || !hs_proc_alive(p->pid))
 		return -ESRCH;
-	err = p->allocator == HS_WATCH_ALLOC_OTHER ? 0 : read_allocator(p, r);
+	if (heap_due && p->allocator != HS_WATCH_ALLOC_OTHER)
+		err = read_allocator(p, r);
 	if (!err && proc_err) {
 		err = proc_err;
 		snprintf(r->error, sizeof(r->error), "cannot read /proc/%d: %s", p->pid,
@@ -291,23 +309,61 @@ int hs_watch_read_process(struct hs_watch_process *p, struct hs_watch_reading *r
 	}
 	p->last = *r;
 	p->has_reading = true;
+	if (r->allocator_read) {
+		p->last_heap = *r;
+		p->has_heap = true;
+	}
 	return err;
 }
 
-/* One reading of every process; the gone are dropped. */
-int hs_watch_read_all(struct hs_watch *w)
+/*
+ * Every how many intervals each heap can be read for heap_budget_cpu_s of CPU per interval:
+ * what the last reading of every heap cost, over the budget.  Never 0; at most
+ * HS_WATCH_MAX_HEAP_STRIDE, so that even a huge heap is read now and then.
+ */
+static unsigned heap_stride(const struct hs_watch *w, double budget_cpu_s)
 {
-	double started_s = monotonic_s();
+	double cost_s = 0, stride, heap_budget_cpu_s;
+
+	if (budget_cpu_s <= 0)
+		return 1;
+	for (size_t i = 0; i < w->count; i++)
+		cost_s += w->items[i]->heap_cpu_s;
+	/* What /proc and the rest cost last time is spent every interval: the heaps get the rest,
+	 * and at least a tenth of the budget. */
+	heap_budget_cpu_s = fmax(budget_cpu_s - w->last_fixed_cpu_s, budget_cpu_s / 10);
+	stride = ceil(cost_s / heap_budget_cpu_s);
+	return stride < 1 ? 1 : stride > HS_WATCH_MAX_HEAP_STRIDE ? HS_WATCH_MAX_HEAP_STRIDE :
+								    (unsigned)stride;
+}
+
+/*
+ * One reading of every process, within budget_cpu_s of CPU on average (see heap_stride; 0:
+ * every heap every time); the gone are dropped.  A process whose heap was never read is read
+ * now: a new process shows its heap at once, and its cost is learnt.
+ */
+int hs_watch_read_all(struct hs_watch *w, double budget_cpu_s)
+{
+	double started_s = monotonic_s(), started_cpu_s = thread_cpu_s(), heap_cpu_s = 0;
 	struct hs_watch_reading r;
 
+	w->heap_stride = heap_stride(w, budget_cpu_s);
 	for (size_t i = w->count; i-- > 0;) {
-		if (hs_watch_read_process(w->items[i], &r) == -ESRCH) {
+		struct hs_watch_process *p = w->items[i];
+		bool due = !p->has_heap || (w->cycles + i) % w->heap_stride == 0;
+
+		if (hs_watch_read_process(p, due, &r) == -ESRCH) {
 			drop(w, i);
 			continue;
 		}
+		if (due)
+			heap_cpu_s += p->heap_cpu_s;
 		w->readings++;
 	}
+	w->cycles++;
 	w->last_cycle_s = monotonic_s() - started_s;
+	w->last_cycle_cpu_s = thread_cpu_s() - started_cpu_s;
+	w->last_fixed_cpu_s = fmax(0, w->last_cycle_cpu_s - heap_cpu_s);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #define HS_WATCH_EXE_LABEL_BYTES 256 /* exe label: longer paths are cut (Prometheus cardinality) */
 #define HS_WATCH_LOCATE_TRIES 10   /* intervals in a row libc is looked for in a new process */
 #define HS_WATCH_LOCATE_RETRY 30   /* afterwards: one more try every this many intervals */
+#define HS_WATCH_MAX_HEAP_STRIDE 1000 /* a heap is read at least every this many intervals */
 /*
  * TYPES HOOK: bytes and instances of the N largest C++ types per process (user/inspect/types.h,
  * being written).  The reading has room for them and the writers emit whatever is filled in;
@@ -62,8 +63,10 @@ struct hs_watch_process {
 	uint64_t intervals;
 	uint64_t read_errors; /* a counter: readings that failed while the process lived */
 	bool seen;	      /* found alive in this interval's scan */
-	struct hs_watch_reading last;
-	bool has_reading;
+	struct hs_watch_reading last;	   /* /proc figures: every interval */
+	struct hs_watch_reading last_heap; /* the last reading that read the heap */
+	bool has_reading, has_heap;
+	double heap_cpu_s; /* CPU the last heap reading took: what the next one will cost */
 };
 
 struct hs_watch {
@@ -71,13 +74,17 @@ struct hs_watch {
 	size_t count, capacity;
 	uint64_t not_watched; /* processes left out at HS_WATCH_MAX_PROCESSES */
 	uint64_t readings;    /* processes read, all intervals */
+	uint64_t cycles;      /* intervals so far */
 	double last_cycle_s;  /* wall time the last interval's readings took */
+	double last_cycle_cpu_s; /* CPU time they took */
+	double last_fixed_cpu_s; /* of which not heap readings: /proc, bookkeeping */
+	unsigned heap_stride; /* each heap is read every heap_stride intervals (the CPU budget) */
 };
 
 int hs_watch_add(struct hs_watch *w, pid_t pid);
 int hs_watch_sync(struct hs_watch *w, const pid_t *pids, size_t count);
-int hs_watch_read_all(struct hs_watch *w);
-int hs_watch_read_process(struct hs_watch_process *p, struct hs_watch_reading *r);
+int hs_watch_read_all(struct hs_watch *w, double budget_cpu_s);
+int hs_watch_read_process(struct hs_watch_process *p, bool heap_due, struct hs_watch_reading *r);
 void hs_watch_free(struct hs_watch *w);
 int hs_watch_proc_stat(pid_t pid, uint64_t *start_ticks, uint32_t *threads, char *comm,
 		       size_t comm_len);

@@ -51,6 +51,8 @@ static struct hs_watch_process *process(pid_t pid, const char *comm, bool glibc)
 	p->last.total.tcache_bytes = 9;
 	p->last.arenas = 1;
 	p->read_errors = 3;
+	p->last_heap = p->last;
+	p->has_heap = glibc;
 	return p;
 }
 
