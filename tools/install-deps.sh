@@ -23,6 +23,7 @@ TEST_PACKAGES=(
 	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0  # other allocators under test
 	redis-server redis-tools                           # a real jemalloc service
 	libclang-rt-14-dev      # libFuzzer and sanitizers for make fuzz
+	prometheus              # scrapes heapscope watch in tests; promtool checks its page and rules
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

@@ -10,7 +10,8 @@
 # the same executable appears on /metrics and is gone once it exits.  A static binary (no
 # glibc to read) gets its /proc figures and allocator_info read="no"; a heapscope without
 # the right to read its target counts read errors and goes on.  The recording (-o) turned
-# into a verdict says retention.
+# into a verdict says retention.  The README's scrape configuration and alert rules pass
+# promtool, and its rule tests show each alert firing on its shape only.
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v prometheus > /dev/null || ! command -v promtool > /dev/null; then
@@ -42,6 +43,13 @@ xml_system() { grep '^<system type="current"' "$1" | tail -1 | grep -o 'size="[0
 metrics() { curl -s -m 2 "http://127.0.0.1:$HPORT/metrics"; }
 on_page() { metrics | grep -q "$1"; }
 not_on_page() { ! on_page "$1"; }
+
+# The README's configuration and alert rules: valid, and the alerts fire on what they name.
+quietly() { "$@" > "$OUT/quietly.out" 2>&1 || { cat "$OUT/quietly.out"; return 1; }; }
+check "promtool: the example configuration and rules are valid" \
+	quietly promtool check config "$ROOT/tools/prometheus/prometheus.yml"
+check "promtool: the alerts fire on retention and leak, not on a step or a cache" \
+	quietly promtool test rules "$ROOT/tools/prometheus/heapscope_alerts_test.yml"
 
 HPORT=$(free_port) && PPORT=$(free_port) || { not_ok "no free port"; finish; exit; }
 cat > "$OUT/prometheus.yml" << CONF
@@ -130,8 +138,8 @@ wait_for "$S/ready"
 check_eq "static: watch exits 0" 0 $?
 last=$(tail -1 "$OUT/static.jsonl")
 check "static: allocator other, RSS known, no heap figures" \
-	jq -e '.allocator == "other" and .rss_bytes > 0 and (has("heap_in_use_bytes") | not)' \
-	<<< "$last" > /dev/null
+	quietly jq -e '.allocator == "other" and .rss_bytes > 0 and (has("heap_in_use_bytes") | not)' \
+	<<< "$last"
 kill "$SPID"
 
 # A heapscope that may not read its target: errors counted, no crash.

@@ -12,14 +12,14 @@ mkdir -p "$W"
 WPID=$!
 PIDS_TO_KILL+=("$WPID")
 wait_for "$W/ready"
-"$HEAPSCOPE" watch -p "$WPID" --interval 0.2 --listen 127.0.0.1:0 -o "$OUT/rec.jsonl" \
+"$HEAPSCOPE" watch -p "$WPID" --interval 0.2 --listen 0 -o "$OUT/rec.jsonl" \
 	2> "$OUT/hs.err" &
 HPID=$!
 PIDS_TO_KILL+=("$HPID")
 wait_for_text "$OUT/hs.err" "serving http://" 10
 PORT=$(grep -o '127\.0\.0\.1:[0-9]*' "$OUT/hs.err" | head -1 | cut -d: -f2)
 URL=http://127.0.0.1:$PORT
-check "binds 127.0.0.1 when told" test -n "$PORT"
+check "--listen PORT binds 127.0.0.1 only" test -n "$PORT"
 wait_until 10 "a first page" curl -sf -m 1 -o /dev/null "$URL/metrics"
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$HPID/status"; }
 rss_before=$(rss_kb)

@@ -63,7 +63,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: heapscope watch (-p PID[,PID...] | --exe PATH) [--interval SECONDS]\n"
-		"                       [--listen ADDR:PORT] [-o FILE.jsonl] [-d SECONDS]\n"
+		"                       [--listen [ADDR:]PORT] [-o FILE.jsonl] [-d SECONDS]\n"
+		"                       [--cpu-budget PERCENT]\n"
 		"       heapscope watch --report FILE.jsonl [-f report|json]\n"
 		"\n"
 		"Reads each process's glibc heap from outside every interval (no probes, no ptrace:\n"
@@ -73,9 +74,10 @@ static void usage(FILE *out)
 		"  --exe PATH           every process running PATH, picked up as they start, dropped\n"
 		"                       as they exit (the watch goes on until stopped)\n"
 		"  --interval SECONDS   between readings (default %.0f, at least %.1f)\n"
-		"  --listen ADDR:PORT   serve GET /metrics (Prometheus text format) on ADDR:PORT;\n"
-		"                       give 127.0.0.1 (the safe choice) unless a scraper on another\n"
-		"                       host needs it; port 0 picks a free port (printed)\n"
+		"  --listen [ADDR:]PORT serve GET /metrics (Prometheus text format); ADDR is\n"
+		"                       127.0.0.1 unless given (numeric: 0.0.0.0, [::1], ...): only\n"
+		"                       widen it behind a firewall or proxy; port 0 picks a free\n"
+		"                       port (printed)\n"
 		"  -o FILE.jsonl        append each reading as one JSON object per line\n"
 		"  -d SECONDS           stop after this long (default: until SIGINT/SIGTERM)\n"
 		"  --cpu-budget PERCENT of one core the readings may take on average (default %.0f;\n"
@@ -334,7 +336,7 @@ static int run_watch(const struct watch_options *o)
 				    sizeof(bound));
 		if (err) {
 			fail("cannot listen on %s: %s", o->listen_addr,
-			     err == -EINVAL ? "want ADDR:PORT, ADDR numeric (127.0.0.1:9464)" :
+			     err == -EINVAL ? "want [ADDR:]PORT, ADDR numeric (127.0.0.1:9464)" :
 					      strerror(-err));
 			if (rec)
 				fclose(rec);

@@ -342,7 +342,10 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* "ADDR:PORT", ADDR numeric: 127.0.0.1, 0.0.0.0, [::1]. */
+/*
+ * "ADDR:PORT", ADDR numeric: 127.0.0.1, 0.0.0.0, [::1]; "PORT" or ":PORT" mean 127.0.0.1:PORT
+ * (the safe default: reaching further must be asked for by name).
+ */
 static int open_listener(const char *listen_addr, int *fd_out, char *bound, size_t bound_len)
 {
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
@@ -355,17 +358,20 @@ static int open_listener(const char *listen_addr, int *fd_out, char *bound, size
 	size_t host_len;
 	int fd, one = 1, err;
 
-	if (!colon || colon == listen_addr || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= sizeof(port))
+	const char *port_text = colon ? colon + 1 : listen_addr;
+
+	if (strlen(port_text) == 0 || strlen(port_text) >= sizeof(port))
 		return -EINVAL;
-	host_len = (size_t)(colon - listen_addr);
+	host_len = colon ? (size_t)(colon - listen_addr) : 0;
 	if (listen_addr[0] == '[' && host_len >= 2 && listen_addr[host_len - 1] == ']')
 		listen_addr++, host_len -= 2;
 	if (host_len >= sizeof(host))
 		return -EINVAL;
 	memcpy(host, listen_addr, host_len);
 	host[host_len] = '\0';
-	snprintf(port, sizeof(port), "%s", colon + 1);
+	if (!host_len)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	snprintf(port, sizeof(port), "%s", port_text);
 	if (getaddrinfo(host, port, &hints, &ai))
 		return -EINVAL;
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
