@@ -15,6 +15,7 @@ CYCLES=${WATCH_CYCLES:-10}
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+[ "${WATCH_FLEET:-1}" = 0 ] && PROCESSES=0 # WATCH_FLEET=0: the target's cost only
 pids=()
 for i in $(seq "$PROCESSES"); do
 	mkdir -p "$OUT/a$i"
@@ -48,6 +49,7 @@ measure() {
 		'BEGIN { printf "%.3f %.3f %d %.2f\n", c / hz, b - a, rss, r }'
 }
 
+if [ "$PROCESSES" -gt 0 ]; then
 # Every heap every interval, at 1 s (CYCLES intervals), scaled to 10 s.
 read -r cpu wall rss read_ms <<< "$(measure all "$CYCLES" --interval 1 --cpu-budget 0)"
 awk -v c="$cpu" -v w="$wall" -v n="$PROCESSES" -v r="$read_ms" -v rss="$rss" 'BEGIN {
@@ -60,6 +62,7 @@ awk -v c="$cpu" -v w="$wall" -v n="$PROCESSES" 'BEGIN {
 		n, 100 * c / w, w }'
 kill "${pids[@]}" 2> /dev/null
 wait 2> /dev/null
+fi
 
 # 2. The target's cost: runs alone and watched alternate (ROUNDS of each), so that drift on a
 # shared machine hits both alike; medians over the runs.

@@ -166,4 +166,12 @@ check_eq "report: verdict of the workload" retention \
 	"$(jq -r --argjson p "$WPID" '.processes[] | select(.pid == $p) | .verdict' "$OUT/report.json")"
 "$HEAPSCOPE" watch --report "$OUT/rec.jsonl" > "$OUT/report.txt"
 check "report: text names the free resident evidence" grep -q "free resident" "$OUT/report.txt"
+
+# Bad input: one line and a non-zero exit.
+"$HEAPSCOPE" watch -p "$WPID" 2> /dev/null
+check_eq "nothing to publish: exit 2" 2 $?
+head -c 100000 /dev/urandom > "$OUT/random.jsonl"
+"$HEAPSCOPE" watch --report "$OUT/random.jsonl" > /dev/null 2> "$OUT/random.err"
+check_eq "a recording of random bytes: exit 1" 1 $?
+check "... saying why" grep -q "no readings" "$OUT/random.err"
 finish

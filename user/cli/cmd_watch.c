@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static void on_stop(int sig)
 
 struct watch_options {
 	pid_t pids[WATCH_MAX_PIDS];
+	uint64_t pid_start_ticks[WATCH_MAX_PIDS]; /* -p: the processes meant, not later reuses */
 	size_t pid_count;
 	const char *exe_path;
 	double interval_s, duration_s;
@@ -273,9 +275,15 @@ static int current_pids(const struct watch_options *o, const struct hs_exe_ident
 	*count = 0;
 	if (!*pids)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->pid_count; i++)
-		if (hs_proc_alive(o->pids[i]))
+	for (size_t i = 0; i < o->pid_count; i++) {
+		uint64_t start_ticks;
+		uint32_t threads;
+
+		if (hs_proc_alive(o->pids[i]) &&
+		    hs_watch_proc_stat(o->pids[i], &start_ticks, &threads, NULL, 0) == 0 &&
+		    start_ticks == o->pid_start_ticks[i])
 			(*pids)[(*count)++] = o->pids[i];
+	}
 	return 0;
 }
 
@@ -305,7 +313,7 @@ static void record(FILE *out, const struct hs_watch *w)
 	fflush(out);
 }
 
-static int run_watch(const struct watch_options *o)
+static int run_watch(struct watch_options *o)
 {
 	struct hs_exe_identity exe = { 0 };
 	struct hs_http_server *server = NULL;
@@ -322,7 +330,10 @@ static int run_watch(const struct watch_options *o)
 		return 1;
 	}
 	for (size_t i = 0; i < o->pid_count; i++) {
-		if (!hs_proc_alive(o->pids[i])) {
+		uint32_t threads;
+
+		if (!hs_proc_alive(o->pids[i]) ||
+		    hs_watch_proc_stat(o->pids[i], &o->pid_start_ticks[i], &threads, NULL, 0)) {
 			fail("cannot watch PID %d: no such process", o->pids[i]);
 			return 1;
 		}

@@ -229,7 +229,7 @@ int hs_report_write_text(FILE *out, const struct hs_report *report, const char *
 {
 	char text[2048], dur[32];
 
-	fprintf(out, "heapscope watch report: %s: %llu readings of %zu processes", source,
+	fprintf(out, "heapscope watch report: %s: %llu lines, %zu processes", source,
 		(unsigned long long)report->lines, report->count);
 	if (report->malformed_lines)
 		fprintf(out, " (%llu malformed lines skipped)",
