@@ -8,11 +8,12 @@
  * Does not own: the trend statistics and the classification (analysis/verdict: the same
  * Theil-Sen lines, Mann-Kendall test and thresholds as a traced session's verdict, fed
  * glibc's in-use bytes where a session has its live heap), reading lines (record.c).
- * Invariants: a series is thinned to HS_REPORT_MAX_POINTS evenly spread readings before any
- * trend is fitted (the fit is quadratic in points: a week at 10 s is 60,480 readings);
- * retention is the session's rule (anonymous memory grows, the gap to in-use grows with it)
- * or, measured directly here, free-resident bytes rising significantly (Mann-Kendall) and by
- * more than in-use bytes while in use is stable or bounded: a leak stays a leak.  Lines are never trusted: a malformed one is counted and skipped.
+ * Invariants: a series is thinned to HS_REPORT_MAX_POINTS evenly spread readings before any trend
+ * is fitted (the fit is quadratic in points: a week at 10 s is 60,480 readings); retention is the
+ * session's rule (anonymous memory grows, the gap to in-use grows with it) or, measured directly
+ * here, free-resident bytes rising significantly (Mann-Kendall) and by more than in-use bytes
+ * while in use is stable or bounded: a leak stays a leak.  Lines are never trusted: a malformed
+ * one is counted and skipped.
  */
 #include "watch/report.h"
 

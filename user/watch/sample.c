@@ -8,14 +8,14 @@
  * addresses of main_arena and mp_ are fixed for a process's life), its read-error counter.
  * Does not own: reading the heap (inspect/), the /proc parsers it calls (target/procfs),
  * how readings are written (prometheus.c, record.c), when they are taken (cli/cmd_watch.c).
- * Invariants: no probes, no ptrace: a reading is process_vm_readv and /proc only, so the
- * target never stops.  The cost is bounded by a CPU budget per interval, whatever the heaps'
- * sizes: the /proc figures are read every interval (constant cost), but a heap reading copies
- * the whole heap (inspect/ walks every chunk), so when reading every heap would cost more
- * than the budget, each heap is read every heap_stride-th interval, processes staggered.  Whatever a target's memory holds, a reading ends (inspect/ bounds
- * every walk) and a bad one is an error counted on that process, never a crash or a stall
- * of the other processes.  A process is identified by (pid, starttime): a PID reused by a
- * new process is a new series, not the old one's continuation.
+ * Invariants: no probes, no ptrace: a reading is process_vm_readv and /proc only, so the target
+ * never stops.  The cost is bounded by a CPU budget per interval, whatever the heaps' sizes: the
+ * /proc figures are read every interval (constant cost), but a heap reading copies the whole heap
+ * (inspect/ walks every chunk), so when reading every heap would cost more than the budget, each
+ * heap is read every heap_stride-th interval, processes staggered.  Whatever a target's memory
+ * holds, a reading ends (inspect/ bounds every walk) and a bad one is an error counted on that
+ * process, never a crash or a stall of the other processes.  A process is identified by (pid,
+ * starttime): a PID reused by a new process is a new series, not the old one's continuation.
  */
 #include "watch/watch.h"
 
@@ -88,7 +88,8 @@ int hs_watch_proc_stat(pid_t pid, uint64_t *start_ticks, uint32_t *threads, char
 	}
 	*start_ticks = 0;
 	*threads = 0;
-	for (field = strtok_r(comm_end + 2, " ", &save); field; field = strtok_r(NULL, " ", &save), number++) {
+	for (field = strtok_r(comm_end + 2, " ", &save); field;
+	     field = strtok_r(NULL, " ", &save), number++) {
 		if (number != 20 && number != 22)
 			continue;
 		value = strtoull(field, NULL, 10);
