@@ -150,3 +150,8 @@ $(TEST_BIN)/types: tests/workloads/types.cc tests/workloads/types_lib.h tests/wo
 		   $(TEST_BIN)/libtypes.so
 	$(CXX) -O1 -g -Itests/workloads -o $@ $< -L$(TEST_BIN) -ltypes -Wl,-rpath,$(abspath $(TEST_BIN))
 tests-build: $(TEST_BIN)/types
+
+# heapscope watch: a workload that grows, frees most, and keeps the freed memory resident.
+$(TEST_BIN)/watch_retention: tests/workloads/watch_retention.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+tests-build: $(TEST_BIN)/watch_retention

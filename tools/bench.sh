@@ -239,3 +239,6 @@ release_workload "$W"
 printf 'inspect (1 GiB heap, %s free chunks): %s ms wall (median of 5, walk and census included)\n' \
 	"$(jq -r '.processes[0].totals.bin_chunks' "$W/inspect.json")" "$(median "${wall[@]}")"
 awk -v b="$before" -v d="$during" 'BEGIN { printf "target pace during inspects: %.0f iterations/100 ms before, %.0f during (%.1f%%)\n", b, d, (b ? 100 * (d - b) / b : 0) }'
+
+# heapscope watch: its CPU for 50 processes and what it costs a target (tools/bench_watch.sh).
+"$(dirname "$0")/bench_watch.sh"

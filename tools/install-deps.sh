@@ -28,6 +28,7 @@ TEST_PACKAGES=(
 	libcap2-bin             # capsh: a session with only the capabilities heapscope needs
 	lintian                 # make deb-lint: no error in the .deb
 	man-db                  # man -l renders heapscope(1) in tests
+	prometheus              # scrapes heapscope watch in tests; promtool checks its page and rules
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

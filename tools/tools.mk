@@ -24,7 +24,8 @@ $(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workl
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect \
+       $(TEST_BIN)/arenas
 	tools/bench.sh
 
 # heapscope inspect on a 1 GiB heap with a million free chunks (tools/bench.sh).

@@ -15,5 +15,6 @@ typedef int hs_command_fn(int argc, char **argv);
 hs_command_fn cmd_session; /* cli/session.c: the default */
 hs_command_fn cmd_diff;	   /* cli/cmd_diff.c */
 hs_command_fn cmd_inspect; /* cli/cmd_inspect.c */
+hs_command_fn cmd_watch;   /* cli/cmd_watch.c */
 
 #endif

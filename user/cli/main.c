@@ -22,6 +22,7 @@ static const struct {
 } cmds[] = {
 	{ "diff", cmd_diff },
 	{ "inspect", cmd_inspect },
+	{ "watch", cmd_watch },
 };
 
 int main(int argc, char **argv)
