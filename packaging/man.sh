@@ -2,7 +2,7 @@
 # packaging/man.sh HEAPSCOPE INCLUDE VERSION OUT - write heapscope(1).
 #
 # help2man turns `heapscope --help` into NAME, SYNOPSIS, DESCRIPTION, OPTIONS and EXAMPLES;
-# `heapscope diff --help` becomes the SUBCOMMANDS section, verbatim; INCLUDE
+# `heapscope diff|inspect|watch --help` become the SUBCOMMANDS section, verbatim; INCLUDE
 # (docs/heapscope.h2m) adds what --help has no room for (output formats, exit status,
 # safety, requirements, files, see also).  The options are written once, in
 # user/cli/options.c; tests/integration/test_man.sh fails when the page and --help drift.
@@ -21,11 +21,18 @@ roff_escape() {
 {
 	cat "$include"
 	printf '\n[SUBCOMMANDS]\n'
-	printf '.TP\n.B heapscope diff OLD.folded NEW.folded\n'
-	printf 'What grew and shrank between two profiles; no target, no BPF, no privilege:\n'
-	printf '.PP\n.nf\n.RS 4\n'
-	"$bin" diff --help | roff_escape
-	printf '.RE\n.fi\n'
+	subcommand() { # NAME ARGS SUMMARY: one subcommand, its --help verbatim
+		printf '.TP\n.B heapscope %s %s\n%s\n' "$1" "$2" "$3"
+		printf '.PP\n.nf\n.RS 4\n'
+		"$bin" "$1" --help | roff_escape
+		printf '.RE\n.fi\n'
+	}
+	subcommand diff "OLD.folded NEW.folded" \
+		"What grew and shrank between two profiles; no target, no BPF, no privilege:"
+	subcommand inspect "-p PID" \
+		"The allocator's own state, read from outside with no probes and no ptrace:"
+	subcommand watch "-p PID | --exe PATH" \
+		"The allocator's state every interval, for Prometheus or a JSON-lines recording:"
 } > "$tmp/include.h2m"
 
 help2man --no-info --section=1 --source="heapscope $version" --manual="User Commands" \

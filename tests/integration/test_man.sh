@@ -28,9 +28,11 @@ options() {
 		sed 's/^[^-]*//' | grep -vxE -- '-+' | sort -u
 }
 "$HEAPSCOPE" --help > "$OUT/help.txt"
-"$HEAPSCOPE" diff --help > "$OUT/diff_help.txt"
 options "$OUT/help.txt" > "$OUT/help.options"
-options "$OUT/diff_help.txt" >> "$OUT/help.options"
+for sub in diff inspect watch; do
+	"$HEAPSCOPE" $sub --help > "$OUT/${sub}_help.txt"
+	options "$OUT/${sub}_help.txt" >> "$OUT/help.options"
+done
 sort -u -o "$OUT/help.options" "$OUT/help.options"
 options "$OUT/man.txt" > "$OUT/man.options"
 check_eq "every option --help names is in the man page" "" \
@@ -56,9 +58,11 @@ complete_words() {
 }
 check_eq "completion offers exactly --help's options" "$(options "$OUT/help.txt" | paste -sd' ')" \
 	"$(complete_words - | sort -u | paste -sd' ')"
-check_eq "completion offers diff's options after diff" \
-	"$(options "$OUT/diff_help.txt" | paste -sd' ')" \
-	"$(complete_words diff - | sort -u | paste -sd' ')"
+for sub in diff inspect watch; do
+	check_eq "completion offers $sub's options after $sub" \
+		"$(options "$OUT/${sub}_help.txt" | paste -sd' ')" \
+		"$(complete_words $sub - | sort -u | paste -sd' ')"
+done
 for value in $(complete_words -f ''; complete_words -w ''; complete_words --unwind ''); do
 	check "completed value $value is one --help names" grep -qw -- "$value" "$OUT/help.txt"
 done
