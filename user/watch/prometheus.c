@@ -20,35 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (2..4), or 0 (RFC 3629: no overlongs, surrogates). */
-static int utf8_sequence(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	int len;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
+#include "lib/utf8.h"
 
 /* A label value between quotes, at most max_bytes of the input read. */
 void hs_prom_label_value(FILE *out, const char *value, size_t max_bytes)
@@ -68,7 +40,7 @@ void hs_prom_label_value(FILE *out, const char *value, size_t max_bytes)
 			s++;
 		} else if (*s >= 0x20 && *s < 0x7f) {
 			fputc(*s++, out);
-		} else if (*s >= 0x80 && (len = utf8_sequence(s)) > 0 && s + len <= end) {
+		} else if (*s >= 0x80 && (len = hs_utf8_sequence(s)) > 0 && s + len <= end) {
 			fwrite(s, 1, len, out);
 			s += len;
 		} else {
