@@ -99,9 +99,9 @@ struct hs_event {
 	__u32 pid;	   /* tgid, root PID namespace */
 	__u32 tid;
 	__u64 addr;	   /* block returned (alloc/realloc) or released (free) */
-	__u64 ts_ns;	   /* CLOCK_MONOTONIC when the event was emitted */
+	__u64 ts_ns;	   /* CLOCK_MONOTONIC when the event was emitted; a free: 0 */
 	/* Allocations and reallocations only from here on. */
-	__u64 entry_ts_ns; /* when the outermost allocator call was entered */
+	__u64 entry_ts_ns; /* reallocations: when the outermost call was entered */
 	__u64 old_addr;	   /* realloc: the block passed in */
 	__u64 size;	   /* bytes the caller asked for */
 	__u64 frames[HS_MAX_FRAMES];

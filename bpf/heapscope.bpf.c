@@ -77,8 +77,8 @@ struct hs_pending {
  */
 struct hs_thread {
 	struct hs_pending call;
-	__u64 armed_ns;	  /* targets[tgid] as of targets_gen: 0 when not a target */
-	__u32 targets_gen; /* the targets_gen armed_ns was read at */
+	__u32 targets_gen; /* the targets_gen is_target was read at */
+	bool is_target;	   /* its process is in targets (armed) */
 };
 
 struct {
@@ -101,13 +101,13 @@ struct {
 } stats SEC(".maps");
 
 /*
- * The processes being profiled: tgid -> the instant (bpf_ktime_get_ns) from
- * which every probe of that process was attached, written by userspace after
- * its last probe.  A call entered before then may have run with its return
- * probe not yet armed: it is not reported, and its per-thread record is never
- * mistaken for an outer call.  Per process, so attaching another process later
- * leaves the calls in flight in those already attached alone.  Also what the
- * exec tracepoint watches; userspace deletes a process once it has left.
+ * The processes being profiled, added by userspace once every probe of the
+ * process is attached (the value, that instant on bpf_ktime_get_ns's clock, is
+ * for userspace): a call entered before then may have run with its return
+ * probe not yet armed, so it is not reported, and its per-thread record is
+ * never mistaken for an outer call.  Per process, so attaching another process
+ * later leaves the calls in flight in those already attached alone.  Also what
+ * the exec tracepoint watches; userspace deletes a process once it has left.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -154,20 +154,24 @@ static __always_inline struct hs_thread *current_thread(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-/* Is a call of this thread entered at entry_ts_ns armed: were all its process's
- * probes attached by then?  targets is read again only when it changed. */
-static __always_inline bool entered_armed(struct hs_thread *thread, __u64 entry_ts_ns)
+/*
+ * Is a call this thread enters now armed: are all its process's probes
+ * attached?  Its process is in targets from then on (until it leaves); targets
+ * is read again only when userspace has changed it.  A call entered before
+ * then may have run with its return probe not yet attached: it is not
+ * reported, and never taken for an outer call.
+ */
+static __always_inline bool entering_armed(struct hs_thread *thread)
 {
 	__u32 gen = targets_gen;
 
 	if (thread->targets_gen != gen) {
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-		__u64 *armed_ns = bpf_map_lookup_elem(&targets, &tgid);
 
-		thread->armed_ns = armed_ns ? *armed_ns : 0;
+		thread->is_target = bpf_map_lookup_elem(&targets, &tgid) != NULL;
 		thread->targets_gen = gen;
 	}
-	return thread->armed_ns && entry_ts_ns >= thread->armed_ns;
+	return thread->is_target;
 }
 
 /* Batched wakeups: the consumer polls with a timeout and is woken only when a
@@ -314,9 +318,13 @@ static __always_inline bool enter_call(struct pt_regs *ctx, struct hs_pending *f
 	}
 	if (call_open(&thread->call))
 		count(HS_STAT_STALE_ENTRIES);
-	fresh->entry_ts_ns = bpf_ktime_get_ns();
+	/* Only a reallocation's event needs when it began (collect.c, record_realloc):
+	 * reading the clock costs a trap to the hypervisor on some VMs. */
+	if (fresh->fn == HS_FN_REALLOC || fresh->fn == HS_FN_REALLOCARRAY ||
+	    fresh->fn == HS_FN_XALLOCX)
+		fresh->entry_ts_ns = bpf_ktime_get_ns();
 	fresh->entry_sp = sp;
-	fresh->armed = entered_armed(thread, fresh->entry_ts_ns);
+	fresh->armed = entering_armed(thread);
 	thread->call = *fresh;
 	return true;
 }
@@ -476,7 +484,10 @@ static __always_inline void emit_free(__u64 addr, __u8 fn)
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
 	ev->addr = addr;
-	ev->ts_ns = bpf_ktime_get_ns();
+	/* No time: nothing downstream asks when a block was freed, and reading the
+	 * clock costs a trap to the hypervisor on some VMs (the coarse clock is not
+	 * allowed here: it takes a seqlock, unsafe in NMI). */
+	ev->ts_ns = 0;
 	bpf_ringbuf_submit(ev, wakeup_flag());
 	count(HS_STAT_EVENTS);
 }

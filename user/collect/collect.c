@@ -168,9 +168,11 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 		return 0;
 	}
 	c->events++;
+	/* A free carries no time (0). */
 	if (!c->first_ts_ns)
 		c->first_ts_ns = ev->ts_ns;
-	c->last_ts_ns = ev->ts_ns;
+	if (ev->ts_ns > c->last_ts_ns)
+		c->last_ts_ns = ev->ts_ns;
 	switch (ev->kind) {
 	case HS_EV_ALLOC:
 		c->allocs++;
