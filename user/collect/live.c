@@ -6,13 +6,20 @@
  * are no tombstones and a lookup never scans more than the cluster it hashes
  * into.  The table doubles at 70% load and never holds more than max_count
  * blocks: past that an insert fails with -ENOSPC and the caller counts it.
- * 32 bytes a block.
+ * 32 bytes a slot.
+ *
+ * The slots are mapped, not malloc()ed: glibc raises its mmap threshold to
+ * the size of each large block freed, so the tables a growing table leaves
+ * behind were taken from and kept in the heap (121 bytes of RSS a live block
+ * at 200,000 blocks against 84 for the table alone).  A mapping is returned
+ * whole to the kernel on growth.
  */
 #include "collect/live.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/hash.h"
 
@@ -23,10 +30,25 @@ static size_t slot_of(const struct hs_live_table *table, uint32_t pid, uint64_t 
 	return hs_hash64(addr ^ ((uint64_t)pid << 48)) & (table->capacity - 1);
 }
 
+/* capacity zeroed slots (empty), or NULL. */
+static struct hs_live_block *map_slots(size_t capacity)
+{
+	void *slots = mmap(NULL, capacity * sizeof(struct hs_live_block), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return slots == MAP_FAILED ? NULL : slots;
+}
+
+static void unmap_slots(struct hs_live_block *slots, size_t capacity)
+{
+	if (slots)
+		munmap(slots, capacity * sizeof(*slots));
+}
+
 int hs_live_init(struct hs_live_table *table, size_t max_count)
 {
 	memset(table, 0, sizeof(*table));
-	table->slots = calloc(INITIAL_CAPACITY, sizeof(*table->slots));
+	table->slots = map_slots(INITIAL_CAPACITY);
 	if (!table->slots)
 		return -ENOMEM;
 	table->capacity = INITIAL_CAPACITY;
@@ -36,7 +58,7 @@ int hs_live_init(struct hs_live_table *table, size_t max_count)
 
 void hs_live_free(struct hs_live_table *table)
 {
-	free(table->slots);
+	unmap_slots(table->slots, table->capacity);
 	memset(table, 0, sizeof(*table));
 }
 
@@ -54,7 +76,7 @@ static int grow(struct hs_live_table *table)
 	struct hs_live_block *old = table->slots;
 	size_t old_capacity = table->capacity;
 
-	table->slots = calloc(old_capacity * 2, sizeof(*table->slots));
+	table->slots = map_slots(old_capacity * 2);
 	if (!table->slots) {
 		table->slots = old;
 		return -ENOMEM;
@@ -63,7 +85,7 @@ static int grow(struct hs_live_table *table)
 	for (size_t i = 0; i < old_capacity; i++)
 		if (old[i].addr)
 			place(table, &old[i]);
-	free(old);
+	unmap_slots(old, old_capacity);
 	return 0;
 }
 
