@@ -7,8 +7,9 @@
  * field added here is seen by both or the build fails.
  *
  * Invariants:
- *  - A record is HS_EVENT_HDR_SIZE bytes plus nr_frames * 8: frames are sent
- *    only as far as they were captured (free events carry none).
+ *  - An allocation or reallocation record is HS_EVENT_HDR_SIZE bytes plus
+ *    nr_frames * 8: frames are sent only as far as they were captured.  A free
+ *    or exec record is the HS_FREE_EVENT_SIZE bytes before entry_ts_ns.
  *  - frames[] are user return addresses, leaf first: frames[0] is the return
  *    address into the function that called the allocator.
  *  - Records arrive in reservation order across CPUs (one MPSC ring), so a
@@ -56,6 +57,18 @@ enum hs_probe_fn {
 	HS_FN_COUNT,
 };
 
+/*
+ * A probe's BPF cookie: the site's kind in bits 32-39 (an enum hs_probe_fn, or
+ * HS_SITE_RET for a ret instruction of a throwing operator new) and, for an
+ * entry probe past a few pushes, the bytes they pushed in bits 0-31.  Programs
+ * attached per function read only the bytes; the uprobe_multi program also the
+ * kind.
+ */
+#define HS_SITE_RET 0xff
+#define HS_COOKIE(site, adjust_bytes) ((__u64)(site) << 32 | (__u32)(adjust_bytes))
+#define HS_COOKIE_SITE(cookie) ((__u32)((cookie) >> 32) & 0xff)
+#define HS_COOKIE_ADJUST(cookie) ((__u32)(cookie))
+
 /* Per-CPU counters.  Everything below HS_STAT_LOSS_END is a lost or unpaired event. */
 enum hs_stat {
 	HS_STAT_RINGBUF_FULL = 0, /* event dropped: ring buffer had no room */
@@ -74,23 +87,29 @@ enum hs_stat {
 	HS_STAT_COUNT,
 };
 
+/*
+ * Field order matters: a free (and an exec) is only the first HS_FREE_EVENT_SIZE
+ * bytes, written in place in the ring, so everything a free needs comes first.
+ */
 struct hs_event {
-	__u64 ts_ns;	   /* CLOCK_MONOTONIC when the event was emitted */
-	__u64 entry_ts_ns; /* when the outermost allocator call was entered */
-	__u64 addr;	   /* block returned (alloc/realloc) or released (free) */
-	__u64 old_addr;	   /* realloc: the block passed in */
-	__u64 size;	   /* bytes the caller asked for */
-	__u32 pid;	   /* tgid, root PID namespace */
-	__u32 tid;
 	__u8 kind;	   /* enum hs_event_kind */
 	__u8 fn;	   /* enum hs_probe_fn */
 	__u16 nr_frames;
 	__u32 flags;	   /* HS_EVF_* */
+	__u32 pid;	   /* tgid, root PID namespace */
+	__u32 tid;
+	__u64 addr;	   /* block returned (alloc/realloc) or released (free) */
+	__u64 ts_ns;	   /* CLOCK_MONOTONIC when the event was emitted; a free: 0 */
+	/* Allocations and reallocations only from here on. */
+	__u64 entry_ts_ns; /* reallocations: when the outermost call was entered */
+	__u64 old_addr;	   /* realloc: the block passed in */
+	__u64 size;	   /* bytes the caller asked for */
 	__u64 frames[HS_MAX_FRAMES];
 };
 
 #define HS_EVF_TRUNCATED 1u /* the stack had more frames than were captured */
 
 #define HS_EVENT_HDR_SIZE ((unsigned long)&((struct hs_event *)0)->frames)
+#define HS_FREE_EVENT_SIZE ((unsigned long)&((struct hs_event *)0)->entry_ts_ns)
 
 #endif /* HEAPSCOPE_EVENTS_H */

@@ -25,11 +25,9 @@
  *    later call at or below its stack pointer look nested, and be lost.
  */
 
-SEC("uprobe")
-int BPF_KPROBE(new_enter, __u64 size)
+static __always_inline int on_new_enter(struct pt_regs *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct hs_pending *call = bpf_map_lookup_elem(&pending, &tid);
+	__u64 size = PT_REGS_PARM1(ctx);
 	struct hs_pending fresh = {
 		.size = size,
 		.depth = 1, /* its own return: taken by a ret-site probe */
@@ -39,7 +37,7 @@ int BPF_KPROBE(new_enter, __u64 size)
 	if (inactive())
 		return 0;
 	/* Nested: no return probe of its own fires, so it must not deepen the outer call. */
-	if (nested_call(call, entry_sp(ctx))) {
+	if (nested_call(current_call(), entry_sp(ctx))) {
 		count(HS_STAT_NESTED_CALLS);
 		return 0;
 	}
@@ -49,21 +47,19 @@ int BPF_KPROBE(new_enter, __u64 size)
 }
 
 /* This thread's open HS_FN_NEW call, or NULL (always, once the session is over). */
-static __always_inline struct hs_pending *open_new_call(__u32 tid)
+static __always_inline struct hs_pending *open_new_call(void)
 {
 	struct hs_pending *call;
 
 	if (inactive())
 		return NULL;
-	call = bpf_map_lookup_elem(&pending, &tid);
+	call = current_call();
 	return call && call->fn == HS_FN_NEW && call->depth ? call : NULL;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(new_ret)
+static __always_inline int on_new_ret(struct pt_regs *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct hs_pending *call = open_new_call(tid);
+	struct hs_pending *call = open_new_call();
 
 	/* At a ret the stack pointer points at the return address, as at the entry. */
 	if (!call || PT_REGS_SP(ctx) != call->entry_sp)
@@ -74,16 +70,14 @@ int BPF_KPROBE(new_ret)
 	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(exception_thrown)
+static __always_inline int on_exception_thrown(struct pt_regs *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct hs_pending *call = open_new_call(tid);
+	struct hs_pending *call = open_new_call();
 
 	/* Below the new's entry: thrown inside it (or in what it calls). */
 	if (!call || entry_sp(ctx) >= call->entry_sp)
 		return 0;
 	count(HS_STAT_NEW_THREW);
-	bpf_map_delete_elem(&pending, &tid);
+	close_call(call);
 	return 0;
 }

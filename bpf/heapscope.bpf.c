@@ -41,13 +41,17 @@ const volatile bool probe_only = false; /* benchmark floor: probes fire, program
  * probe, so no free is cut off while its allocation is still counted. */
 volatile bool session_over = false;
 
+/* Bumped by userspace after each change to targets: a thread re-reads its
+ * process's entry only when it moved, instead of a hash lookup per call. */
+volatile __u32 targets_gen = 0;
+
 /* Programs do nothing in the benchmark's floor mode and once the session is over. */
 static __always_inline bool inactive(void)
 {
 	return probe_only || session_over;
 }
 
-/* An allocator call in progress on one thread. */
+/* An allocator call in progress on one thread (open while call_open() says so). */
 struct hs_pending {
 	__u64 size;
 	__u64 old_addr;	   /* realloc's input block */
@@ -60,8 +64,21 @@ struct hs_pending {
 	__u64 caller_ip;   /* wrapper, throwing new: its return address, where the caller resumes */
 	__u64 caller_fp;   /* wrapper, throwing new: the caller's frame pointer at entry */
 	__u32 depth;	   /* probed calls with a return probe in progress, outermost included */
-	__u16 fn;	   /* enum hs_probe_fn of the outermost call */
-	__u16 inner_fn;	   /* wrapper: the probed call that makes its allocation */
+	__u8 fn;	   /* enum hs_probe_fn of the outermost call; HS_FN_COUNT: none open */
+	__u8 inner_fn;	   /* wrapper: the probed call that makes its allocation */
+	bool armed;	   /* entered once all of its process's probes were attached */
+};
+
+/*
+ * One thread's state, in task-local storage: it lives exactly as long as the
+ * thread, so a thread that dies inside an allocator call leaves nothing behind
+ * that a later thread with the same TID could mistake for its own open call.
+ * It stays allocated between calls (closing a call is a store, not a delete).
+ */
+struct hs_thread {
+	struct hs_pending call;
+	__u32 targets_gen; /* the targets_gen is_target was read at */
+	bool is_target;	   /* its process is in targets (armed) */
 };
 
 struct {
@@ -70,11 +87,11 @@ struct {
 } events SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* threads inside an allocator call at once */
-	__type(key, __u32);	    /* tid */
-	__type(value, struct hs_pending);
-} pending SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct hs_thread);
+} threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -84,13 +101,13 @@ struct {
 } stats SEC(".maps");
 
 /*
- * The processes being profiled: tgid -> the instant (bpf_ktime_get_ns) from
- * which every probe of that process was attached, written by userspace after
- * its last probe.  A call entered before then may have run with its return
- * probe not yet armed: it is not reported, and its per-thread record is never
- * mistaken for an outer call.  Per process, so attaching another process later
- * leaves the calls in flight in those already attached alone.  Also what the
- * exec tracepoint watches; userspace deletes a process once it has left.
+ * The processes being profiled, added by userspace once every probe of the
+ * process is attached (the value, that instant on bpf_ktime_get_ns's clock, is
+ * for userspace): a call entered before then may have run with its return
+ * probe not yet armed, so it is not reported, and its per-thread record is
+ * never mistaken for an outer call.  Per process, so attaching another process
+ * later leaves the calls in flight in those already attached alone.  Also what
+ * the exec tracepoint watches; userspace deletes a process once it has left.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -130,13 +147,31 @@ static __always_inline struct hs_event *scratch_event(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-/* Was the current process's call entered once all its probes were attached? */
-static __always_inline bool entered_armed(__u64 entry_ts_ns)
+/* The current thread's state; created on its first allocator call when create. */
+static __always_inline struct hs_thread *current_thread(bool create)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 *armed_ns = bpf_map_lookup_elem(&targets, &tgid);
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
-	return armed_ns && entry_ts_ns >= *armed_ns;
+/*
+ * Is a call this thread enters now armed: are all its process's probes
+ * attached?  Its process is in targets from then on (until it leaves); targets
+ * is read again only when userspace has changed it.  A call entered before
+ * then may have run with its return probe not yet attached: it is not
+ * reported, and never taken for an outer call.
+ */
+static __always_inline bool entering_armed(struct hs_thread *thread)
+{
+	__u32 gen = targets_gen;
+
+	if (thread->targets_gen != gen) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		thread->is_target = bpf_map_lookup_elem(&targets, &tgid) != NULL;
+		thread->targets_gen = gen;
+	}
+	return thread->is_target;
 }
 
 /* Batched wakeups: the consumer polls with a timeout and is woken only when a
@@ -232,7 +267,7 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
  * a few pushes (user/probe/probe_site.c); its cookie is the bytes they pushed. */
 static __always_inline __u64 entry_sp(struct pt_regs *ctx)
 {
-	return PT_REGS_SP(ctx) + bpf_get_attach_cookie(ctx);
+	return PT_REGS_SP(ctx) + HS_COOKIE_ADJUST(bpf_get_attach_cookie(ctx));
 }
 
 static __always_inline bool call_open(struct hs_pending *call)
@@ -243,8 +278,22 @@ static __always_inline bool call_open(struct hs_pending *call)
 
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
-	return call && call_open(call) && sp <= call->entry_sp &&
-	       entered_armed(call->entry_ts_ns);
+	return call && call_open(call) && sp <= call->entry_sp && call->armed;
+}
+
+/* The call is over: the record stays for the thread's next call. */
+static __always_inline void close_call(struct hs_pending *call)
+{
+	call->depth = 0;
+	call->fn = HS_FN_COUNT;
+}
+
+/* This thread's call record, or NULL when it never called. */
+static __always_inline struct hs_pending *current_call(void)
+{
+	struct hs_thread *thread = current_thread(false);
+
+	return thread ? &thread->call : NULL;
 }
 
 /*
@@ -254,22 +303,29 @@ static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
  */
 static __always_inline bool enter_call(struct pt_regs *ctx, struct hs_pending *fresh)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hs_thread *thread = current_thread(true);
 	__u64 sp = entry_sp(ctx);
-	struct hs_pending *call = bpf_map_lookup_elem(&pending, &tid);
 
-	if (nested_call(call, sp)) {
-		if (fresh->depth && call->depth++ == 0)
-			call->inner_fn = fresh->fn;
+	if (!thread) {
+		count(HS_STAT_PENDING_FULL);
+		return true;
+	}
+	if (nested_call(&thread->call, sp)) {
+		if (fresh->depth && thread->call.depth++ == 0)
+			thread->call.inner_fn = fresh->fn;
 		count(HS_STAT_NESTED_CALLS);
 		return false;
 	}
-	if (call && call_open(call))
+	if (call_open(&thread->call))
 		count(HS_STAT_STALE_ENTRIES);
-	fresh->entry_ts_ns = bpf_ktime_get_ns();
+	/* Only a reallocation's event needs when it began (collect.c, record_realloc):
+	 * reading the clock costs a trap to the hypervisor on some VMs. */
+	if (fresh->fn == HS_FN_REALLOC || fresh->fn == HS_FN_REALLOCARRAY ||
+	    fresh->fn == HS_FN_XALLOCX)
+		fresh->entry_ts_ns = bpf_ktime_get_ns();
 	fresh->entry_sp = sp;
-	if (bpf_map_update_elem(&pending, &tid, fresh, BPF_ANY))
-		count(HS_STAT_PENDING_FULL);
+	fresh->armed = entering_armed(thread);
+	thread->call = *fresh;
 	return true;
 }
 
@@ -300,59 +356,70 @@ static __always_inline __u64 product_or_max(__u64 n, __u64 size)
 	return bytes;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(malloc_enter, __u64 size)
+static __always_inline int on_malloc_enter(struct pt_regs *ctx)
 {
+	__u64 size = PT_REGS_PARM1(ctx);
+
 	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_MALLOC, size, 0, 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
+static __always_inline int on_calloc_enter(struct pt_regs *ctx)
 {
+	__u64 n = PT_REGS_PARM1(ctx);
+	__u64 size = PT_REGS_PARM2(ctx);
+
 	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_CALLOC, product_or_max(n, size), 0, 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, __u64 old_addr, __u64 size)
+static __always_inline int on_realloc_enter(struct pt_regs *ctx)
 {
+	__u64 old_addr = PT_REGS_PARM1(ctx);
+	__u64 size = PT_REGS_PARM2(ctx);
+
 	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_REALLOC, size, old_addr, 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(reallocarray_enter, __u64 old_addr, __u64 n, __u64 size)
+static __always_inline int on_reallocarray_enter(struct pt_regs *ctx)
 {
+	__u64 old_addr = PT_REGS_PARM1(ctx);
+	__u64 n = PT_REGS_PARM2(ctx);
+	__u64 size = PT_REGS_PARM3(ctx);
+
 	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_REALLOCARRAY, product_or_max(n, size), old_addr, 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
+static __always_inline int on_memalign_enter(struct pt_regs *ctx)
 {
-	(void)align;
+	__u64 size = PT_REGS_PARM2(ctx);
+
 	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_MEMALIGN, size, 0, 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(posix_memalign_enter, __u64 out_ptr, __u64 align, __u64 size)
+static __always_inline int on_posix_memalign_enter(struct pt_regs *ctx)
 {
-	(void)align;
+	__u64 out_ptr = PT_REGS_PARM1(ctx);
+	__u64 size = PT_REGS_PARM3(ctx);
+
 	if (inactive())
 		return 0;
 	return enter(ctx, HS_FN_POSIX_MEMALIGN, size, 0, out_ptr);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(xallocx_enter, __u64 addr, __u64 size, __u64 extra)
+static __always_inline int on_xallocx_enter(struct pt_regs *ctx)
 {
+	__u64 addr = PT_REGS_PARM1(ctx);
+	__u64 size = PT_REGS_PARM2(ctx);
+	__u64 extra = PT_REGS_PARM3(ctx);
 	struct hs_pending fresh = {
 		.size = size,
 		.old_addr = addr,
@@ -384,9 +451,9 @@ static __always_inline void save_caller(struct pt_regs *ctx, struct hs_pending *
  * terminate.  Its malloc reports instead, with new's size and the stack of
  * new's caller, rebuilt from the registers saved here.
  */
-SEC("uprobe")
-int BPF_KPROBE(wrapper_enter, __u64 size)
+static __always_inline int on_wrapper_enter(struct pt_regs *ctx)
 {
+	__u64 size = PT_REGS_PARM1(ctx);
 	struct hs_pending fresh = {
 		.size = size,
 		.depth = 0,
@@ -400,37 +467,38 @@ int BPF_KPROBE(wrapper_enter, __u64 size)
 	return 0;
 }
 
+/* A free is the short record (HS_FREE_EVENT_SIZE), written in place in the ring. */
 static __always_inline void emit_free(__u64 addr, __u8 fn)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct hs_event *ev = scratch_event();
+	struct hs_event *ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
 
-	if (!ev)
+	if (!ev) {
+		count(HS_STAT_RINGBUF_FULL);
 		return;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->entry_ts_ns = ev->ts_ns;
-	ev->addr = addr;
-	ev->old_addr = 0;
-	ev->size = 0;
-	ev->pid = pid_tgid >> 32;
-	ev->tid = (__u32)pid_tgid;
+	}
 	ev->kind = HS_EV_FREE;
 	ev->fn = fn;
 	ev->nr_frames = 0;
 	ev->flags = 0;
-	emit(ev);
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->addr = addr;
+	/* No time: nothing downstream asks when a block was freed, and reading the
+	 * clock costs a trap to the hypervisor on some VMs (the coarse clock is not
+	 * allowed here: it takes a seqlock, unsafe in NMI). */
+	ev->ts_ns = 0;
+	bpf_ringbuf_submit(ev, wakeup_flag());
+	count(HS_STAT_EVENTS);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(free_enter, __u64 addr)
+static __always_inline int on_free_enter(struct pt_regs *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct hs_pending *call;
+	__u64 addr = PT_REGS_PARM1(ctx);
 
 	if (inactive() || addr == 0)
 		return 0;
-	call = bpf_map_lookup_elem(&pending, &tid);
-	if (nested_call(call, entry_sp(ctx))) {
+	if (nested_call(current_call(), entry_sp(ctx))) {
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
 	}
@@ -440,9 +508,9 @@ int BPF_KPROBE(free_enter, __u64 addr)
 
 /* operator delete, sdallocx, dallocx: released at entry like free; the call is
  * tracked until it returns, so the free it may call inside is nested. */
-SEC("uprobe")
-int BPF_KPROBE(dealloc_enter, __u64 addr)
+static __always_inline int on_dealloc_enter(struct pt_regs *ctx)
 {
+	__u64 addr = PT_REGS_PARM1(ctx);
 	struct hs_pending fresh = {
 		.old_addr = addr,
 		.depth = 1,
@@ -526,12 +594,11 @@ static __always_inline void capture_caller_stack(struct pt_regs *ctx, struct hs_
 static __always_inline void finish_call(struct pt_regs *ctx, struct hs_pending *call, __u64 ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct hs_event *ev;
 	__u64 addr;
 	__u8 kind;
 
-	kind = entered_armed(call->entry_ts_ns) ? outcome(call, ret, &addr) : 0;
+	kind = call->armed ? outcome(call, ret, &addr) : 0;
 	ev = kind ? scratch_event() : 0;
 	if (ev) {
 		ev->ts_ns = bpf_ktime_get_ns();
@@ -540,7 +607,7 @@ static __always_inline void finish_call(struct pt_regs *ctx, struct hs_pending *
 		ev->old_addr = call->old_addr;
 		ev->size = call->size;
 		ev->pid = pid_tgid >> 32;
-		ev->tid = tid;
+		ev->tid = (__u32)pid_tgid;
 		ev->kind = kind;
 		ev->fn = call->fn;
 		/* Not at the caller's return address: from the caller's saved registers. */
@@ -549,20 +616,19 @@ static __always_inline void finish_call(struct pt_regs *ctx, struct hs_pending *
 		else
 			capture_stack(ctx, ev);
 	}
-	bpf_map_delete_elem(&pending, &tid);
+	close_call(call);
 	if (ev)
 		emit(ev);
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_return, __u64 ret)
+static __always_inline int on_alloc_return(struct pt_regs *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 ret = PT_REGS_RC(ctx);
 	struct hs_pending *call;
 
 	if (inactive())
 		return 0;
-	call = bpf_map_lookup_elem(&pending, &tid);
+	call = current_call();
 	if (!call || call->depth == 0) {
 		count(HS_STAT_UNMATCHED_RETURN);
 		return 0;
@@ -575,6 +641,140 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 }
 
 #include "exception_guard.bpf.h"
+
+/*
+ * The programs.  Attached one perf-event link per probe (the fallback), each
+ * site gets the program of its function.  Attached as uprobe_multi links
+ * (kernel >= 6.6), all entry-side sites of one object and process share one
+ * link to site_enter and all return probes one link to site_return: the cookie
+ * says what each site is (HS_COOKIE), and detaching a process costs two links
+ * instead of one per probe.  The bodies are the same inline functions.
+ */
+SEC("uprobe")
+int malloc_enter(struct pt_regs *ctx)
+{
+	return on_malloc_enter(ctx);
+}
+
+SEC("uprobe")
+int calloc_enter(struct pt_regs *ctx)
+{
+	return on_calloc_enter(ctx);
+}
+
+SEC("uprobe")
+int realloc_enter(struct pt_regs *ctx)
+{
+	return on_realloc_enter(ctx);
+}
+
+SEC("uprobe")
+int reallocarray_enter(struct pt_regs *ctx)
+{
+	return on_reallocarray_enter(ctx);
+}
+
+SEC("uprobe")
+int memalign_enter(struct pt_regs *ctx)
+{
+	return on_memalign_enter(ctx);
+}
+
+SEC("uprobe")
+int posix_memalign_enter(struct pt_regs *ctx)
+{
+	return on_posix_memalign_enter(ctx);
+}
+
+SEC("uprobe")
+int xallocx_enter(struct pt_regs *ctx)
+{
+	return on_xallocx_enter(ctx);
+}
+
+SEC("uprobe")
+int wrapper_enter(struct pt_regs *ctx)
+{
+	return on_wrapper_enter(ctx);
+}
+
+SEC("uprobe")
+int free_enter(struct pt_regs *ctx)
+{
+	return on_free_enter(ctx);
+}
+
+SEC("uprobe")
+int dealloc_enter(struct pt_regs *ctx)
+{
+	return on_dealloc_enter(ctx);
+}
+
+SEC("uprobe")
+int new_enter(struct pt_regs *ctx)
+{
+	return on_new_enter(ctx);
+}
+
+SEC("uprobe")
+int new_ret(struct pt_regs *ctx)
+{
+	return on_new_ret(ctx);
+}
+
+SEC("uprobe")
+int exception_thrown(struct pt_regs *ctx)
+{
+	return on_exception_thrown(ctx);
+}
+
+SEC("uretprobe")
+int alloc_return(struct pt_regs *ctx)
+{
+	return on_alloc_return(ctx);
+}
+
+/* Loaded for uprobe_multi links only (userspace sets the attach type). */
+SEC("uprobe")
+int site_enter(struct pt_regs *ctx)
+{
+	switch (HS_COOKIE_SITE(bpf_get_attach_cookie(ctx))) {
+	case HS_FN_MALLOC:
+		return on_malloc_enter(ctx);
+	case HS_FN_CALLOC:
+		return on_calloc_enter(ctx);
+	case HS_FN_REALLOC:
+		return on_realloc_enter(ctx);
+	case HS_FN_REALLOCARRAY:
+		return on_reallocarray_enter(ctx);
+	case HS_FN_MEMALIGN:
+		return on_memalign_enter(ctx);
+	case HS_FN_POSIX_MEMALIGN:
+		return on_posix_memalign_enter(ctx);
+	case HS_FN_FREE:
+		return on_free_enter(ctx);
+	case HS_FN_DEALLOC:
+		return on_dealloc_enter(ctx);
+	case HS_FN_XALLOCX:
+		return on_xallocx_enter(ctx);
+	case HS_FN_WRAPPER:
+		return on_wrapper_enter(ctx);
+	case HS_FN_NEW:
+		return on_new_enter(ctx);
+	case HS_FN_THROW:
+		return on_exception_thrown(ctx);
+	case HS_SITE_RET:
+		return on_new_ret(ctx);
+	default:
+		return 0;
+	}
+}
+
+SEC("uretprobe")
+int site_return(struct pt_regs *ctx)
+{
+	return on_alloc_return(ctx);
+}
 
 /*
  * A target that exec()s keeps its PID and, since uprobes follow the file, may
@@ -590,13 +790,19 @@ int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_
 
 	(void)old_pid;
 	(void)bprm;
-	if (session_over || !bpf_map_lookup_elem(&targets, &tgid) || !(ev = scratch_event()))
+	if (session_over || !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
-	__builtin_memset(ev, 0, HS_EVENT_HDR_SIZE);
-	ev->ts_ns = bpf_ktime_get_ns();
+	ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
+	if (!ev) {
+		count(HS_STAT_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(ev, 0, HS_FREE_EVENT_SIZE);
+	ev->kind = HS_EV_EXEC;
 	ev->pid = tgid;
 	ev->tid = task->pid;
-	ev->kind = HS_EV_EXEC;
-	emit(ev);
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	count(HS_STAT_EVENTS);
 	return 0;
 }

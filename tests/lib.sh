@@ -245,9 +245,14 @@ bpf_map_keys() {
 	return 1
 }
 
-# perf_event_fds PID: how many perf events process PID holds (heapscope: one per uprobe).
-perf_event_fds() {
-	find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l
+# probe_fds PID: how many probes process PID holds attached: one per perf event
+# (heapscope's per-probe links) plus every probe of its uprobe_multi links.
+probe_fds() {
+	local perf multi
+	perf=$(find /proc/"$1"/fd -lname 'anon_inode:\[perf_event\]' 2>/dev/null | wc -l)
+	multi=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^link_type:/ { m = $2 ~ /probe_multi$/ }
+		/^uprobe_cnt:/ && m { n += $2 } END { print n + 0 }')
+	echo $((perf + multi))
 }
 # chromium_run ARGS... URL: headless Chromium, offline, its log appended to $OUT/chromium.log.
 chromium_run() {

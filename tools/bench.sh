@@ -2,7 +2,8 @@
 # tools/bench.sh - `make bench`: what heapscope costs a target per malloc+free pair, against
 # no tracing and against its own floor (the same probes at the same sites, programs that
 # return at once: --probe-only), under glibc, jemalloc, tcmalloc and mimalloc; then what the
-# collector absorbs, what an overload drops, memory per live block and attach time.
+# collector absorbs, what an overload drops, each BPF program's time per pair, attach and stop
+# time for 1 and 32 processes, and memory per live block.
 # It prints figures and asserts nothing: timings are not tests.
 #
 # Each mode runs BENCH_ROUNDS (3) times, modes interleaved so that drift on a shared machine
@@ -169,28 +170,92 @@ if session overload "" "$FP_FLAGS --ringbuf-size 4096"; then
 			e, l, (e + l > 0 ? 100 * l / (e + l) : 0) }'
 fi
 
-# Where the traced pair's extra time goes: each BPF program's mean run time, from the kernel's
-# own accounting (kernel.bpf_stats_enabled, switched on for this one session, then restored).
-if [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
-	W=$OUT/programs
-	stats_were=$(cat /proc/sys/kernel/bpf_stats_enabled)
-	start_workload bench_alloc "$W" BENCH_THREADS=1
+# Where the traced pair's extra time goes: each BPF program's run time, from the kernel's own
+# accounting (kernel.bpf_stats_enabled, switched on for these sessions, then restored), per
+# malloc+free pair of the 1-thread loop, with frame-pointer stacks and with unwind tables.  The
+# kernel's accounting costs something itself: --probe-only's programs return at once, and what
+# they take is that floor.
+# With uprobe_multi links every entry-side site runs one program (site_enter); one perf-event
+# link per probe (HEAPSCOPE_NO_UPROBE_MULTI=1) shows each function's program on its own.
+# program_ns NAME FLAGS [ENV...]: one session; prints each program's ns per pair and the total.
+program_ns() {
+	local name=$1 flags=$2 pairs
+	shift 2
+	W=$OUT/programs-$round-${name%% *}
+	start_workload bench_alloc "$W" BENCH_THREADS=1 BENCH_ROUNDS=1 BENCH_SECONDS=1
+	[ $# -gt 0 ] && export "$@"
 	# shellcheck disable=SC2086
-	start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded" $FP_FLAGS
+	start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded" $flags
+	[ $# -gt 0 ] && unset "${@%%=*}"
 	echo 1 > /proc/sys/kernel/bpf_stats_enabled
 	run_phase "$W"
+	pairs=$(awk '$1 == "phase" { print $5; exit }' "$W/result")
 	for fdinfo in /proc/"$HPID"/fdinfo/*; do
 		awk '/^prog_id/ { id = $2 } /^run_time_ns/ { t = $2 } /^run_cnt/ { c = $2 }
-			END { if (id && c) printf "%s %d %.0f\n", id, c, t / c }' "$fdinfo" 2>/dev/null
-	done | while read -r id runs mean; do
-		printf ' %s %s ns (%s runs)' "$(bpftool prog show id "$id" | awk 'NR == 1 { print $4 }')" \
-			"$mean" "$runs"
-	done | sed 's/^/BPF programs (glibc, fp, 1 thread), mean run time:/'
-	echo
+			END { if (id && c) print id, c, t }' "$fdinfo" 2>/dev/null
+	done | sort -u | while read -r id runs total_ns; do
+		echo "$(bpftool prog show id "$id" | awk 'NR == 1 { print $4 }') $runs $total_ns"
+	done | awk -v n="$name" -v p="$pairs" '$1 != "target_exec" {
+			out = out sprintf(" %s %.0f", $1, $3 / p); sum += $3 }
+		END { printf "BPF ns per malloc+free pair (glibc, 1 thread), %s:%s; total %.0f\n",
+			n, out, sum / p }'
 	echo "$stats_were" > /proc/sys/kernel/bpf_stats_enabled
 	stop_heapscope INT
 	release_workload "$W"
+}
+
+if [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
+	stats_were=$(cat /proc/sys/kernel/bpf_stats_enabled)
+	for round in $(seq "$ROUNDS"); do
+		program_ns "floor (stats' own cost)" --probe-only
+		program_ns fp "$FP_FLAGS"
+		[ -n "$FP_FLAGS" ] && program_ns tables "--unwind dwarf"
+		program_ns "fp, a link per probe" "$FP_FLAGS" HEAPSCOPE_NO_UPROBE_MULTI=1
+		[ -n "$FP_FLAGS" ] &&
+			program_ns "tables, a link per probe" "--unwind dwarf" HEAPSCOPE_NO_UPROBE_MULTI=1
+	done
+	echo "$stats_were" > /proc/sys/kernel/bpf_stats_enabled
 fi
+
+# Attach and stop: one process, and --exe over 32 copies of an idle workload; uprobe_multi
+# links (the default where the kernel has them) and one perf-event link per probe.
+# ms_since EPOCHREALTIME: milliseconds since then.
+ms_since() {
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", (b - a) * 1000 }'
+}
+
+# attached_at_least ERRFILE N: heapscope said "attached" N times.
+attached_at_least() {
+	[ "$(grep -c 'attached to PID' "$1")" -ge "$2" ]
+}
+
+# attach_stop SLUG COUNT LABEL [ENV...]: prints attach (start to the last attach line) and stop.
+attach_stop() {
+	local slug=$1 count=$2 label=$3 i started attach_ms stop_ms dirs=() pids=()
+	shift 3
+	for i in $(seq "$count"); do
+		start_workload bench_alloc "$OUT/attach-$slug-$i" BENCH_ROUNDS=0
+		dirs+=("$OUT/attach-$slug-$i") pids+=("$WPID")
+	done
+	W=$OUT/attach-$slug
+	mkdir -p "$W"
+	started=$EPOCHREALTIME
+	env "$@" "$HEAPSCOPE" --exe "$BIN/bench_alloc" -q -v -o "$W/out.folded" 2> "$W/hs.err" &
+	HPID=$!
+	PIDS_TO_KILL+=("$HPID")
+	wait_until 120 "$count attached" attached_at_least "$W/hs.err" "$count"
+	attach_ms=$(ms_since "$started")
+	started=$EPOCHREALTIME
+	stop_heapscope INT
+	stop_ms=$(ms_since "$started")
+	for i in "${!dirs[@]}"; do touch "${dirs[$i]}/go" "${dirs[$i]}/exit"; done
+	wait "${pids[@]}" 2>/dev/null
+	printf 'attach/stop, %s: attach %s ms, stop %s ms\n' "$label" "$attach_ms" "$stop_ms"
+}
+for n in 1 32; do
+	attach_stop "multi-$n" "$n" "$n process(es), uprobe_multi links"
+	attach_stop "perf-$n" "$n" "$n process(es), a link per probe" HEAPSCOPE_NO_UPROBE_MULTI=1
+done
 
 HOLD=200000
 W=$OUT/memory

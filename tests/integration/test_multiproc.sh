@@ -111,9 +111,9 @@ bpf_keys_are() {
 	[ "$(bpf_map_keys "$1" "$2" | paste -sd' ')" = "$3" ]
 }
 
-# perf_event_fds_are PID N: process PID holds N perf events.
-perf_event_fds_are() {
-	[ "$(perf_event_fds "$1")" = "$2" ]
+# probe_fds_are PID N: process PID holds N probes.
+probe_fds_are() {
+	[ "$(probe_fds "$1")" = "$2" ]
 }
 
 echo "# --follow over churning processes: one attached later leaves the others' calls in flight"
@@ -151,9 +151,9 @@ check "BPF unwind mappings: only the processes still there" \
 	wait_until 30 "PID $C1 out of unwind_processes" \
 	bpf_keys_are "$HPID" unwind_processe "$alive_keys"
 probes_left=$(($(probes_of "$OUT/c.err" "$C0") + $(probes_of "$OUT/c.err" "$C2")))
-wait_until 30 "PID $C1's probes detached" perf_event_fds_are "$HPID" "$probes_left"
+wait_until 30 "PID $C1's probes detached" probe_fds_are "$HPID" "$probes_left"
 check_eq "uprobes: only those of the processes still there" "$probes_left" \
-	"$(perf_event_fds "$HPID")"
+	"$(probe_fds "$HPID")"
 check "the session goes on" kill -0 "$HPID"
 end_churn "$C-0"
 end_churn "$C-2"

@@ -139,10 +139,16 @@ static int record_exec(struct hs_collector *c, uint32_t pid)
  * no NULL results and no free(NULL), and the live table cannot hold it. */
 static bool well_formed(const struct hs_event *ev, size_t size)
 {
+	if (size < HS_FREE_EVENT_SIZE)
+		return false;
+	if (ev->kind == HS_EV_FREE)
+		return ev->addr != 0;
+	if (ev->kind == HS_EV_EXEC)
+		return true;
 	if (size < HS_EVENT_HDR_SIZE || ev->nr_frames > HS_MAX_FRAMES ||
 	    size < HS_EVENT_HDR_SIZE + ev->nr_frames * sizeof(ev->frames[0]))
 		return false;
-	if (ev->kind == HS_EV_ALLOC || ev->kind == HS_EV_FREE)
+	if (ev->kind == HS_EV_ALLOC)
 		return ev->addr != 0;
 	if (ev->kind == HS_EV_REALLOC)
 		return ev->old_addr != 0;
@@ -162,9 +168,11 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 		return 0;
 	}
 	c->events++;
+	/* A free carries no time (0). */
 	if (!c->first_ts_ns)
 		c->first_ts_ns = ev->ts_ns;
-	c->last_ts_ns = ev->ts_ns;
+	if (ev->ts_ns > c->last_ts_ns)
+		c->last_ts_ns = ev->ts_ns;
 	switch (ev->kind) {
 	case HS_EV_ALLOC:
 		c->allocs++;

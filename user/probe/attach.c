@@ -8,10 +8,17 @@
  * however it exits, the kernel removes them and restores the original
  * instructions.
  *
+ * Where the kernel has them (6.6), a process's sites in one object are two
+ * uprobe_multi links (multi_link.c): every entry-side probe on site_enter, every
+ * return probe on site_return, the cookie saying which function each site is.
+ * Elsewhere, or with HEAPSCOPE_NO_UPROBE_MULTI=1 in the environment (tests use
+ * it to check both paths), one perf-event link per probe.  The choice is made
+ * at load: a program is loaded for one kind of link or the other.
+ *
  * Each link remembers its target's PID, so a target that leaves mid-session
- * gives its probes back alone, by background threads: a probe's removal waits
- * for an RCU grace period (~50 ms), a target's 17 probes most of a second that
- * the collector must not spend waiting.
+ * gives its probes back alone, by background threads: a link's removal waits
+ * for an RCU grace period (~50 ms), a target's 17 per-probe links most of a
+ * second that the collector must not spend waiting.
  */
 #include "probe/attach.h"
 
@@ -21,10 +28,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/array.h"
+#include "probe/multi_link.h"
 #include "heapscope.skel.h"
 
 #define DETACH_THREADS 32
@@ -39,13 +48,22 @@ int hs_attach_check_kernel(void)
 	return 0;
 }
 
-static int keep_link(struct hs_attachment *a, struct bpf_link *link, pid_t pid)
+static int keep_link(struct hs_attachment *a, struct bpf_link *link, int fd, pid_t pid)
 {
 	if (hs_array_reserve((void **)&a->links, &a->link_capacity, a->link_count,
 			     sizeof(*a->links), 32))
 		return -ENOMEM;
-	a->links[a->link_count++] = (struct hs_probe_link){ .link = link, .pid = pid };
+	a->links[a->link_count++] = (struct hs_probe_link){ .link = link, .fd = fd, .pid = pid };
 	return 0;
+}
+
+/* Remove one attached program (waits for an RCU grace period). */
+static void destroy_link(struct hs_probe_link *link)
+{
+	if (link->link)
+		bpf_link__destroy(link->link);
+	else
+		close(link->fd);
 }
 
 /* Report when a target exec()s: one tracepoint for the session, for the PIDs in targets. */
@@ -56,9 +74,27 @@ static int watch_exec(struct hs_attachment *a)
 
 	if (!link)
 		return -errno ? -errno : -EINVAL;
-	err = keep_link(a, link, 0);
+	err = keep_link(a, link, -1, 0);
 	if (err)
 		bpf_link__destroy(link);
+	return err;
+}
+
+/* Load the multi-link programs for uprobe_multi links, or not at all.  0 or -errno. */
+static int choose_links(struct hs_attachment *a)
+{
+	const char *off = getenv("HEAPSCOPE_NO_UPROBE_MULTI");
+	struct bpf_program *multi[] = { a->skel->progs.site_enter, a->skel->progs.site_return };
+	int err = 0;
+
+	a->multi = !(off && *off && strcmp(off, "0")) && hs_uprobe_multi_supported();
+	for (size_t i = 0; !err && i < sizeof(multi) / sizeof(multi[0]); i++) {
+		if (a->multi)
+			err = bpf_program__set_expected_attach_type(
+				multi[i], (enum bpf_attach_type)HS_BPF_TRACE_UPROBE_MULTI);
+		else
+			err = bpf_program__set_autoload(multi[i], false);
+	}
 	return err;
 }
 
@@ -77,6 +113,8 @@ int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *confi
 	err = bpf_map__set_max_entries(a->skel->maps.events, config->ringbuf_bytes);
 	if (!err && config->unwind_rows)
 		err = bpf_map__set_max_entries(a->skel->maps.unwind_rows, config->unwind_rows);
+	if (!err)
+		err = choose_links(a);
 	if (!err)
 		err = heapscope_bpf__load(a->skel);
 	if (!err)
@@ -140,7 +178,7 @@ static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t p
 
 	if (!link)
 		return -errno ? -errno : -EINVAL;
-	err = keep_link(a, link, pid);
+	err = keep_link(a, link, -1, pid);
 	if (err)
 		bpf_link__destroy(link);
 	return err;
@@ -150,7 +188,14 @@ static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t p
 static void drop_links_from(struct hs_attachment *a, size_t first)
 {
 	while (a->link_count > first)
-		bpf_link__destroy(a->links[--a->link_count].link);
+		destroy_link(&a->links[--a->link_count]);
+}
+
+/* Threads cache their process's targets entry (heapscope.bpf.c, entered_armed):
+ * after the map has changed, this tells them to read it again. */
+static void targets_changed(struct hs_attachment *a)
+{
+	__atomic_add_fetch(&a->skel->bss->targets_gen, 1, __ATOMIC_SEQ_CST);
 }
 
 /* PID's probes are all attached: from now on its calls count (and its exec()s). */
@@ -162,21 +207,13 @@ static int arm(struct hs_attachment *a, pid_t pid)
 	if (bpf_map__update_elem(a->skel->maps.targets, &tgid, sizeof(tgid), &armed_ns,
 				 sizeof(armed_ns), 0))
 		return -errno;
+	targets_changed(a);
 	return 0;
 }
 
-/*
- * Attach every site of the plan to PID.  Entry probes first: a return (or ret-site) probe
- * armed before its entry program exists would report returns with no entry
- * (counted as losses), while an entry without its return yet is only a stale
- * per-thread record that the next call replaces.  Then PID is armed: its
- * calls entered from that instant on are reported (another PID's arming leaves
- * its calls alone).  On failure nothing of this call stays attached (other
- * PIDs' probes do).
- */
-int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
+/* One probe per site, each its own perf-event link (the fallback). */
+static int attach_per_probe(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
 {
-	size_t first_link = a->link_count;
 	int err = 0;
 
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
@@ -201,6 +238,90 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 				 plan->objects[probe->object].attach_path, probe->file_offset, false,
 				 0);
 	}
+	return err;
+}
+
+/* The sites of one object, as one uprobe_multi link wants them. */
+struct site_batch {
+	uint64_t offsets[HS_MAX_PROBE_SITES + HS_MAX_RET_PROBES];
+	uint64_t cookies[HS_MAX_PROBE_SITES + HS_MAX_RET_PROBES];
+	uint32_t count;
+};
+
+static void batch_add(struct site_batch *batch, uint64_t offset, uint64_t cookie)
+{
+	batch->offsets[batch->count] = offset;
+	batch->cookies[batch->count] = cookie;
+	batch->count++;
+}
+
+/* Link every site of OBJECT in the plan to site_enter, or its return probes to site_return. */
+static int attach_object_batch(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan,
+			       size_t object, bool returns, struct site_batch *batch)
+{
+	struct bpf_program *prog = returns ? a->skel->progs.site_return : a->skel->progs.site_enter;
+	int fd, err;
+
+	batch->count = 0;
+	for (size_t i = 0; i < plan->site_count; i++) {
+		const struct hs_probe_site *site = &plan->sites[i];
+
+		if (site->object != object)
+			continue;
+		if (!returns)
+			batch_add(batch, site->file_offset,
+				  HS_COOKIE(site->fn, site->site.stack_adjust_bytes));
+		else if (site->has_return)
+			batch_add(batch, site->file_offset, 0);
+	}
+	for (size_t i = 0; !returns && i < plan->ret_probe_count; i++) {
+		const struct hs_ret_probe *probe = &plan->ret_probes[i];
+
+		if (probe->object == object)
+			batch_add(batch, probe->file_offset, HS_COOKIE(HS_SITE_RET, 0));
+	}
+	if (batch->count == 0)
+		return 0;
+	fd = hs_uprobe_multi_link(bpf_program__fd(prog), plan->objects[object].attach_path,
+				  batch->offsets, batch->cookies, batch->count, pid, returns);
+	if (fd < 0)
+		return fd;
+	err = keep_link(a, NULL, fd, pid);
+	if (err)
+		close(fd);
+	return err;
+}
+
+/* Two links per object: entry-side probes of every object first, then returns. */
+static int attach_batched(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
+{
+	struct site_batch *batch = malloc(sizeof(*batch));
+	int err = 0;
+
+	if (!batch)
+		return -ENOMEM;
+	for (int returns = 0; returns < 2; returns++)
+		for (size_t o = 0; !err && o < plan->object_count; o++)
+			err = attach_object_batch(a, pid, plan, o, returns, batch);
+	free(batch);
+	return err;
+}
+
+/*
+ * Attach every site of the plan to PID.  Entry probes first: a return (or ret-site) probe
+ * armed before its entry program exists would report returns with no entry
+ * (counted as losses), while an entry without its return yet is only a stale
+ * per-thread record that the next call replaces.  Then PID is armed: its
+ * calls entered from that instant on are reported (another PID's arming leaves
+ * its calls alone).  On failure nothing of this call stays attached (other
+ * PIDs' probes do).
+ */
+int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
+{
+	size_t first_link = a->link_count;
+	int err;
+
+	err = a->multi ? attach_batched(a, pid, plan) : attach_per_probe(a, pid, plan);
 	if (!err)
 		err = arm(a, pid);
 	if (err)
@@ -225,7 +346,7 @@ static void *destroy_slice(void *arg)
 	struct detach_slice *slice = arg;
 
 	for (size_t i = 0; i < slice->count; i++)
-		bpf_link__destroy(slice->links[i].link);
+		destroy_link(&slice->links[i]);
 	return NULL;
 }
 
@@ -331,6 +452,7 @@ int hs_attach_release(struct hs_attachment *a, pid_t pid)
 
 	if (bpf_map__delete_elem(a->skel->maps.targets, &tgid, sizeof(tgid), 0) && errno != ENOENT)
 		err = -errno;
+	targets_changed(a);
 	reap_detach_jobs(a, false);
 	if (hs_array_reserve((void **)&a->detaching, &a->detaching_capacity, a->detaching_count,
 			     sizeof(*a->detaching), 8))

@@ -22,9 +22,11 @@ struct hs_attach_config {
 	size_t unwind_rows;	 /* row map entries */
 };
 
-/* One attached program: a target's uprobe, or the session's exec tracepoint (pid 0). */
+/* One attached program: a target's uprobe (or uprobe_multi link: then fd, and
+ * link is NULL), or the session's exec tracepoint (pid 0). */
 struct hs_probe_link {
 	struct bpf_link *link;
+	int fd;
 	pid_t pid;
 };
 
@@ -35,6 +37,9 @@ struct hs_attachment {
 	struct hs_probe_link *links;
 	size_t link_count;
 	size_t link_capacity;
+	/* Sites attached by uprobe_multi links, two per object and process; false:
+	 * one perf-event link per probe (older kernels, HEAPSCOPE_NO_UPROBE_MULTI=1). */
+	bool multi;
 	/* Targets that left, their probes being removed by background threads. */
 	struct hs_detach_job **detaching;
 	size_t detaching_count, detaching_capacity;
