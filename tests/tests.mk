@@ -145,3 +145,11 @@ $(TEST_BIN)/arenas: tests/workloads/arenas.c | $(TEST_BIN)
 $(TEST_BIN)/inspect_driver: tests/tools/inspect_driver.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 tests-build: $(TEST_BIN)/arenas $(TEST_BIN)/inspect_driver
+
+# --leak-check: a C++ workload with exactly known unreachable and reachable blocks, and a
+# driver for the session-less check (what `heapscope inspect --leak-check` will call).
+$(TEST_BIN)/leaks: tests/workloads/leaks.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -o $@ $<
+$(TEST_BIN)/leak_driver: tests/tools/leak_driver.c $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS) -lpthread
+tests-build: $(TEST_BIN)/leaks $(TEST_BIN)/leak_driver
