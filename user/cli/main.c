@@ -38,6 +38,7 @@
 #include "analysis/timeline.h"
 #include "lib/units.h"
 #include "unwind/unwind_maps.h"
+#include "reach/leak_check.h"
 
 #define POLL_TIMEOUT_MS 100
 
@@ -107,6 +108,10 @@ struct session {
 	struct hs_summary summary;
 	struct hs_process_summary *processes; /* summary.processes */
 	struct hs_profile_process *labels;    /* root frames */
+	/* --leak-check */
+	bool leak_checked;		      /* tried: leaks says how it went */
+	struct hs_leak_snapshot leak_snapshot; /* the copy, until analysed */
+	struct hs_leak_result leaks;
 };
 
 static int check_session(struct session *s)
@@ -677,6 +682,62 @@ static int summarize_processes(struct session *s)
 	return 0;
 }
 
+/* --- --leak-check (reach/) ------------------------------------------------------------ */
+
+/* While the target is stopped: the probes stop counting at the very moment of the copy, so
+ * the live table (once the ring is drained) and the copy show the same heap. */
+static void end_probes_while_frozen(void *ctx)
+{
+	hs_attach_end_session(ctx);
+}
+
+static void leak_check_freeze(struct session *s)
+{
+	struct hs_leak_config config = {
+		.max_pause_ms = s->opts->max_pause_ms,
+		.on_stopped = end_probes_while_frozen,
+		.ctx = &s->attachment,
+	};
+	int err;
+
+	if (!s->opts->leak_check)
+		return;
+	s->leak_checked = true;
+	if (hs_targets_alive(&s->targets) != 1 || s->targets.count != 1) {
+		snprintf(s->leaks.reason, sizeof(s->leaks.reason),
+			 "it checks one running process, and this session has %zu (%zu running)",
+			 s->targets.count, hs_targets_alive(&s->targets));
+		s->leaks.error = -EINVAL;
+		fail("no leak check: %s", s->leaks.reason);
+		return;
+	}
+	config.pid = s->targets.items[0]->pid;
+	err = hs_leak_freeze(&config, &s->leak_snapshot, &s->leaks);
+	if (err)
+		fail("no leak check: %s; the target runs on", s->leaks.reason);
+}
+
+/* After the ring is drained: the live table is the heap the copy shows. */
+static void leak_check_analyse(struct session *s)
+{
+	struct hs_leak_result *r = &s->leaks;
+	char bytes[32], scanned[32];
+
+	if (s->leak_checked && !r->error && hs_leak_analyse(&s->leak_snapshot, &s->collector.live, r))
+		fail("no leak check: %s", r->reason);
+	hs_leak_snapshot_free(&s->leak_snapshot); /* the copy: as big as the target's memory */
+	if (!r->done)
+		return;
+	hs_human_bytes(r->unreachable_bytes, bytes, sizeof(bytes));
+	hs_human_bytes(r->scanned_bytes, scanned, sizeof(scanned));
+	fprintf(stderr, "heapscope: leak check: %llu blocks (%s) unreachable, %llu direct and %llu "
+		"indirect, of %llu; target paused %.1f ms, %s scanned, analysed in %.0f ms (roots: "
+		"%s)\n", (unsigned long long)r->unreachable_blocks, bytes,
+		(unsigned long long)r->direct_blocks, (unsigned long long)r->indirect_blocks,
+		(unsigned long long)r->nodes, r->pause_ms, scanned, r->analysis_ms,
+		hs_leak_roots_name(r->roots));
+}
+
 /* Detach, then drain what is still in the ring, so nothing collected is lost. */
 static void stop(struct session *s)
 {
@@ -684,6 +745,7 @@ static void stop(struct session *s)
 	struct hs_collector *c = &s->collector;
 	int err;
 
+	leak_check_freeze(s);
 	hs_attach_end_session(&s->attachment);
 	s->ended_s = now_s();
 	hs_timeline_mark_end(&s->timeline, s->ended_s);
@@ -692,6 +754,7 @@ static void stop(struct session *s)
 	while (hs_collector_poll(c, 0) > 0)
 		;
 	prepare_new_stacks(s);
+	leak_check_analyse(s);
 	err = hs_timeline_finish(&s->timeline, c);
 	if (err)
 		fail("sampling the timeline failed: %s", reason(err));
@@ -737,6 +800,9 @@ static int write_output(struct session *s)
 	};
 	int err = hs_analysis_build(&analysis, &s->collector, &s->timeline, &s->sym, &config);
 
+	if (!err && s->leaks.done) /* --leak-check: -w leaked-bytes, leaked-count */
+		err = hs_leak_fill_profile(&analysis.profile, &s->leaks);
+
 	if (err) {
 		fail("cannot build the profile: %s", reason(err));
 		hs_analysis_free(&analysis);
@@ -754,6 +820,7 @@ static int write_output(struct session *s)
 		.weight = s->opts->weight,
 		.analysis = &analysis,
 		.sym = &s->sym,
+		.leaks = s->leak_checked ? &s->leaks : NULL,
 	};
 	err = hs_render(out.file, s->opts->format, &input);
 	if (!err)
@@ -831,6 +898,8 @@ static void session_free(struct session *s)
 	hs_targets_free(&s->targets);
 	free(s->processes);
 	free(s->labels);
+	hs_leak_snapshot_free(&s->leak_snapshot);
+	hs_leak_result_free(&s->leaks);
 }
 
 static void install_signal_handlers(void)

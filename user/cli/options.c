@@ -106,7 +106,8 @@ void hs_options_usage(FILE *out)
 		"                           -o .svg, .pb.gz, .pprof, .folded, .txt, .report,\n"
 		"                           .json choose it too\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
-		"                           alloc-count\n"
+		"                           alloc-count; with --leak-check, leaked-bytes,\n"
+		"                           leaked-count (unreachable at the end)\n"
 		"  -i, --interval SECONDS   sample heap, stacks and /proc memory this often\n"
 		"                           (default 1, -d/%d when -d is under %d; min %.1f);\n"
 		"                           keeps %d points, and as many per process (then every\n"
@@ -129,6 +130,13 @@ void hs_options_usage(FILE *out)
 		"                           memory (libc ~23K rows) plus %uK spare rows for\n"
 		"                           objects loaded later; objects that do not fit, and\n"
 		"                           mappings beyond %u a process, use frame pointers\n"
+		"      --leak-check         at the end, stop the target for a moment (ptrace),\n"
+		"                           copy its writable memory and let it go; then find\n"
+		"                           the blocks no pointer reaches: leaked for certain\n"
+		"                           (LEAKS in the report, leak_check in JSON, -w\n"
+		"                           leaked-bytes/leaked-count); one process only\n"
+		"      --max-pause MS       the longest the target may stay stopped (default\n"
+		"                           %.0f): a copy that would take longer is not done\n"
 		"  -q, --quiet              no progress line on stderr\n"
 		"  -v, --verbose            say what is probed where, and libbpf's messages.\n"
 		"                           An allocator's own throwing operator new gets probes\n"
@@ -147,11 +155,13 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
 		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n"
+		"  sudo heapscope -p 4242 -d 60 --leak-check -f report  # and which blocks leaked\n"
 		"  sudo heapscope --exe /usr/sbin/nginx --follow -d 60  # every worker, new ones too\n",
 		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS,
 		HS_SVG_MIN_FRAME_WIDTH_PX, DEFAULT_POINTS, DEFAULT_POINTS, MIN_INTERVAL_S,
 		HS_TIMELINE_MAX_POINTS, HS_TIMELINE_MAX_STACKS, HS_MAX_FRAMES, HS_MAX_FRAMES,
-		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS, HS_RET_SITES_MAX,
+		HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS, HS_DEFAULT_MAX_PAUSE_MS,
+		HS_RET_SITES_MAX,
 		HS_RET_SITES_MAX_DEPTH, HS_RET_SITES_MAX_PIECES, HS_RET_SITES_MAX_BYTES >> 10);
 }
 
@@ -235,7 +245,7 @@ static bool is_power_of_two(size_t n)
 }
 
 enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY,
-       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE };
+       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE, OPT_LEAK_CHECK, OPT_MAX_PAUSE };
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -254,6 +264,8 @@ static const struct option long_options[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
+	{ "leak-check", no_argument, NULL, OPT_LEAK_CHECK },
+	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -287,6 +299,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	opts->max_live = DEFAULT_MAX_LIVE;
 	opts->max_stacks = DEFAULT_MAX_STACKS;
 	opts->weight = HS_WEIGHT_INUSE_BYTES;
+	opts->max_pause_ms = HS_DEFAULT_MAX_PAUSE_MS;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvh", long_options, NULL)) != -1) {
@@ -321,13 +334,20 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		case 'w':
 			if (hs_weight_parse(optarg, &opts->weight))
 				FAIL("unknown weight '%s': expected inuse-bytes, inuse-count, "
-				     "alloc-bytes or alloc-count", optarg);
+				     "alloc-bytes, alloc-count, leaked-bytes or leaked-count", optarg);
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &opts->interval_s) ||
 			    opts->interval_s < MIN_INTERVAL_S)
 				FAIL("invalid interval '%s': expected seconds >= %.1f", optarg,
 				     MIN_INTERVAL_S);
+			break;
+		case OPT_LEAK_CHECK:
+			opts->leak_check = true;
+			break;
+		case OPT_MAX_PAUSE:
+			if (parse_seconds(optarg, &opts->max_pause_ms) || opts->max_pause_ms < 1)
+				FAIL("invalid --max-pause '%s': expected milliseconds >= 1", optarg);
 			break;
 		case OPT_MIN_AGE:
 			if (parse_seconds(optarg, &opts->min_age_s))
@@ -382,6 +402,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		FAIL("no target: use -p PID or --exe PATH");
 	if (opts->follow && !opts->exe_path)
 		FAIL("--follow needs --exe PATH (the executable whose new processes to attach to)");
+	if (!opts->leak_check && opts->weight >= HS_WEIGHT_BASIC_COUNT)
+		FAIL("-w %s needs --leak-check", hs_weight_name(opts->weight));
 	if (!opts->interval_s)
 		opts->interval_s = default_interval(opts->duration_s);
 	return 0;

@@ -20,6 +20,8 @@ enum hs_format {
 	HS_FORMAT_COUNT,
 };
 
+#define HS_DEFAULT_MAX_PAUSE_MS 500.0 /* --max-pause */
+
 /* PIDs -p can name (comma lists and repeated -p together). */
 #define HS_MAX_PIDS 256
 
@@ -45,6 +47,9 @@ struct hs_options {
 	bool quiet;
 	bool probe_only;
 	bool help;
+	/* --leak-check (reach/): at the end, freeze briefly and find the unreachable blocks */
+	bool leak_check;
+	double max_pause_ms; /* --max-pause: the freeze's bound */
 };
 
 /* heapscope diff OLD NEW [-o PATH] [-f folded|svg] */

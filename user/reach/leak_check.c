@@ -669,6 +669,46 @@ int hs_leak_check_inspect(pid_t pid, double max_pause_ms, struct hs_leak_result 
 	return hs_leak_analyse(snap, NULL, res);
 }
 
+/* -w leaked-bytes / leaked-count: each sample's leaked values from its raw stacks. */
+static void fill_samples(struct hs_profile_sample *samples, size_t count,
+			 const struct hs_leak_result *res, bool merged, const uint32_t *sample_of_stack)
+{
+	for (size_t i = 0; !merged && i < count; i++) {
+		uint32_t id = samples[i].stack_id;
+
+		samples[i].values[HS_WEIGHT_LEAKED_BYTES] =
+			id < res->stack_id_count ? res->stack_leaked_bytes[id] : 0;
+		samples[i].values[HS_WEIGHT_LEAKED_COUNT] =
+			id < res->stack_id_count ? res->stack_leaked_blocks[id] : 0;
+	}
+	for (size_t id = 0; merged && id < res->stack_id_count; id++) {
+		uint32_t s = sample_of_stack[id];
+
+		if (s == HS_NO_SAMPLE || s >= count)
+			continue; /* left out (--min-age) */
+		samples[s].values[HS_WEIGHT_LEAKED_BYTES] += res->stack_leaked_bytes[id];
+		samples[s].values[HS_WEIGHT_LEAKED_COUNT] += res->stack_leaked_blocks[id];
+	}
+}
+
+int hs_leak_fill_profile(struct hs_profile *profile, const struct hs_leak_result *res)
+{
+	if (!res->done)
+		return 0;
+	if (res->stack_id_count > profile->stack_count)
+		return -EINVAL; /* not this profile's stacks */
+	fill_samples(profile->samples, profile->sample_count, res, true, profile->sample_of_stack);
+	fill_samples(profile->stack_samples, profile->stack_sample_count, res, false, NULL);
+	profile->totals[HS_WEIGHT_LEAKED_BYTES] = profile->totals[HS_WEIGHT_LEAKED_COUNT] = 0;
+	for (size_t i = 0; i < profile->sample_count; i++) {
+		profile->totals[HS_WEIGHT_LEAKED_BYTES] +=
+			profile->samples[i].values[HS_WEIGHT_LEAKED_BYTES];
+		profile->totals[HS_WEIGHT_LEAKED_COUNT] +=
+			profile->samples[i].values[HS_WEIGHT_LEAKED_COUNT];
+	}
+	return 0;
+}
+
 void hs_leak_snapshot_free(struct hs_leak_snapshot *snap)
 {
 	hs_freeze_free(&snap->freeze);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "analysis/profile.h"
 #include "collect/live.h"
 #include "inspect/glibc_heap.h"
 #include "inspect/types.h"
@@ -87,6 +88,7 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 		    struct hs_leak_result *res);
 int hs_leak_check_inspect(pid_t pid, double max_pause_ms, struct hs_leak_result *res,
 			  struct hs_leak_snapshot *snap);
+int hs_leak_fill_profile(struct hs_profile *profile, const struct hs_leak_result *res);
 void hs_leak_snapshot_free(struct hs_leak_snapshot *snap);
 void hs_leak_result_free(struct hs_leak_result *res);
 const char *hs_leak_roots_name(enum hs_leak_roots roots);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lib/json_writer.h"
+#include "render/leaks.h"
 #include "render/render.h"
 
 #define JSON_VERSION 2 /* 2: each process's verdict, verdict_pid */
@@ -191,6 +192,11 @@ int hs_render_json(FILE *out, const struct hs_render_input *input)
 	if (err)
 		return err;
 	write_session(out, input);
+	err = hs_render_leaks_json(out, input); /* --leak-check */
+	if (err) {
+		free(order);
+		return err;
+	}
 	write_processes(out, input->summary, a);
 	write_series(out, a->timeline);
 	fputs(",\n  \"stacks\": [", out);

@@ -8,6 +8,7 @@
 #include "cli/options.h"
 #include "analysis/profile.h"
 #include "analysis/summary.h"
+#include "reach/leak_check.h"
 
 /* Everything a renderer may read.  Renderers write to out and return 0 or -errno. */
 struct hs_render_input {
@@ -16,6 +17,7 @@ struct hs_render_input {
 	enum hs_weight weight;
 	const struct hs_analysis *analysis; /* growth, ages, verdict: report and json */
 	struct hs_symbolizer *sym; /* its kept files give pprof source lines; NULL: names only */
+	const struct hs_leak_result *leaks; /* --leak-check tried (see its done), or NULL */
 };
 
 int hs_render(FILE *out, enum hs_format format, const struct hs_render_input *input);
