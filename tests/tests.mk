@@ -153,3 +153,6 @@ $(TEST_BIN)/leaks: tests/workloads/leaks.cc tests/workloads/workload.h | $(TEST_
 $(TEST_BIN)/leak_driver: tests/tools/leak_driver.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS) -lpthread
 tests-build: $(TEST_BIN)/leaks $(TEST_BIN)/leak_driver
+$(TEST_BIN)/bigheap: tests/workloads/bigheap.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
+tests-build: $(TEST_BIN)/bigheap
