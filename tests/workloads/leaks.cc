@@ -16,7 +16,8 @@
  *                                                                 global std::vector
  *                                                  keep_chain     4 x 64 B, global -> a -> b ...
  *
- * Unreachable in all: 6272 bytes in 132 blocks, 122 direct and 10 indirect.  The truth file
+ * Unreachable in all: 6272 bytes in 132 blocks, 122 direct and 10 indirect (LEAK_LOOP_COUNT
+ * changes leak_loop's 100).  The truth file
  * lists the unreachable bytes per function.  Under Valgrind (RUNNING_ON_VALGRIND) the
  * workload runs VALGRIND_DO_LEAK_CHECK after the phase, while the thread still sleeps.
  */
@@ -62,9 +63,11 @@ void **g_chain;
 volatile int g_thread_go, g_thread_done;
 thread_local void *t_tls;
 
+static int g_loop_count = 100; /* LEAK_LOOP_COUNT: more than an allocator's caches hold */
+
 static NOINLINE void leak_loop(void)
 {
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < g_loop_count; i++) {
 		char *volatile p = (char *)malloc(48);
 
 		p[0] = 1;
@@ -189,7 +192,7 @@ static NOINLINE void phase(void)
 	g_thread_go = 1;
 	while (!g_thread_done)
 		nanosleep(&nap, NULL);
-	workload_expect("leak_loop", 4800, 100, "main;phase;leak_loop");
+	workload_expect("leak_loop", 48ull * g_loop_count, g_loop_count, "main;phase;leak_loop");
 	workload_expect("leak_list", 640, 10, "main;phase;leak_list");
 	workload_expect("leak_widgets", 640, 20, "main;phase;leak_widgets");
 	workload_expect("leak_cycle", 192, 2, "main;phase;leak_cycle");
@@ -199,6 +202,8 @@ int main(int argc, char **argv)
 {
 	pthread_t thread;
 
+	if (getenv("LEAK_LOOP_COUNT"))
+		g_loop_count = atoi(getenv("LEAK_LOOP_COUNT"));
 	g_gadgets.reserve(16);
 	g_pre = (Pre *)calloc(1, sizeof(Pre));
 	pthread_create(&thread, NULL, sleeper, NULL);
