@@ -84,6 +84,33 @@ static const char *leaf(const struct hs_profile *p, const struct hs_profile_samp
 	return s->frame_count ? p->names[s->names[s->frame_count - 1]] : "?";
 }
 
+/* Each growing stack, proven leaking or still referenced: what turns a trend into a fact. */
+static int write_growing(FILE *out, const struct hs_render_input *in)
+{
+	const struct hs_analysis *a = in->analysis;
+	size_t *growing, count;
+	int err = hs_analysis_order(a, HS_ORDER_GROWTH, &growing, &count);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < count && i < REPORT_LEAK_STACKS; i++) {
+		const struct hs_profile_sample *s = &a->profile.samples[growing[i]];
+		uint64_t leaked = s->values[HS_WEIGHT_LEAKED_COUNT];
+		uint64_t live = s->values[HS_WEIGHT_INUSE_COUNT];
+
+		if (leaked)
+			fprintf(out, "  growing %s: leak (proven: %llu of %llu live blocks unreachable)\n",
+				leaf(&a->profile, s), (unsigned long long)leaked,
+				(unsigned long long)live);
+		else
+			fprintf(out, "  growing %s: reachable growth (all %llu live blocks still "
+				"referenced: kept, not lost)\n", leaf(&a->profile, s),
+				(unsigned long long)live);
+	}
+	free(growing);
+	return 0;
+}
+
 int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
 {
 	const struct hs_leak_result *r = in->leaks;
@@ -113,6 +140,9 @@ int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
 	if (r->stale_blocks)
 		fprintf(out, "  %llu blocks whose free was missed (the heap shows them free) were "
 			"left out.\n", (unsigned long long)r->stale_blocks);
+	err = write_growing(out, in);
+	if (err)
+		return err;
 	err = leaking_samples(p, &order, &count);
 	direct = direct_per_sample(in);
 	if (err || !direct) {
