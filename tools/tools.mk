@@ -24,5 +24,7 @@ $(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workl
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect
+bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect \
+       $(TEST_BIN)/leaks $(TEST_BIN)/bigheap $(TEST_BIN)/leak_driver
 	tools/bench.sh
+	tools/bench_leak.sh

@@ -226,6 +226,41 @@ static bool inside(const struct ranges *r, uint64_t start, uint64_t end)
 	return false;
 }
 
+/* Merge the chunks no session block claimed into the sorted session nodes: both sorted. */
+static int merge_untracked(struct nodes *out, const struct nodes *chunks,
+			   struct hs_leak_result *res)
+{
+	size_t session = out->count, total = session, i, k, n;
+	struct hs_reach_node *merged;
+	uint64_t overlapping;
+
+	for (k = 0; k < chunks->count; k++)
+		total += chunks->items[k].state == HS_NODE_UNSEEN;
+	merged = malloc((total + 1) * sizeof(*merged));
+	if (!merged)
+		return -ENOMEM;
+	for (i = 0, k = 0, n = 0; i < session || k < chunks->count;) {
+		if (k < chunks->count && chunks->items[k].state != HS_NODE_UNSEEN) {
+			k++; /* claimed by a session block */
+			continue;
+		}
+		if (k < chunks->count && (i == session || chunks->items[k].addr < out->items[i].addr)) {
+			res->untracked_nodes++;
+			res->untracked_bytes += chunks->items[k].size;
+			merged[n++] = chunks->items[k++];
+		} else {
+			merged[n++] = out->items[i++];
+		}
+	}
+	free(out->items);
+	out->items = merged;
+	out->count = n;
+	out->cap = total + 1;
+	hs_reach_sort_nodes(out->items, &out->count, &overlapping); /* sorted: drops overlaps */
+	res->overlapping_blocks += overlapping;
+	return 0;
+}
+
 /*
  * The node set: session blocks (live, may be NULL) and walked chunks, merged by address.
  * A session block inside a walked arena that the walk does not show in use is stale.
@@ -271,17 +306,7 @@ static int build_nodes(const struct hs_live_table *live, pid_t pid, struct nodes
 		out->items[kept++] = *n;
 	}
 	out->count = kept;
-	for (size_t i = 0; !err && i < chunks->count; i++) {
-		if (chunks->items[i].state)
-			continue;
-		res->untracked_nodes++;
-		res->untracked_bytes += chunks->items[i].size;
-		err = add_node(out, &chunks->items[i]);
-	}
-	if (!err)
-		err = hs_reach_sort_nodes(out->items, &out->count, &overlapping);
-	res->overlapping_blocks += overlapping;
-	return err;
+	return merge_untracked(out, chunks, res);
 }
 
 /* --- the roots ------------------------------------------------------------------------ */

@@ -13,6 +13,7 @@
  * stack of indexes).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,13 @@ static uint64_t node_end(const struct hs_reach_node *n)
 int hs_reach_sort_nodes(struct hs_reach_node *nodes, size_t *count, uint64_t *overlapping)
 {
 	size_t kept = 0;
+	bool sorted = true;
 
-	qsort(nodes, *count, sizeof(*nodes), by_addr);
+	/* A heap walk hands its chunks in address order: no sort then. */
+	for (size_t i = 1; sorted && i < *count; i++)
+		sorted = by_addr(&nodes[i - 1], &nodes[i]) <= 0;
+	if (!sorted)
+		qsort(nodes, *count, sizeof(*nodes), by_addr);
 	*overlapping = 0;
 	for (size_t i = 0; i < *count; i++) {
 		if (kept && nodes[i].addr < node_end(&nodes[kept - 1])) {
