@@ -35,40 +35,35 @@ void hs_types_init(struct hs_types *t)
 /* One vtable symbol at runtime address start; mangled is its symbol name. */
 int hs_types_add(struct hs_types *t, uint64_t start, uint64_t size, const char *mangled)
 {
-	char *plain = hs_demangle(mangled);
-	const char *name = plain ? plain : mangled;
+	char *plain, *name;
+	const char *shown;
 
 	if (size <= ADDRESS_POINT_BYTES || start + size < start)
-		goto out;
-	if (t->count >= HS_TYPES_MAX_VTABLES) {
-		free(plain);
+		return 0; /* no room for an address point: not a vtable an object points into */
+	if (t->count >= HS_TYPES_MAX_VTABLES)
 		return -E2BIG;
-	}
-	if (strncmp(name, "vtable for ", 11) == 0)
-		name += 11;
 	if (t->count == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 256;
 		struct hs_vtable *bigger = realloc(t->vtables, cap * sizeof(*bigger));
-		char **names = realloc(t->names, cap * sizeof(*names));
+		char **names = bigger ? realloc(t->names, cap * sizeof(*names)) : NULL;
 
 		if (bigger)
 			t->vtables = bigger;
-		if (names)
-			t->names = names;
-		if (!bigger || !names) {
-			free(plain);
+		if (!names)
 			return -ENOMEM;
-		}
+		t->names = names;
 		t->cap = t->name_cap = cap;
 	}
-	t->names[t->name_count] = strdup(name);
-	if (!t->names[t->name_count]) {
-		free(plain);
-		return -ENOMEM;
-	}
-	t->vtables[t->count++] = (struct hs_vtable){ start, start + size, t->name_count++ };
-out:
+	plain = hs_demangle(mangled);
+	shown = plain ? plain : mangled;
+	if (strncmp(shown, "vtable for ", 11) == 0)
+		shown += 11;
+	name = strdup(shown);
 	free(plain);
+	if (!name)
+		return -ENOMEM;
+	t->names[t->name_count] = name;
+	t->vtables[t->count++] = (struct hs_vtable){ start, start + size, t->name_count++ };
 	return 0;
 }
 
