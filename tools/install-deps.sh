@@ -23,6 +23,8 @@ TEST_PACKAGES=(
 	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0  # other allocators under test
 	redis-server redis-tools                           # a real jemalloc service
 	libclang-rt-14-dev      # libFuzzer and sanitizers for make fuzz
+	valgrind                # --leak-check's truth, checked against memcheck's
+	strace                  # a tracer already there: --leak-check must leave it alone
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 
