@@ -218,12 +218,20 @@ static int walk_glibc(struct hs_leak_snapshot *snap, struct hs_target_memory *tm
 	return err;
 }
 
+/* [start, end) lies in one of r's ranges (sorted by start, disjoint). */
 static bool inside(const struct ranges *r, uint64_t start, uint64_t end)
 {
-	for (size_t i = 0; i < r->count; i++)
-		if (start >= r->items[i].start && end <= r->items[i].end)
-			return true;
-	return false;
+	size_t lo = 0, hi = r->count;
+
+	while (lo < hi) { /* the last range starting at or below start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->items[mid].start <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && end <= r->items[lo - 1].end;
 }
 
 /* Merge the chunks no session block claimed into the sorted session nodes: both sorted. */
@@ -617,6 +625,8 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 
 	if (!err && snap->have_glibc)
 		err = walk_glibc(snap, &tm, &chunks, &arenas, res);
+	if (!err && arenas.count) /* for build_nodes' lookups */
+		qsort(arenas.items, arenas.count, sizeof(*arenas.items), by_start);
 	if (!err)
 		err = build_nodes(live, f->pid, &chunks, &arenas, &nodes, res);
 	for (size_t i = 0; i < nodes.count; i++)

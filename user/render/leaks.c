@@ -14,11 +14,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/json_writer.h"
 #include "lib/units.h"
 
 #define REPORT_LEAK_STACKS 10
+#define REPORT_COLUMNS 100
 
 /* Per sample: its direct blocks (the leaked ones are in its values). */
 static uint64_t *direct_per_sample(const struct hs_render_input *in)
@@ -77,6 +79,26 @@ void hs_render_leak_verdict(const struct hs_render_input *in, char *out, size_t 
 		unreachable += a->profile.samples[growing[i]].values[HS_WEIGHT_LEAKED_COUNT];
 	hs_verdict_with_proof(a->verdict.kind, count > 0, unreachable, out, len);
 	free(growing);
+}
+
+/* text in lines of at most REPORT_COLUMNS, indented by two spaces. */
+static void wrap(FILE *out, const char *text)
+{
+	while (*text) {
+		size_t len = strlen(text), cut = len;
+
+		if (len > REPORT_COLUMNS - 2) {
+			cut = REPORT_COLUMNS - 2;
+			while (cut && text[cut] != ' ')
+				cut--;
+			if (!cut)
+				cut = REPORT_COLUMNS - 2;
+		}
+		fprintf(out, "  %.*s\n", (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
 }
 
 static const char *leaf(const struct hs_profile *p, const struct hs_profile_sample *s)
@@ -171,9 +193,8 @@ int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
 			(unsigned long long)r->types[i].unreachable_blocks,
 			(unsigned long long)r->types[i].blocks, HS_BYTES(r->types[i].unreachable_bytes),
 			HS_BYTES(r->types[i].bytes));
-	fputs("  ", out);
-	fputs(HS_LEAKS_CANNOT_SEE, out);
-	fputs("\n\n", out);
+	wrap(out, HS_LEAKS_CANNOT_SEE);
+	fputc('\n', out);
 	free(order);
 	free(direct);
 	return 0;
