@@ -159,3 +159,14 @@ tests-build: $(TEST_BIN)/types
 $(TEST_BIN)/watch_retention: tests/workloads/watch_retention.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 tests-build: $(TEST_BIN)/watch_retention
+
+# --leak-check: a C++ workload with exactly known unreachable and reachable blocks, and a
+# driver for the session-less check (what `heapscope inspect --leak-check` will call).
+$(TEST_BIN)/leaks: tests/workloads/leaks.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -fno-allocation-dce -o $@ $<
+$(TEST_BIN)/leak_driver: tests/tools/leak_driver.c $(BUILD)/libheapscope.a | $(TEST_BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS) -lpthread
+tests-build: $(TEST_BIN)/leaks $(TEST_BIN)/leak_driver
+$(TEST_BIN)/bigheap_live: tests/workloads/bigheap_live.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
+tests-build: $(TEST_BIN)/bigheap_live

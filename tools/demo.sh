@@ -20,7 +20,8 @@ echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
 # Sessions beside the first write the flame graph and the report.
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.svg 2> /dev/null &
 svg_session=$!
-./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.report 2> /dev/null &
+# The report's session also checks, at its end, which blocks nothing points to any more.
+./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q --leak-check -o demo.report 2> /dev/null &
 report_session=$!
 ./heapscope -p "$server" -d "$SECONDS_TO_PROFILE" -q -o demo.html 2> /dev/null &
 html_session=$!
@@ -36,3 +37,5 @@ echo "demo: everything on one page in demo.html (verdict, timeline, flame graphs
 echo
 echo "demo: leak or not? (demo.report, the whole report)"
 sed -n '/^VERDICT/,/^$/p; /^TOP STACKS BY GROWTH/,/^$/p' demo.report | sed 's/^/  /'
+echo "demo: which of it is lost for good? (--leak-check: the target paused a moment)"
+sed -n '/^LEAKS/,/^$/p' demo.report | sed 's/^/  /'

@@ -29,6 +29,8 @@ TEST_PACKAGES=(
 	lintian                 # make deb-lint: no error in the .deb
 	man-db                  # man -l renders heapscope(1) in tests
 	prometheus              # scrapes heapscope watch in tests; promtool checks its page and rules
+	valgrind                # --leak-check's truth, checked against memcheck's
+	strace                  # a tracer already there: --leak-check must leave it alone
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

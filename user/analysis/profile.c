@@ -38,6 +38,8 @@ static const struct {
 	[HS_WEIGHT_INUSE_COUNT] = { "inuse-count", "blocks" },
 	[HS_WEIGHT_ALLOC_BYTES] = { "alloc-bytes", "bytes" },
 	[HS_WEIGHT_ALLOC_COUNT] = { "alloc-count", "allocations" },
+	[HS_WEIGHT_LEAKED_BYTES] = { "leaked-bytes", "bytes" },
+	[HS_WEIGHT_LEAKED_COUNT] = { "leaked-count", "blocks" },
 };
 
 const char *hs_weight_name(enum hs_weight weight)

@@ -11,11 +11,14 @@
 #include "symbol/symbolize.h"
 
 /* What a stack can be weighed by; the order is the order of sample values. */
+#define HS_WEIGHT_BASIC_COUNT 4 /* those every session has; the leaked ones need --leak-check */
 enum hs_weight {
 	HS_WEIGHT_INUSE_BYTES = 0,
 	HS_WEIGHT_INUSE_COUNT,
 	HS_WEIGHT_ALLOC_BYTES,
 	HS_WEIGHT_ALLOC_COUNT,
+	HS_WEIGHT_LEAKED_BYTES, /* --leak-check: unreachable at the end (0 without it) */
+	HS_WEIGHT_LEAKED_COUNT,
 	HS_WEIGHT_COUNT,
 };
 

@@ -325,3 +325,20 @@ void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len)
 		break;
 	}
 }
+
+/*
+ * The verdict once --leak-check has looked: growth whose blocks no pointer reaches is a leak
+ * for certain; growth whose blocks are all still referenced is not a leak, however steady
+ * (a cache filling, a list nobody trims).  Without growth the trend's verdict stands.
+ */
+void hs_verdict_with_proof(enum hs_verdict_kind kind, bool growing,
+			   uint64_t growing_unreachable_blocks, char *out, size_t len)
+{
+	if (growing_unreachable_blocks)
+		snprintf(out, len, "leak (proven: %llu blocks unreachable)",
+			 (unsigned long long)growing_unreachable_blocks);
+	else if (growing)
+		snprintf(out, len, "reachable growth");
+	else
+		snprintf(out, len, "%s", hs_verdict_name(kind));
+}

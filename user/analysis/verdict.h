@@ -67,5 +67,7 @@ const char *hs_verdict_name(enum hs_verdict_kind kind);
 int hs_verdict_severity(enum hs_verdict_kind kind);
 bool hs_verdict_more_severe(enum hs_verdict_kind a, enum hs_verdict_kind b);
 void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len);
+void hs_verdict_with_proof(enum hs_verdict_kind kind, bool growing,
+			   uint64_t growing_unreachable_blocks, char *out, size_t len);
 
 #endif

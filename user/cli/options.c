@@ -142,7 +142,8 @@ void hs_options_usage(FILE *out)
 		"                           .pprof, .folded, .txt, .report, .json, .html\n"
 		"                           choose it too\n"
 		"  -w, --weight WEIGHT      inuse-bytes (default), inuse-count, alloc-bytes,\n"
-		"                           alloc-count\n"
+		"                           alloc-count; with --leak-check, leaked-bytes,\n"
+		"                           leaked-count (unreachable at the end)\n"
 		"  -i, --interval SECONDS   sample heap, stacks and /proc memory this often\n"
 		"                           (default %g, -d/%d when -d is under %g; min %.1f);\n"
 		"                           keeps %d points, and as many per process (then every\n"
@@ -166,6 +167,13 @@ void hs_options_usage(FILE *out)
 		"                           memory (libc ~23K rows) plus %uK spare rows for\n"
 		"                           objects loaded later; objects that do not fit, and\n"
 		"                           mappings beyond %u a process, use frame pointers\n"
+		"      --leak-check         at the end, stop the target for a moment (ptrace),\n"
+		"                           copy its writable memory and let it go; then find\n"
+		"                           the blocks no pointer reaches: leaked for certain\n"
+		"                           (LEAKS in the report, leak_check in JSON, -w\n"
+		"                           leaked-bytes/leaked-count); one process only\n"
+		"      --max-pause MS       the longest the target may stay stopped (default\n"
+		"                           %.0f): a copy that would take longer is not done\n"
 		"  -q, --quiet              no progress line on stderr\n"
 		"  -v, --verbose            say what is probed where, and libbpf's messages.\n"
 		"                           An allocator's own throwing operator new gets probes\n"
@@ -187,6 +195,7 @@ void hs_options_usage(FILE *out)
 		"  sudo heapscope -p 4242 -w alloc-bytes -d 10   # who allocates most, freed or not\n"
 		"  sudo heapscope -p 4242 -d 30 -o heap.svg      # as a flame graph (heap.pb.gz: pprof)\n"
 		"  sudo heapscope -p 4242 -d 60 -f report        # leak, retention or cache?\n"
+		"  sudo heapscope -p 4242 -d 60 --leak-check -f report  # and which blocks leaked\n"
 		"  sudo heapscope --exe /usr/sbin/nginx --follow -d 60  # every worker, new ones too\n",
 		HS_MAX_PIDS, HS_FOLLOW_SCAN_MS, HS_MAX_TARGETS, HS_SVG_MIN_FRAME_WIDTH_PX,
 		DEFAULT_INTERVAL_S, DEFAULT_POINTS, DEFAULT_POINTS * DEFAULT_INTERVAL_S,
@@ -194,6 +203,7 @@ void hs_options_usage(FILE *out)
 		SIZE_TEXT(DEFAULT_RINGBUF_BYTES), HS_MAX_FRAMES, DEFAULT_MAX_FRAMES,
 		SIZE_TEXT(DEFAULT_MAX_LIVE), SIZE_TEXT(DEFAULT_MAX_STACKS),
 		sizeof(struct hs_unwind_row), HS_UNWIND_SPARE_ROWS >> 10, HS_UNWIND_MAX_MAPPINGS,
+		HS_DEFAULT_MAX_PAUSE_MS,
 		HS_RET_SITES_MAX, HS_RET_SITES_MAX_DEPTH, HS_RET_SITES_MAX_PIECES,
 		HS_RET_SITES_MAX_BYTES >> 10);
 }
@@ -278,7 +288,7 @@ static bool is_power_of_two(size_t n)
 }
 
 enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY,
-       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE };
+       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE, OPT_LEAK_CHECK, OPT_MAX_PAUSE };
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -297,6 +307,8 @@ static const struct option long_options[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
+	{ "leak-check", no_argument, NULL, OPT_LEAK_CHECK },
+	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -331,6 +343,7 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 	opts->max_live = DEFAULT_MAX_LIVE;
 	opts->max_stacks = DEFAULT_MAX_STACKS;
 	opts->weight = HS_WEIGHT_INUSE_BYTES;
+	opts->max_pause_ms = HS_DEFAULT_MAX_PAUSE_MS;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":p:d:o:f:w:i:qvhV", long_options, NULL)) != -1) {
@@ -365,13 +378,20 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		case 'w':
 			if (hs_weight_parse(optarg, &opts->weight))
 				FAIL("unknown weight '%s': expected inuse-bytes, inuse-count, "
-				     "alloc-bytes or alloc-count", optarg);
+				     "alloc-bytes, alloc-count, leaked-bytes or leaked-count", optarg);
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &opts->interval_s) ||
 			    opts->interval_s < MIN_INTERVAL_S)
 				FAIL("invalid interval '%s': expected seconds >= %.1f", optarg,
 				     MIN_INTERVAL_S);
+			break;
+		case OPT_LEAK_CHECK:
+			opts->leak_check = true;
+			break;
+		case OPT_MAX_PAUSE:
+			if (parse_seconds(optarg, &opts->max_pause_ms) || opts->max_pause_ms < 1)
+				FAIL("invalid --max-pause '%s': expected milliseconds >= 1", optarg);
 			break;
 		case OPT_MIN_AGE:
 			if (parse_seconds(optarg, &opts->min_age_s))
@@ -431,6 +451,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		FAIL("no target: use -p PID or --exe PATH");
 	if (opts->follow && !opts->exe_path)
 		FAIL("--follow needs --exe PATH (the executable whose new processes to attach to)");
+	if (!opts->leak_check && opts->weight >= HS_WEIGHT_BASIC_COUNT)
+		FAIL("-w %s needs --leak-check", hs_weight_name(opts->weight));
 	if (!opts->interval_s)
 		opts->interval_s = default_interval(opts->duration_s);
 	return 0;

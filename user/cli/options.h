@@ -12,6 +12,8 @@
 #include "render/format.h"
 #include "unwind/unwind_maps.h"
 
+#define HS_DEFAULT_MAX_PAUSE_MS 500.0 /* --max-pause */
+
 /* PIDs -p can name (comma lists and repeated -p together). */
 #define HS_MAX_PIDS 256
 
@@ -38,6 +40,9 @@ struct hs_options {
 	bool probe_only;
 	bool help;
 	bool version; /* -V, --version */
+	/* --leak-check (reach/): at the end, freeze briefly and find the unreachable blocks */
+	bool leak_check;
+	double max_pause_ms; /* --max-pause: the freeze's bound */
 };
 
 /* heapscope diff OLD NEW [-o PATH] [-f folded|svg|html] */

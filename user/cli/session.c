@@ -203,6 +203,7 @@ static void stop(struct session *s)
 	struct hs_collector *c = &s->collector;
 	int err;
 
+	leak_check_freeze(s); /* the probes stop while the target is stopped: one instant */
 	hs_attach_end_session(&s->attachment);
 	s->ended_s = now_s();
 	hs_timeline_mark_end(&s->timeline, s->ended_s);
@@ -211,6 +212,7 @@ static void stop(struct session *s)
 	while (hs_collector_poll(c, 0) > 0)
 		;
 	prepare_new_stacks(s);
+	leak_check_analyse(s);
 	err = hs_timeline_finish(&s->timeline, c);
 	if (err)
 		hs_fail("sampling the timeline failed: %s", hs_reason(err));
@@ -236,6 +238,8 @@ static int write_output(struct session *s)
 	};
 	int err = hs_analysis_build(&analysis, &s->collector, &s->timeline, &s->sym, &config);
 
+	if (!err && s->leaks.done) /* --leak-check: -w leaked-bytes, leaked-count */
+		err = hs_leak_fill_profile(&analysis.profile, &s->leaks);
 	if (err) {
 		hs_fail("cannot build the profile: %s", hs_reason(err));
 		hs_analysis_free(&analysis);
@@ -253,6 +257,7 @@ static int write_output(struct session *s)
 		.weight = s->opts->weight,
 		.analysis = &analysis,
 		.sym = &s->sym,
+		.leaks = s->leak_checked ? &s->leaks : NULL,
 	};
 	err = hs_render(out.file, s->opts->format, &input);
 	if (!err)
@@ -276,6 +281,8 @@ static void session_free(struct session *s)
 	hs_targets_free(&s->targets);
 	free(s->processes);
 	free(s->labels);
+	hs_leak_snapshot_free(&s->leak_snapshot);
+	hs_leak_result_free(&s->leaks);
 }
 
 static void install_signal_handlers(void)

@@ -21,6 +21,7 @@
 #include "probe/attach.h"
 #include "probe/probes.h"
 #include "symbol/symbolize.h"
+#include "reach/leak_check.h"
 #include "target/objects.h"
 #include "cli/targets.h"
 #include "unwind/unwind_maps.h"
@@ -44,6 +45,10 @@ struct session {
 	struct hs_summary summary;
 	struct hs_process_summary *processes; /* summary.processes */
 	struct hs_profile_process *labels;    /* root frames */
+	/* --leak-check */
+	bool leak_checked;		       /* tried: leaks says how it went */
+	struct hs_leak_snapshot leak_snapshot; /* the copy, until analysed */
+	struct hs_leak_result leaks;
 };
 
 static inline double now_s(void)
@@ -61,6 +66,10 @@ int attach_planned_target(struct session *s, struct hs_target *t);
 void follow_new_processes(struct session *s);
 void follow_new_objects(struct session *s);
 bool check_exits(struct session *s);
+
+/* session_leaks.c: --leak-check's freeze at the end, and its analysis once the ring is drained. */
+void leak_check_freeze(struct session *s);
+void leak_check_analyse(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(const struct hs_probe_plan *plan);

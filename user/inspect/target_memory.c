@@ -369,6 +369,16 @@ int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint6
 		*bytes = win->buf + (addr - win->base);
 		return 0;
 	}
+	{
+		/* reach/: an image (a freeze's copy) is memory already: no copy into the window.
+		 * Halves the leak check's analysis time on a large heap. */
+		const struct hs_tm_range *range = hs_tm_range_at(tm, addr);
+
+		if (range && range->image && len <= range->end - addr) {
+			*bytes = range->image + (addr - range->start);
+			return 0;
+		}
+	}
 	want = len > HS_TM_WINDOW_BYTES ? len : HS_TM_WINDOW_BYTES;
 	fill_end = win->end - addr < want ? win->end : addr + want;
 	{

@@ -5,6 +5,7 @@
 #include "analysis/analysis.h"
 #include "analysis/profile.h"
 #include "analysis/summary.h"
+#include "reach/leak_check.h"
 #include "symbol/symbolize.h"
 
 /* Everything a renderer may read.  Renderers write to out and return 0 or -errno. */
@@ -14,6 +15,7 @@ struct hs_render_input {
 	enum hs_weight weight;
 	const struct hs_analysis *analysis; /* growth, ages, verdict: report and json */
 	struct hs_symbolizer *sym; /* its kept files give pprof source lines; NULL: names only */
+	const struct hs_leak_result *leaks; /* --leak-check tried (see its done), or NULL */
 };
 
 #endif

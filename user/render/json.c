@@ -14,6 +14,7 @@
 #include "lib/json_writer.h"
 #include "lib/version.h"
 #include "render/wording.h"
+#include "render/leaks.h"
 
 #define JSON_VERSION 2 /* 2: each process's verdict, verdict_pid */
 
@@ -195,6 +196,11 @@ int hs_render_json(FILE *out, const struct hs_render_input *input)
 	if (err)
 		return err;
 	write_session(out, input);
+	err = hs_render_leaks_json(out, input); /* --leak-check */
+	if (err) {
+		free(order);
+		return err;
+	}
 	write_processes(out, input->summary, a);
 	write_series(out, a->timeline);
 	fputs(",\n  \"stacks\": [", out);

@@ -59,6 +59,9 @@ static const struct {
 	{ "alloc_space", "bytes", HS_WEIGHT_ALLOC_BYTES },
 	{ "inuse_objects", "count", HS_WEIGHT_INUSE_COUNT },
 	{ "inuse_space", "bytes", HS_WEIGHT_INUSE_BYTES },
+	/* --leak-check only: the first HS_WEIGHT_BASIC_COUNT otherwise */
+	{ "leaked_objects", "count", HS_WEIGHT_LEAKED_COUNT },
+	{ "leaked_space", "bytes", HS_WEIGHT_LEAKED_BYTES },
 };
 
 #define GZIP_WINDOW_BITS (15 + 16) /* zlib: 32 KiB window, gzip header and trailer */
@@ -94,6 +97,7 @@ struct file_name {
 
 struct encoder {
 	const struct hs_profile *profile;
+	int value_count; /* sample types written: HS_WEIGHT_COUNT with --leak-check */
 	const struct hs_profile_sample *samples; /* the profile's stack_samples, else its samples */
 	size_t sample_count;
 	struct hs_pb body;    /* Profile fields but the string table */
@@ -169,7 +173,8 @@ static void add_header(struct encoder *e, const struct hs_render_input *input)
 	const struct hs_summary *sum = input->summary;
 	char comment[512], name[256];
 
-	for (int i = 0; i < HS_WEIGHT_COUNT; i++) {
+	e->value_count = input->leaks && input->leaks->done ? HS_WEIGHT_COUNT : HS_WEIGHT_BASIC_COUNT;
+	for (int i = 0; i < e->value_count; i++) {
 		uint64_t type = add_value_type(e, PROFILE_SAMPLE_TYPE, sample_types[i].type,
 					       sample_types[i].unit);
 
@@ -423,13 +428,13 @@ static int add_samples(struct encoder *e, uint64_t pid_key)
 		location_ids = bigger;
 		for (uint32_t f = 0; f < s->frame_count; f++) /* leaf first */
 			location_ids[s->frame_count - 1 - f] = location_of(e, s, f);
-		for (int v = 0; v < HS_WEIGHT_COUNT; v++)
+		for (int v = 0; v < e->value_count; v++)
 			values[v] = s->values[sample_types[v].weight];
 		label.len = sample.len = 0;
 		hs_pb_uint(&label, LABEL_KEY, pid_key);
 		hs_pb_uint(&label, LABEL_NUM, s->pid);
 		hs_pb_packed(&sample, SAMPLE_LOCATION_ID, location_ids, s->frame_count);
-		hs_pb_packed(&sample, SAMPLE_VALUE, values, HS_WEIGHT_COUNT);
+		hs_pb_packed(&sample, SAMPLE_VALUE, values, e->value_count);
 		hs_pb_message(&sample, SAMPLE_LABEL, &label);
 		hs_pb_message(&e->body, PROFILE_SAMPLE, &sample);
 		err = e->body.error;

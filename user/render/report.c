@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "render/wording.h"
+#include "render/leaks.h"
 #include "lib/units.h"
 #include "lib/version.h"
 
@@ -103,7 +104,10 @@ static void write_verdict(FILE *out, const struct hs_render_input *in)
 	char explanation[HS_RENDER_EXPLANATION_MAX];
 
 	hs_render_explanation(in, explanation, sizeof(explanation));
-	fprintf(out, "VERDICT: %s\n", hs_verdict_name(in->analysis->verdict.kind));
+	char verdict[128];
+
+	hs_render_leak_verdict(in, verdict, sizeof(verdict)); /* with --leak-check's proof */
+	fprintf(out, "VERDICT: %s\n", verdict);
 	wrap(out, explanation, 2);
 	fputc('\n', out);
 }
@@ -377,6 +381,9 @@ int hs_render_report(FILE *out, const struct hs_render_input *input)
 	write_processes(out, input->summary, a);
 	write_verdict(out, input);
 	err = write_process_sections(out, input);
+	if (err)
+		return err;
+	err = hs_render_leaks_report(out, input); /* --leak-check */
 	if (err)
 		return err;
 	write_memory(out, input);

@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * leak_check.c - --leak-check: which of a process's blocks nothing points to.
+ *
+ * Owns: the steps of one check (before the freeze: find glibc's state and the vtables, which
+ * read files and take time; the freeze; after it, on the copy only: walk glibc's arenas,
+ * build the node set, the roots, mark, and sum the results by stack and by type).
+ * Does not own: stopping the target (freeze.c), the mark (mark.c), the walk (inspect/),
+ * rendering (render/leaks.c).
+ * Invariants:
+ * - Nodes: the session's live blocks of the target (with stacks) and, when glibc's arenas
+ *   were walked, every in-use chunk the session does not know (allocated before attach: no
+ *   stack).  A session block the complete walk shows free lost its free event: dropped
+ *   (it would be a false leak).
+ * - Roots: every stopped thread's registers; its stack from SP (minus the red zone) up;
+ *   every other writable mapping, except the walked arenas' memory (free chunks are not
+ *   roots, in-use ones are nodes) and the nodes themselves.  Memory of another allocator
+ *   around its blocks is a root: fewer leaks found there, none invented.
+ * - Nothing is read from the target after the freeze; the copy is untrusted (the walk is
+ *   bounded, the mark only compares words).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "reach/leak_check.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+const char *hs_leak_roots_name(enum hs_leak_roots roots)
+{
+	switch (roots) {
+	case HS_LEAK_ROOTS_GLIBC:
+		return "glibc";
+	case HS_LEAK_ROOTS_UNTRACKED:
+		return "untracked-as-roots";
+	default:
+		return "none";
+	}
+}
+
+/*
+ * Before the freeze (the target runs): where glibc keeps its state, and the vtables of every
+ * mapped object; then the freeze itself.  On failure res says why; the target runs on.
+ */
+int hs_leak_freeze(const struct hs_leak_config *config, struct hs_leak_snapshot *snap,
+		   struct hs_leak_result *res)
+{
+	struct hs_freeze_config fc = {
+		.max_pause_ms = config->max_pause_ms > 0 ? config->max_pause_ms
+							  : HS_FREEZE_DEFAULT_MAX_PAUSE_MS,
+		.on_stopped = config->on_stopped,
+		.ctx = config->ctx,
+	};
+	struct hs_glibc_locate_options opt = { .objects = config->objects };
+	struct hs_target_memory tm;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	memset(res, 0, sizeof(*res));
+	res->pid = config->pid;
+	hs_types_init(&snap->types);
+	err = hs_tm_open_pid(&tm, config->pid);
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason), "cannot read the memory map of PID %d: %s",
+			 config->pid, strerror(-err));
+		res->error = err;
+		return err;
+	}
+	snap->have_glibc = !hs_glibc_locate(&tm, &opt, &snap->loc, snap->glibc_why,
+					    sizeof(snap->glibc_why));
+	/* Types are a bonus: a failure leaves blocks unnamed. */
+	hs_types_load(&snap->types, config->objects, config->pid, &tm.maps);
+	hs_tm_close(&tm);
+	err = hs_freeze_run(config->pid, &fc, &snap->freeze);
+	res->pause_ms = snap->freeze.pause_ms;
+	res->copy_ms = snap->freeze.copy_ms;
+	res->estimate_ms = snap->freeze.estimate_ms;
+	res->copied_bytes = snap->freeze.copied_bytes;
+	res->threads = snap->freeze.thread_count;
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason), "%s", snap->freeze.reason);
+		res->error = err;
+	}
+	return err;
+}
+
+/* --- the node set --------------------------------------------------------------------- */
+
+struct nodes {
+	struct hs_reach_node *items;
+	size_t count, cap;
+};
+
+static int add_node(struct nodes *n, const struct hs_reach_node *node)
+{
+	if (n->count == n->cap) {
+		size_t cap = n->cap ? 2 * n->cap : 4096;
+		struct hs_reach_node *bigger = realloc(n->items, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		n->items = bigger;
+		n->cap = cap;
+	}
+	n->items[n->count++] = *node;
+	return 0;
+}
+
+static int add_chunk(void *ctx, uint64_t user_addr, uint64_t usable_bytes, int arena)
+{
+	struct hs_reach_node node = {
+		.addr = user_addr, .size = usable_bytes, .stack_id = HS_NO_STACK, .untracked = true,
+	};
+
+	(void)arena;
+	return add_node(ctx, &node);
+}
+
+/* An address range the roots leave out. */
+struct range {
+	uint64_t start, end;
+};
+
+struct ranges {
+	struct range *items;
+	size_t count, cap;
+};
+
+static int add_range(struct ranges *r, uint64_t start, uint64_t end)
+{
+	if (end <= start)
+		return 0;
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 256;
+		struct range *bigger = realloc(r->items, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		r->items = bigger;
+		r->cap = cap;
+	}
+	r->items[r->count++] = (struct range){ start, end };
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->start != y->start ? (x->start < y->start ? -1 : 1) : 0;
+}
+
+/* The copy as an image the glibc reader can walk: every region, and the maps it needs. */
+static int build_image(const struct hs_freeze *f, struct hs_target_memory *tm)
+{
+	int err = 0;
+
+	hs_tm_init_image(tm);
+	tm->maps.items = calloc(f->region_count + 1, sizeof(*tm->maps.items));
+	if (!tm->maps.items)
+		return -ENOMEM;
+	for (size_t i = 0; !err && i < f->region_count; i++) {
+		const struct hs_freeze_region *r = &f->regions[i];
+		struct hs_mapping *m = &tm->maps.items[tm->maps.count++];
+
+		m->start = r->start;
+		m->end = r->end;
+		snprintf(m->path, sizeof(m->path), "%s", r->name);
+		m->inode = r->file; /* only "is a file" is asked of it */
+		err = hs_tm_add_image(tm, r->start, r->bytes, r->end - r->start);
+	}
+	return err;
+}
+
+/*
+ * Walk glibc's arenas in the copy: every in-use chunk into chunks, the memory of each arena
+ * walked to its end into arenas (not roots).  A region whose walk stopped on damage stays a
+ * root past that point: its chunks are unknown.
+ */
+static int walk_glibc(struct hs_leak_snapshot *snap, struct hs_target_memory *tm,
+		      struct nodes *chunks, struct ranges *arenas, struct hs_leak_result *res)
+{
+	struct hs_glibc_heap heap = { 0 };
+	const struct hs_glibc_layout *l = snap->loc.layout;
+	int err = hs_glibc_heap_read(tm, &snap->loc, &heap);
+
+	if (!err)
+		err = hs_glibc_heap_for_each_in_use(tm, &snap->loc, &heap, add_chunk, chunks);
+	for (size_t i = 0; !err && i < heap.region_count; i++) {
+		const struct hs_glibc_region *reg = &heap.regions[i];
+		uint64_t start = reg->first, end = reg->end, top = 0;
+
+		if (!reg->walked)
+			continue;
+		if (reg->ends_at_top && !hs_tm_read_u64(tm, reg->end + 8, &top) &&
+		    (top & ~7ull) < (1ull << 40))
+			end += top & ~7ull;
+		/* A thread heap starts with heap_info (and its arena's malloc_state). */
+		if (reg->arena && l->heap_max_bytes)
+			start = reg->first & ~(l->heap_max_bytes - 1);
+		err = add_range(arenas, start, end);
+	}
+	for (size_t i = 0; !err && i + 1 < heap.mmapped_count; i += 2)
+		err = add_range(arenas, heap.mmapped[i], heap.mmapped[i] + heap.mmapped[i + 1]);
+	if (heap.partial || heap.damaged)
+		snprintf(res->reason, sizeof(res->reason), "the heap walk was cut short (%s): "
+			 "memory past the damage counts as roots", heap.reason);
+	hs_glibc_heap_free(&heap);
+	return err;
+}
+
+/* [start, end) lies in one of r's ranges (sorted by start, disjoint). */
+static bool inside(const struct ranges *r, uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = r->count;
+
+	while (lo < hi) { /* the last range starting at or below start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->items[mid].start <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && end <= r->items[lo - 1].end;
+}
+
+/* Merge the chunks no session block claimed into the sorted session nodes: both sorted. */
+static int merge_untracked(struct nodes *out, const struct nodes *chunks,
+			   struct hs_leak_result *res)
+{
+	size_t session = out->count, total = session, i, k, n;
+	struct hs_reach_node *merged;
+	uint64_t overlapping;
+
+	for (k = 0; k < chunks->count; k++)
+		total += chunks->items[k].state == HS_NODE_UNSEEN;
+	merged = malloc((total + 1) * sizeof(*merged));
+	if (!merged)
+		return -ENOMEM;
+	for (i = 0, k = 0, n = 0; i < session || k < chunks->count;) {
+		if (k < chunks->count && chunks->items[k].state != HS_NODE_UNSEEN) {
+			k++; /* claimed by a session block */
+			continue;
+		}
+		if (k < chunks->count && (i == session || chunks->items[k].addr < out->items[i].addr)) {
+			res->untracked_nodes++;
+			res->untracked_bytes += chunks->items[k].size;
+			merged[n++] = chunks->items[k++];
+		} else {
+			merged[n++] = out->items[i++];
+		}
+	}
+	free(out->items);
+	out->items = merged;
+	out->count = n;
+	out->cap = total + 1;
+	hs_reach_sort_nodes(out->items, &out->count, &overlapping); /* sorted: drops overlaps */
+	res->overlapping_blocks += overlapping;
+	return 0;
+}
+
+/*
+ * The node set: session blocks (live, may be NULL) and walked chunks, merged by address.
+ * A session block inside a walked arena that the walk does not show in use is stale.
+ */
+static int build_nodes(const struct hs_live_table *live, pid_t pid, struct nodes *chunks,
+		       const struct ranges *arenas, struct nodes *out, struct hs_leak_result *res)
+{
+	size_t k = 0;
+	uint64_t overlapping;
+	int err = 0;
+
+	for (size_t i = 0; live && i < live->capacity; i++) {
+		const struct hs_live_block *b = &live->slots[i];
+		struct hs_reach_node node = { .addr = b->addr, .size = b->size,
+					      .stack_id = b->stack_id };
+
+		if (!b->addr || (pid_t)b->pid != pid)
+			continue;
+		err = add_node(out, &node);
+		if (err)
+			return err;
+	}
+	err = hs_reach_sort_nodes(out->items, &out->count, &overlapping);
+	if (!err)
+		err = hs_reach_sort_nodes(chunks->items, &chunks->count, &overlapping);
+	if (err)
+		return err;
+	res->overlapping_blocks = overlapping;
+	/* Session blocks: keep those the walk shows in use, or that lie outside the arenas. */
+	size_t session = out->count, kept = 0;
+
+	for (size_t i = 0; i < session; i++) {
+		struct hs_reach_node *n = &out->items[i];
+
+		while (k < chunks->count && chunks->items[k].addr < n->addr)
+			k++;
+		if (k < chunks->count && chunks->items[k].addr == n->addr) {
+			chunks->items[k].state = HS_NODE_REACHABLE; /* claimed: not a node */
+		} else if (inside(arenas, n->addr, n->addr + n->size)) {
+			res->stale_blocks++;
+			continue;
+		}
+		out->items[kept++] = *n;
+	}
+	out->count = kept;
+	return merge_untracked(out, chunks, res);
+}
+
+/* --- the roots ------------------------------------------------------------------------ */
+
+struct spans {
+	struct hs_reach_span *items;
+	size_t count, cap;
+};
+
+static int add_span(struct spans *s, uint64_t start, uint64_t end, const unsigned char *bytes)
+{
+	if (end <= start)
+		return 0;
+	if (s->count == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct hs_reach_span *bigger = realloc(s->items, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		s->items = bigger;
+		s->cap = cap;
+	}
+	s->items[s->count++] = (struct hs_reach_span){ start, end, bytes };
+	return 0;
+}
+
+/* Every region minus the excluded ranges (sorted, may overlap) as root spans. */
+static int subtract(const struct hs_freeze *f, const struct ranges *excluded, struct spans *roots)
+{
+	size_t e = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < f->region_count; i++) {
+		const struct hs_freeze_region *r = &f->regions[i];
+		uint64_t at = r->start;
+
+		while (e > 0 && excluded->items[e - 1].end > r->start)
+			e--; /* a long range may cover this region too */
+		while (e < excluded->count && excluded->items[e].end <= r->start)
+			e++;
+		for (size_t x = e; !err && x < excluded->count && excluded->items[x].start < r->end;
+		     x++) {
+			if (excluded->items[x].start > at)
+				err = add_span(roots, at, excluded->items[x].start,
+					       r->bytes + (at - r->start));
+			if (excluded->items[x].end > at)
+				at = excluded->items[x].end;
+		}
+		if (!err && at < r->end)
+			err = add_span(roots, at, r->end, r->bytes + (at - r->start));
+	}
+	return err;
+}
+
+/* Stacks and TLS are roots wherever they lie, even inside a block (a stack the program
+ * allocated itself) or an arena. */
+static int thread_roots(const struct hs_freeze *f, struct spans *roots)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < f->thread_count; i++) {
+		const struct hs_freeze_thread *t = &f->threads[i];
+		uint64_t sp = t->regs.rsp - HS_FREEZE_RED_ZONE_BYTES, tp = t->regs.fs_base;
+		const struct hs_freeze_region *r;
+
+		if (!t->stopped)
+			continue;
+		r = hs_freeze_region_at(f, sp);
+		if (!r)
+			r = hs_freeze_region_at(f, t->regs.rsp);
+		if (r && r->kind != HS_REGION_STACK) {
+			uint64_t start = sp < r->start ? r->start : sp;
+			uint64_t end = r->end - start > (8u << 20) ? start + (8u << 20) : r->end;
+
+			err = add_span(roots, start, end, r->bytes + (start - r->start));
+		}
+		/* The thread descriptor at the thread pointer, static TLS just below it. */
+		r = hs_freeze_region_at(f, tp);
+		if (!err && r) {
+			uint64_t start = tp - r->start > 16384 ? tp - 16384 : r->start;
+			uint64_t end = r->end - tp > 4096 ? tp + 4096 : r->end;
+
+			err = add_span(roots, start, end, r->bytes + (start - r->start));
+		}
+	}
+	return err;
+}
+
+static int register_words(const struct hs_freeze *f, uint64_t **words, size_t *count)
+{
+	size_t per = sizeof(struct user_regs_struct) / 8;
+
+	*count = 0;
+	*words = calloc(f->thread_count * per + 1, 8);
+	if (!*words)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->thread_count; i++) {
+		if (!f->threads[i].stopped)
+			continue;
+		memcpy(*words + *count, &f->threads[i].regs, per * 8);
+		*count += per;
+	}
+	return 0;
+}
+
+/* --- results -------------------------------------------------------------------------- */
+
+static int by_leaked_bytes(const void *a, const void *b)
+{
+	const struct hs_leak_stack *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+static int by_type(const void *a, const void *b)
+{
+	const struct hs_leak_type *x = a, *y = b;
+
+	if (x->unreachable_bytes != y->unreachable_bytes)
+		return x->unreachable_bytes > y->unreachable_bytes ? -1 : 1;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct hs_leak_type *)a)->name, ((const struct hs_leak_type *)b)->name);
+}
+
+/* Sum by stack: a dense array over stack ids, then the leaking ones sorted. */
+static int sum_stacks(const struct nodes *nodes, struct hs_leak_result *res)
+{
+	uint32_t max_id = 0;
+	struct hs_leak_stack *all, untracked = { .stack_id = HS_NO_STACK };
+
+	for (size_t i = 0; i < nodes->count; i++)
+		if (!nodes->items[i].untracked && nodes->items[i].stack_id + 1 > max_id)
+			max_id = nodes->items[i].stack_id + 1;
+	all = calloc(max_id + 1, sizeof(*all));
+	res->stack_leaked_bytes = calloc(max_id + 1, sizeof(uint64_t));
+	res->stack_leaked_blocks = calloc(max_id + 1, sizeof(uint64_t));
+	res->stacks = calloc(max_id + 2, sizeof(*res->stacks));
+	if (!all || !res->stack_leaked_bytes || !res->stack_leaked_blocks || !res->stacks) {
+		free(all);
+		return -ENOMEM;
+	}
+	res->stack_id_count = max_id;
+	for (size_t i = 0; i < nodes->count; i++) {
+		const struct hs_reach_node *n = &nodes->items[i];
+		struct hs_leak_stack *s = n->untracked ? &untracked : &all[n->stack_id];
+		bool leaked = n->state == HS_NODE_DIRECT || n->state == HS_NODE_INDIRECT;
+
+		s->stack_id = n->untracked ? HS_NO_STACK : n->stack_id;
+		s->live_blocks++;
+		s->live_bytes += n->size;
+		if (!leaked)
+			continue;
+		s->blocks++;
+		s->bytes += n->size;
+		if (n->state == HS_NODE_DIRECT) {
+			s->direct_blocks++;
+			s->direct_bytes += n->size;
+		}
+	}
+	for (uint32_t id = 0; id < max_id; id++) {
+		res->stack_leaked_bytes[id] = all[id].bytes;
+		res->stack_leaked_blocks[id] = all[id].blocks;
+		if (all[id].blocks)
+			res->stacks[res->stack_count++] = all[id];
+	}
+	if (untracked.blocks)
+		res->stacks[res->stack_count++] = untracked;
+	qsort(res->stacks, res->stack_count, sizeof(*res->stacks), by_leaked_bytes);
+	free(all);
+	return 0;
+}
+
+/* Sum by C++ class: the first word of each block, through the vtable table. */
+static int sum_types(struct hs_leak_snapshot *snap, const struct nodes *nodes,
+		     const struct hs_reach_memory *mem, struct hs_leak_result *res)
+{
+	size_t names = snap->types.name_count, kept = 0;
+	struct hs_leak_type *by_id = calloc(names + 1, sizeof(*by_id));
+
+	if (!by_id)
+		return -ENOMEM;
+	for (size_t i = 0, c = 0; names && i < nodes->count; i++) {
+		const struct hs_reach_node *n = &nodes->items[i];
+		uint64_t word;
+		int id;
+
+		if (n->size < 8 || (n->addr & 7))
+			continue;
+		while (c < mem->copy_count && mem->copies[c].end <= n->addr)
+			c++;
+		if (c == mem->copy_count || n->addr < mem->copies[c].start ||
+		    n->addr + 8 > mem->copies[c].end)
+			continue;
+		memcpy(&word, mem->copies[c].bytes + (n->addr - mem->copies[c].start), 8);
+		id = hs_types_lookup(&snap->types, word);
+		if (id < 0)
+			continue;
+		by_id[id].blocks++;
+		by_id[id].bytes += n->size;
+		if (n->state == HS_NODE_DIRECT || n->state == HS_NODE_INDIRECT) {
+			by_id[id].unreachable_blocks++;
+			by_id[id].unreachable_bytes += n->size;
+		}
+	}
+	for (size_t id = 0; id < names; id++)
+		if (by_id[id].blocks) {
+			by_id[kept] = by_id[id];
+			by_id[kept++].name = snap->types.names[id];
+		}
+	/* One class may have a vtable in two objects: one entry per name. */
+	qsort(by_id, kept, sizeof(*by_id), by_name);
+	res->types = calloc(kept + 1, sizeof(*res->types));
+	if (!res->types) {
+		free(by_id);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < kept; i++) {
+		struct hs_leak_type *last = res->type_count ? &res->types[res->type_count - 1] : NULL;
+
+		if (last && strcmp(last->name, by_id[i].name) == 0) {
+			last->blocks += by_id[i].blocks;
+			last->bytes += by_id[i].bytes;
+			last->unreachable_blocks += by_id[i].unreachable_blocks;
+			last->unreachable_bytes += by_id[i].unreachable_bytes;
+			continue;
+		}
+		res->types[res->type_count] = by_id[i];
+		res->types[res->type_count].name = strdup(by_id[i].name);
+		if (!res->types[res->type_count++].name) {
+			free(by_id);
+			return -ENOMEM;
+		}
+	}
+	qsort(res->types, res->type_count, sizeof(*res->types), by_type);
+	free(by_id);
+	return 0;
+}
+
+static void sum_totals(const struct nodes *nodes, struct hs_leak_result *res)
+{
+	for (size_t i = 0; i < nodes->count; i++) {
+		const struct hs_reach_node *n = &nodes->items[i];
+
+		res->nodes++;
+		res->node_bytes += n->size;
+		if (n->state == HS_NODE_REACHABLE)
+			continue;
+		res->unreachable_blocks++;
+		res->unreachable_bytes += n->size;
+		if (n->state == HS_NODE_DIRECT) {
+			res->direct_blocks++;
+			res->direct_bytes += n->size;
+		} else {
+			res->indirect_blocks++;
+			res->indirect_bytes += n->size;
+		}
+		if (n->untracked) {
+			res->untracked_unreachable_blocks++;
+			res->untracked_unreachable_bytes += n->size;
+		}
+	}
+}
+
+static void describe_roots(const struct hs_leak_snapshot *snap, const struct hs_live_table *live,
+			   uint64_t session_in_walk, uint64_t session_blocks,
+			   struct hs_leak_result *res)
+{
+	if (snap->have_glibc && (!live || !session_blocks || session_in_walk)) {
+		res->roots = HS_LEAK_ROOTS_GLIBC;
+		snprintf(res->roots_detail, sizeof(res->roots_detail),
+			 "glibc %s arenas walked: their free chunks are not roots, %llu chunks "
+			 "allocated before attach are nodes without stacks",
+			 snap->loc.version, (unsigned long long)res->untracked_nodes);
+		return;
+	}
+	res->roots = HS_LEAK_ROOTS_UNTRACKED;
+	snprintf(res->roots_detail, sizeof(res->roots_detail),
+		 "the blocks are not glibc's (%s): memory around them heapscope cannot explain "
+		 "(the allocator's free and older blocks) counts as roots, so fewer leaks are "
+		 "found and none invented", snap->have_glibc ? "not in its arenas" : snap->glibc_why);
+}
+
+/*
+ * After the freeze, on the copy only: nodes from live (the session's table, NULL for none)
+ * and the glibc walk, roots, mark, sums into res.
+ */
+int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *live,
+		    struct hs_leak_result *res)
+{
+	const struct hs_freeze *f = &snap->freeze;
+	struct hs_target_memory tm;
+	struct nodes chunks = { 0 }, nodes = { 0 };
+	struct ranges arenas = { 0 }, excluded = { 0 };
+	struct spans roots = { 0 }, copies = { 0 };
+	struct hs_reach_memory mem = { 0 };
+	struct hs_reach_stats stats;
+	uint64_t *words = NULL, session_blocks = 0, session_in_walk = 0;
+	double started = now_ms();
+	int err = build_image(f, &tm);
+
+	if (!err && snap->have_glibc)
+		err = walk_glibc(snap, &tm, &chunks, &arenas, res);
+	if (!err && arenas.count) /* for build_nodes' lookups */
+		qsort(arenas.items, arenas.count, sizeof(*arenas.items), by_start);
+	if (!err)
+		err = build_nodes(live, f->pid, &chunks, &arenas, &nodes, res);
+	for (size_t i = 0; i < nodes.count; i++)
+		session_blocks += !nodes.items[i].untracked;
+	session_in_walk = chunks.count - res->untracked_nodes; /* claimed by session blocks */
+	/* Roots: every region minus the arenas and the nodes. */
+	for (size_t i = 0; !err && i < arenas.count; i++)
+		err = add_range(&excluded, arenas.items[i].start, arenas.items[i].end);
+	for (size_t i = 0; !err && i < nodes.count; i++)
+		err = add_range(&excluded, nodes.items[i].addr,
+				nodes.items[i].addr + (nodes.items[i].size ? nodes.items[i].size : 1));
+	if (!err) {
+		qsort(excluded.items, excluded.count, sizeof(*excluded.items), by_start);
+		err = subtract(f, &excluded, &roots);
+	}
+	if (!err)
+		err = thread_roots(f, &roots);
+	if (!err)
+		err = register_words(f, &words, &mem.root_word_count);
+	for (size_t i = 0; !err && i < f->region_count; i++)
+		err = add_span(&copies, f->regions[i].start, f->regions[i].end, f->regions[i].bytes);
+	if (!err) {
+		mem.copies = copies.items;
+		mem.copy_count = copies.count;
+		mem.roots = roots.items;
+		mem.root_count = roots.count;
+		mem.root_words = words;
+		err = hs_reach_mark(nodes.items, nodes.count, &mem, &stats);
+	}
+	if (!err) {
+		res->root_bytes = stats.root_bytes;
+		res->scanned_bytes = stats.root_bytes + stats.node_bytes;
+		res->unscanned_blocks = stats.unscanned_nodes;
+		sum_totals(&nodes, res);
+		describe_roots(snap, live, session_in_walk, session_blocks, res);
+		err = sum_stacks(&nodes, res);
+	}
+	if (!err)
+		err = sum_types(snap, &nodes, &mem, res);
+	res->analysis_ms = now_ms() - started;
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason), "the analysis failed: %s", strerror(-err));
+		res->error = err;
+	}
+	res->done = !err;
+	hs_tm_close(&tm);
+	free(chunks.items);
+	free(nodes.items);
+	free(arenas.items);
+	free(excluded.items);
+	free(roots.items);
+	free(copies.items);
+	free(words);
+	return err;
+}
+
+/*
+ * heapscope inspect --leak-check: no session, so the nodes are the glibc walk's in-use
+ * chunks (no stacks); sizes and types still known.  snap is the caller's to free.
+ */
+int hs_leak_check_inspect(pid_t pid, double max_pause_ms, struct hs_leak_result *res,
+			  struct hs_leak_snapshot *snap)
+{
+	struct hs_objects objects;
+	struct hs_leak_config config = { .pid = pid, .objects = &objects,
+					 .max_pause_ms = max_pause_ms };
+	int err;
+
+	hs_objects_init(&objects); /* what the freeze reads of files, it reads before it stops */
+	err = hs_leak_freeze(&config, snap, res);
+	hs_objects_free(&objects);
+
+	if (err)
+		return err;
+	if (!snap->have_glibc) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "without a session only glibc's heap can be walked: %s", snap->glibc_why);
+		res->error = -ENOTSUP;
+		return -ENOTSUP;
+	}
+	return hs_leak_analyse(snap, NULL, res);
+}
+
+/* -w leaked-bytes / leaked-count: each sample's leaked values from its raw stacks. */
+static void fill_samples(struct hs_profile_sample *samples, size_t count,
+			 const struct hs_leak_result *res, bool merged, const uint32_t *sample_of_stack)
+{
+	for (size_t i = 0; !merged && i < count; i++) {
+		uint32_t id = samples[i].stack_id;
+
+		samples[i].values[HS_WEIGHT_LEAKED_BYTES] =
+			id < res->stack_id_count ? res->stack_leaked_bytes[id] : 0;
+		samples[i].values[HS_WEIGHT_LEAKED_COUNT] =
+			id < res->stack_id_count ? res->stack_leaked_blocks[id] : 0;
+	}
+	for (size_t id = 0; merged && id < res->stack_id_count; id++) {
+		uint32_t s = sample_of_stack[id];
+
+		if (s == HS_NO_SAMPLE || s >= count)
+			continue; /* left out (--min-age) */
+		samples[s].values[HS_WEIGHT_LEAKED_BYTES] += res->stack_leaked_bytes[id];
+		samples[s].values[HS_WEIGHT_LEAKED_COUNT] += res->stack_leaked_blocks[id];
+	}
+}
+
+int hs_leak_fill_profile(struct hs_profile *profile, const struct hs_leak_result *res)
+{
+	if (!res->done)
+		return 0;
+	if (res->stack_id_count > profile->stack_count)
+		return -EINVAL; /* not this profile's stacks */
+	fill_samples(profile->samples, profile->sample_count, res, true, profile->sample_of_stack);
+	fill_samples(profile->stack_samples, profile->stack_sample_count, res, false, NULL);
+	profile->totals[HS_WEIGHT_LEAKED_BYTES] = profile->totals[HS_WEIGHT_LEAKED_COUNT] = 0;
+	for (size_t i = 0; i < profile->sample_count; i++) {
+		profile->totals[HS_WEIGHT_LEAKED_BYTES] +=
+			profile->samples[i].values[HS_WEIGHT_LEAKED_BYTES];
+		profile->totals[HS_WEIGHT_LEAKED_COUNT] +=
+			profile->samples[i].values[HS_WEIGHT_LEAKED_COUNT];
+	}
+	return 0;
+}
+
+void hs_leak_snapshot_free(struct hs_leak_snapshot *snap)
+{
+	hs_freeze_free(&snap->freeze);
+	hs_types_free(&snap->types);
+}
+
+void hs_leak_result_free(struct hs_leak_result *res)
+{
+	for (size_t i = 0; i < res->type_count; i++)
+		free(res->types[i].name);
+	free(res->types);
+	free(res->stacks);
+	free(res->stack_leaked_bytes);
+	free(res->stack_leaked_blocks);
+	res->types = NULL;
+	res->stacks = NULL;
+	res->stack_leaked_bytes = res->stack_leaked_blocks = NULL;
+	res->type_count = res->stack_count = res->stack_id_count = 0;
+}
