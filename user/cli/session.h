@@ -42,6 +42,9 @@ struct session {
 	struct hs_summary summary;
 	struct hs_process_summary *processes; /* summary.processes */
 	struct hs_profile_process *labels;    /* root frames */
+	/* --follow: processes found but gone before they could be attached; neither
+	 * counted nor listed as the session's processes, only told on one line */
+	size_t short_lived;
 };
 
 static inline double now_s(void)
@@ -61,7 +64,7 @@ void follow_new_objects(struct session *s);
 bool check_exits(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
-void print_probe_plan(const struct hs_probe_plan *plan);
+void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);
 void print_unwind_objects(struct session *s, size_t first);
 int summarize_session(struct session *s);
 void print_ending(const struct session *s);
