@@ -68,6 +68,6 @@ void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);
 void print_unwind_objects(struct session *s, size_t first);
 int summarize_session(struct session *s);
 void print_ending(const struct session *s);
-void print_summary(const struct session *s);
+void print_summary(struct session *s);
 
 #endif

@@ -20,6 +20,7 @@
 #include "cli/session.h"
 #include "lib/units.h"
 #include "render/render.h"
+#include "symbol/missing_symbols.h"
 
 /* -v: the ret instructions that close throwing operator new calls, one line each. */
 static void print_ret_probes(const struct hs_probe_plan *plan)
@@ -217,8 +218,47 @@ static void print_empty_profile(const struct session *s)
 		(unsigned long long)sum->allocs);
 }
 
+#define MISSING_SYMBOLS_SHOWN 8 /* objects told one by one; the others counted */
+
+/* One object without symbols: which file, its build-id, where its debug file was looked for. */
+static void print_missing_object(const struct hs_missing_symbols *missing)
+{
+	const struct hs_sym_object *obj = missing->object;
+	char build_id[2 * HS_BUILD_ID_MAX + 1] = "none", place[HS_PATH_MAX + 64];
+
+	if (obj->elf.build_id_len)
+		hs_elf_build_id_hex(&obj->elf, build_id, sizeof(build_id));
+	fprintf(stderr, "heapscope: no symbols for %s (build-id %s): stripped and no debug file "
+		"found, so %llu frames are shown as %s+0xADDRESS; a debug file (Debian: its "
+		"-dbgsym or -dbg package) is looked for at", obj->path, build_id,
+		(unsigned long long)missing->frames, obj->basename);
+	for (unsigned int i = 0; !hs_elf_debug_path(&obj->elf, "", obj->path, i, place,
+						    sizeof(place)); i++)
+		fprintf(stderr, "%s %s", i ? "," : "", place);
+	fputc('\n', stderr);
+}
+
+/* Say once which objects left frames unnamed for want of symbols (issue 18). */
+static void print_missing_symbols(struct session *s)
+{
+	const struct hs_stack_table *stacks = &s->collector.stacks;
+	struct hs_missing_symbols_list list = { 0 };
+	int err = 0;
+
+	for (size_t id = 0; !err && id < stacks->count; id++)
+		err = hs_missing_symbols_note(&list, &s->sym, stacks->stacks[id].pid,
+					      hs_stack_frames(stacks, &stacks->stacks[id]),
+					      stacks->stacks[id].frame_count);
+	for (size_t i = 0; !err && i < list.count && i < MISSING_SYMBOLS_SHOWN; i++)
+		print_missing_object(&list.items[i]);
+	if (!err && list.count > MISSING_SYMBOLS_SHOWN)
+		fprintf(stderr, "heapscope: and %zu more objects without symbols\n",
+			list.count - MISSING_SYMBOLS_SHOWN);
+	hs_missing_symbols_free(&list);
+}
+
 /* The session's lines after the output is written: what was seen, what was lost. */
-void print_summary(const struct session *s)
+void print_summary(struct session *s)
 {
 	const struct hs_summary *sum = &s->summary;
 	const uint64_t *k = sum->kernel_stats;
@@ -260,6 +300,7 @@ void print_summary(const struct session *s)
 		fprintf(stderr, "heapscope: %zu short-lived processes of %s exited before they "
 			"could be attached (not counted; --follow scans every %d ms)\n",
 			s->short_lived, s->opts->exe_path, HS_FOLLOW_SCAN_MS);
+	print_missing_symbols(s);
 	print_empty_profile(s);
 	if (s->targets.not_attached)
 		fprintf(stderr, "heapscope: WARNING: %llu processes of %s were not attached "

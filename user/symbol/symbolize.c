@@ -59,8 +59,10 @@ void hs_symbolizer_free(struct hs_symbolizer *sym)
 			close(sym->objects[i]->debug_fd);
 		free(sym->objects[i]);
 	}
-	for (size_t i = 0; i < sym->process_count; i++)
+	for (size_t i = 0; i < sym->process_count; i++) {
 		hs_maps_free(&sym->processes[i].maps);
+		hs_perf_map_free(&sym->processes[i].perf_map);
+	}
 	free(sym->objects);
 	free(sym->processes);
 	memset(sym, 0, sizeof(*sym));
@@ -87,6 +89,7 @@ int hs_symbolizer_add_process(struct hs_symbolizer *sym, pid_t pid)
 			     sizeof(*sym->processes), 4))
 		return -ENOMEM;
 	proc = &sym->processes[sym->process_count];
+	memset(proc, 0, sizeof(*proc));
 	proc->pid = pid;
 	int err = hs_maps_read(pid, &proc->maps);
 	if (err)
@@ -181,7 +184,7 @@ static struct hs_sym_object *load_object(struct hs_symbolizer *sym, pid_t pid,
 int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *addrs, size_t count)
 {
 	struct hs_sym_process *proc = find_process(sym, pid);
-	bool refreshed = false;
+	bool refreshed = false, jit_named = false;
 
 	if (!proc)
 		return -ESRCH;
@@ -200,6 +203,10 @@ int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *
 		}
 		if (map && hs_mapping_is_file(map) && !load_object(sym, pid, map))
 			return -ENOMEM;
+		if (map && hs_mapping_is_jit(map) && !jit_named) {
+			jit_named = true; /* what the JIT wrote since: its files are the target's */
+			hs_perf_map_refresh(&proc->perf_map, pid); /* failing: frames unnamed */
+		}
 	}
 	return 0;
 }
@@ -227,6 +234,8 @@ int hs_symbolizer_resolve(struct hs_symbolizer *sym, pid_t pid, uint64_t addr, b
 		return -ENOENT;
 	if (!hs_mapping_is_file(info->mapping)) {
 		info->module = special_module(info->mapping);
+		if (hs_mapping_is_jit(info->mapping))
+			info->function = hs_perf_map_lookup(&proc->perf_map, lookup);
 		return 0;
 	}
 	info->object = load_object(sym, pid, info->mapping);
@@ -257,6 +266,15 @@ void hs_frame_format(const struct hs_frame_info *info, uint64_t addr, char *out,
 		free(plain);
 	} else if (info->module && info->object && !info->object->load_error && info->vaddr) {
 		snprintf(out, len, "%s+0x%llx", info->module, (unsigned long long)info->vaddr);
+	} else if (info->mapping && hs_mapping_is_jit(info->mapping)) {
+		/* Unnamed JIT code: offsets are only unique with the region's address. */
+		const char *name = info->mapping->path; /* "" or "[anon:NAME]" */
+		int name_len = name[0] ? (int)strlen(name) - 1 : (int)strlen("[anon");
+
+		snprintf(out, len, "%.*s:%llx-%llx]+0x%llx", name_len, name[0] ? name : "[anon",
+			 (unsigned long long)info->mapping->start,
+			 (unsigned long long)info->mapping->end,
+			 (unsigned long long)(addr - info->mapping->start));
 	} else if (info->module && info->mapping) {
 		snprintf(out, len, "%s+0x%llx", info->module,
 			 (unsigned long long)(addr - info->mapping->start + info->mapping->file_offset));

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "target/elf_object.h"
+#include "symbol/perf_map.h"
 #include "target/procfs.h"
 
 /* One file mapped into some target, identified by (dev, inode), read once. */
@@ -25,6 +26,7 @@ struct hs_sym_object {
 struct hs_sym_process {
 	pid_t pid;
 	struct hs_maps maps; /* the latest snapshot taken while the process was alive */
+	struct hs_perf_map perf_map; /* names of its JIT code (perf_map.c) */
 };
 
 struct hs_symbolizer {
@@ -41,6 +43,8 @@ struct hs_symbolizer {
 struct hs_frame_info {
 	const char *function; /* demangled, or NULL when no symbol covers it */
 	const char *module;   /* basename of the object, "[anon]", "[vdso]", or NULL */
+	/* function: NULL when no symbol covers it; for JIT code (an executable anonymous
+	 * mapping), the target's perf map's name */
 	const struct hs_sym_object *object;
 	const struct hs_mapping *mapping;
 	uint64_t vaddr; /* ELF address in module, when there is one */

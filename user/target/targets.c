@@ -31,7 +31,7 @@
 #include "lib/array.h"
 
 /* The last NSpid of /proc/PID/status: the PID in the process's own namespace. */
-static pid_t namespace_pid(pid_t pid)
+pid_t hs_namespace_pid(pid_t pid)
 {
 	char path[64], *text, *line;
 	size_t len;
@@ -83,7 +83,7 @@ int hs_targets_add(struct hs_targets *t, pid_t pid, struct hs_target **added)
 	if (!target)
 		return -ENOMEM;
 	target->pid = pid;
-	target->ns_pid = namespace_pid(pid);
+	target->ns_pid = hs_namespace_pid(pid);
 	if (hs_proc_comm(pid, target->comm, sizeof(target->comm)))
 		snprintf(target->comm, sizeof(target->comm), "?");
 	target->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -57,6 +57,7 @@ bool hs_target_exited(const struct hs_target *target);
 bool hs_target_profiled(const struct hs_target *target);
 size_t hs_targets_alive(const struct hs_targets *t);
 int hs_exe_identity(const char *path, struct hs_exe_identity *exe);
+pid_t hs_namespace_pid(pid_t pid);
 int hs_exe_processes(const struct hs_exe_identity *exe, pid_t **pids, size_t *count);
 
 #endif
