@@ -34,7 +34,8 @@ static void check(const struct hs_perf_map *map)
 		FUZZ_ASSERT(strlen(name) <= HS_PERF_MAP_MAX_NAME && !strchr(name, '\n'));
 		FUZZ_ASSERT(hs_perf_map_lookup(map, s->start) != NULL);
 		FUZZ_ASSERT(hs_perf_map_lookup(map, s->start - 1) == NULL ||
-			    (i && s->start - 1 - map->symbols[i - 1].start < map->symbols[i - 1].size));
+			    (i && s->start - 1 - map->symbols[i - 1].start <
+					  map->symbols[i - 1].size));
 	}
 	FUZZ_ASSERT(map->count <= HS_PERF_MAP_MAX_ENTRIES);
 }

@@ -45,6 +45,9 @@ struct session {
 	/* --follow: processes found but gone before they could be attached; neither
 	 * counted nor listed as the session's processes, only told on one line */
 	size_t short_lived;
+	/* follow_process at work: a process that exits while planned or attached is
+	 * one of those, not an error to tell (a -p PID's exit is) */
+	bool following;
 };
 
 static inline double now_s(void)

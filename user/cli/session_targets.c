@@ -52,7 +52,7 @@ static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 	hs_maps_free(&t->maps); /* planned again: the maps have changed */
 	hs_probes_free(&t->plan);
 	err = hs_maps_read(pid, &t->maps);
-	if (err && may_retry && hs_target_exited(t))
+	if (err && s->following && hs_target_exited(t))
 		return -ESRCH; /* --follow: gone before its turn, quietly */
 	if (err) {
 		hs_fail("cannot read the memory map of PID %d: %s", pid, hs_reason(err));
@@ -176,7 +176,7 @@ static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 
 	if (err == -ENOENT && may_retry)
 		return err;
-	if (err && may_retry && hs_target_exited(t))
+	if (err && s->following && hs_target_exited(t))
 		return -ESRCH; /* --follow: it exited while being attached, quietly */
 	if (err) {
 		hs_fail("cannot attach to PID %d (%s): %s", t->pid, t->allocator,
@@ -315,7 +315,9 @@ static int follow_process(struct session *s, pid_t pid, struct hs_target **t)
 	if (err)
 		return err;
 	may_retry = ++(*t)->follow_tries < HS_FOLLOW_TRIES;
+	s->following = true;
 	err = plan_and_attach(s, *t, may_retry);
+	s->following = false;
 	if (err != -ENOENT || !may_retry || hs_target_exited(*t))
 		return err;
 	if (s->opts->verbose && (*t)->follow_tries == 1)

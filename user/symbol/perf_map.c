@@ -242,7 +242,8 @@ int hs_perf_map_refresh(struct hs_perf_map *map, pid_t pid)
 
 static int compare_start(const void *key, const void *item)
 {
-	uint64_t addr = *(const uint64_t *)key, start = ((const struct hs_perf_symbol *)item)->start;
+	uint64_t addr = *(const uint64_t *)key;
+	uint64_t start = ((const struct hs_perf_symbol *)item)->start;
 
 	return addr < start ? -1 : addr > start;
 }

@@ -13,7 +13,7 @@
 static struct hs_mapping items[] = {
 	{ .start = 0x10000, .end = 0x20000, .executable = true },		  /* JIT code */
 	{ .start = 0x30000, .end = 0x40000, .executable = true, .inode = 7,
-	  .path = "/usr/lib/libx.so" },						  /* a file */
+	  .path = "/usr/lib/libx.so" }, /* a file */
 	{ .start = 0x50000, .end = 0x60000, .executable = false },		  /* data */
 	{ .start = 0x70000, .end = 0x71000, .executable = true, .path = "[anon:v8]" },
 	{ .start = 0x80000, .end = 0x81000, .executable = true, .path = "[uprobes]" },
