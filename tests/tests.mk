@@ -29,9 +29,22 @@ $(TEST_BIN)/churn_truth: tests/workloads/churn_truth.c tests/workloads/workload.
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
 # The verdict scenarios: one workload each, built alike.
-SCENARIOS := leak_churn retention cache_plateau quiet
+SCENARIOS := leak_churn retention cache_plateau quiet early_growth
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
+# Services as real ones behave under --follow (forker: a child per connection,
+# reloader: nginx's reload) and a JIT that writes a perf map (jit): built alike.
+SERVICES := forker reloader jit
+$(addprefix $(TEST_BIN)/,$(SERVICES)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
+# A stripped executable (no .symtab, no debug file; build-id kept), as Debian ships
+# memcached: its own functions have no name.
+$(TEST_BIN)/stripped: tests/workloads/truth.c tests/workloads/workload.h $(TEST_BIN)/libtruth.so
+	$(CC) $(WORKLOAD_CFLAGS) -Wl,--build-id -o $@ $< -L$(TEST_BIN) -ltruth \
+		-Wl,-rpath,$(abspath $(TEST_BIN))
+	strip --strip-all $@
 
 # The same workload without frame pointers, as -O2 production builds are: only
 # the CFI walk gets complete stacks.  PIE with its library's .eh_frame; non-PIE
@@ -123,6 +136,7 @@ $(TEST_BIN)/test_ret_sites: $(TEST_BIN)/libretsites.so
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors $(TEST_BIN)/churn_truth $(TEST_BIN)/exec_stopped
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
+WORKLOADS += $(addprefix $(TEST_BIN)/,$(SERVICES)) $(TEST_BIN)/stripped
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \
 	     $(TEST_BIN)/dlopen_nofp
 WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete $(TEST_BIN)/truth_newdelete_static

@@ -69,11 +69,25 @@ check "every stack shown has live blocks older than 3 s" \
 check_eq "cache_lookup (no old blocks) is left out" 0 \
 	"$(jq '[.stacks[] | select(.frames[-1] == "cache_lookup")] | length' "$J")"
 
-echo "a quiet process:"
+echo "a quiet process (its configuration loaded before attach):"
 scenario quiet
 check_eq "verdict" stable "$(verdict)"
-check_eq "stack holding the live heap" load_config "$(top_live)"
 check_live load_config check_timer
+check_eq "nothing live at the end" 0 "$(jq .live_bytes "$J")"
+check "stderr says the profile is empty and suggests -w alloc-bytes (issue 18)" \
+	grep -q "nothing is live at the end.*-w alloc-bytes" "$OUT/quiet.err"
+
+echo "growth in the first quarter, no unknown frees (issue 18):"
+# 12 s: the step (~0.3 s after go; later on a loaded machine) is over long before the
+# first quarter (3 s) ends, so the quarters' medians both see its top, as in the issue's
+# 30 s session.
+PHASE_S=12 scenario early_growth
+check_eq "unknown frees" 0 "$(jq .unknown_frees "$J")"
+check_eq "verdict" bounded "$(verdict)"
+check_eq "stack holding the live heap" load_state "$(top_live)"
+check_live load_state lookup
+check "the explanation tells the step: 8.0 MiB from 0 B" \
+	jq_true '.explanation | test("grew in a step, by 8.0 MiB from 0 B to 8.0 MiB")' "$J"
 
 echo "the demo target, text report:"
 "$ROOT/${BUILD_DIR:-build}/tools/demo_server" 500 &

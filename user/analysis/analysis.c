@@ -153,7 +153,7 @@ static int compute_ages(struct hs_analysis *a, const struct hs_collector *c, uin
 	return err;
 }
 
-static int classify(const struct hs_timeline_point *points, size_t count,
+static int classify(const struct hs_timeline_point *points, size_t count, bool ended,
 		    const struct hs_analysis_config *config, struct hs_verdict *v)
 {
 	struct hs_verdict_input input = {
@@ -161,6 +161,8 @@ static int classify(const struct hs_timeline_point *points, size_t count,
 		.count = count,
 		.events = config->events,
 		.lost_events = config->lost_events, /* not told per process: each gets them all */
+		.unknown_frees = config->unknown_frees, /* likewise */
+		.ended = ended,
 	};
 
 	return hs_verdict_classify(&input, v);
@@ -170,7 +172,8 @@ static int classify(const struct hs_timeline_point *points, size_t count,
 static int classify_processes(struct hs_analysis *a, const struct hs_timeline *tl,
 			      const struct hs_analysis_config *config)
 {
-	int err = classify(tl->points, tl->count, config, &a->totals);
+	bool one_ended = tl->process_count == 1 && tl->processes[0].ended;
+	int err = classify(tl->points, tl->count, one_ended, config, &a->totals);
 
 	a->processes = calloc(tl->process_count + 1, sizeof(*a->processes));
 	if (!a->processes)
@@ -185,7 +188,8 @@ static int classify_processes(struct hs_analysis *a, const struct hs_timeline *t
 		if (tl->process_count == 1)
 			a->processes[i].verdict = a->totals;
 		else
-			err = classify(p->points, p->count, config, &a->processes[i].verdict);
+			err = classify(p->points, p->count, p->ended, config,
+				       &a->processes[i].verdict);
 	}
 	if (err || tl->process_count < 2)
 		return err;

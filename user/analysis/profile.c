@@ -24,6 +24,7 @@
 #include "analysis/profile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +115,15 @@ static int add_mapping(struct hs_profile *profile, const struct hs_frame_info *i
 		return -ENOMEM;
 	m = &profile->mappings[profile->mapping_count];
 	memset(m, 0, sizeof(*m));
-	m->path = strdup(info->object ? info->object->path : info->mapping->path);
+	if (!info->object && !info->mapping->path[0]) {
+		/* Anonymous memory (JIT code): a name in brackets, which pprof knows has no file
+		 * to look for ("Some binary filenames not available" otherwise). */
+		if (asprintf(&m->path, "[anon:%llx-%llx]", (unsigned long long)info->mapping->start,
+			     (unsigned long long)info->mapping->end) < 0)
+			m->path = NULL;
+	} else {
+		m->path = strdup(info->object ? info->object->path : info->mapping->path);
+	}
 	if (!m->path)
 		return -ENOMEM;
 	m->pid = pid;

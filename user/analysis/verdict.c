@@ -130,15 +130,43 @@ static void classify_growth(struct hs_verdict *v)
 	}
 }
 
+/*
+ * A rise that ended within the first quarter: the quarters' medians both see its
+ * top, so it is no rise between them.  Right after attach such a step is usually
+ * blocks allocated before attach being replaced by ones heapscope sees (their frees
+ * are unknown frees); with no unknown free in the session nothing was replaced, and
+ * the step is the heap growing.  It then must have stayed: the last quarter is not
+ * back down.
+ */
+static bool early_step(const struct hs_verdict_input *in, struct hs_verdict *v)
+{
+	double step = v->live_start - v->live_first;
+
+	if (in->unknown_frees || step < v->detect_bytes || v->live_rise <= -v->detect_bytes)
+		return false;
+	v->early_step = true;
+	v->rise_from = v->live_first;
+	v->rise_to = v->live_start;
+	return true;
+}
+
+/* When (since the first point) the live heap first reached 90% of a rise from..to. */
+static double rise_end(const struct hs_verdict_input *in, double from, double to)
+{
+	double t0 = in->points[0].t_s;
+
+	for (size_t i = 0; i < in->count; i++)
+		if (in->points[i].live_bytes >= from + 0.9 * (to - from))
+			return in->points[i].t_s - t0;
+	return in->points[in->count - 1].t_s - t0;
+}
+
 static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v, double *t,
 			 double *live)
 {
 	double t0 = in->points[0].t_s, t1 = in->points[in->count - 1].t_s, span = t1 - t0;
 	int err;
 
-	for (size_t i = 0; i < in->count; i++)
-		if (in->points[i].live_bytes > v->live_peak)
-			v->live_peak = in->points[i].live_bytes;
 	err = fit_span(in, t0, t1, t, live, &v->live);
 	if (!err)
 		err = fit_span(in, t0, t0 + span * 2 / 3, t, live, &v->live_early);
@@ -153,8 +181,17 @@ static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v
 		fmax(HS_VERDICT_MIN_GROWTH_BYTES, HS_VERDICT_NOISE_FACTOR * v->live.noise);
 	if (v->live_rise >= HS_VERDICT_MIN_GROWTH_BYTES && v->live.z >= HS_VERDICT_TREND_Z)
 		classify_growth(v);
+	else if (early_step(in, v))
+		v->kind = HS_VERDICT_BOUNDED;
 	else
 		v->kind = retained(v) ? HS_VERDICT_RETENTION : HS_VERDICT_STABLE;
+	if (v->kind == HS_VERDICT_BOUNDED && !v->early_step) {
+		/* told as a step, it starts where the heap was before it, not halfway up */
+		v->rise_from = fmin(v->live_first, v->live_start);
+		v->rise_to = v->live_end;
+	}
+	if (v->kind == HS_VERDICT_BOUNDED)
+		v->rise_end_s = rise_end(in, v->rise_from, v->rise_to);
 	return 0;
 }
 
@@ -167,8 +204,15 @@ int hs_verdict_classify(const struct hs_verdict_input *in, struct hs_verdict *v)
 	v->points = in->count;
 	v->events = in->events;
 	v->lost_events = in->lost_events;
-	if (in->count)
+	v->ended = in->ended;
+	if (in->count) {
 		v->duration_s = in->points[in->count - 1].t_s - in->points[0].t_s;
+		v->live_first = in->points[0].live_bytes;
+		v->live_last = in->points[in->count - 1].live_bytes;
+	}
+	for (size_t i = 0; i < in->count; i++)
+		if (in->points[i].live_bytes > v->live_peak)
+			v->live_peak = in->points[i].live_bytes;
 	read_memory(in, v);
 	if (in->lost_events > HS_VERDICT_MAX_LOST_SHARE * in->events) {
 		v->doubt = HS_DOUBT_LOST_EVENTS;
@@ -230,13 +274,31 @@ static void explain_leak(const struct hs_verdict *v, struct text *text)
 		  "shows whether it flattens.");
 }
 
+/*
+ * A rise the first two thirds' slope accounts for is told as a rate; one that came
+ * as a step (a slope near 0 on both sides of it) as the step, from level to level:
+ * "grew at 0 B/s" would contradict the rise.
+ */
 static void explain_bounded(const struct hs_verdict *v, struct text *text)
 {
-	say(text,
-	    "The live heap grew, then flattened at %s (%s/s over the first two thirds of "
-	    "%.1f s, %s/s over the last third).",
-	    HS_BYTES(v->live_end), HS_BYTES(v->live_early.slope), v->duration_s,
-	    HS_BYTES(v->live_late.slope));
+	double rise = v->rise_to - v->rise_from;
+	double by_slope = v->live_early.slope * v->duration_s * 2 / 3;
+
+	if (!v->early_step && by_slope >= rise / 2)
+		say(text,
+		    "The live heap grew, then flattened at %s (%s/s over the first two thirds "
+		    "of %.1f s, %s/s over the last third).",
+		    HS_BYTES(v->live_end), HS_BYTES(v->live_early.slope), v->duration_s,
+		    HS_BYTES(v->live_late.slope));
+	else
+		say(text,
+		    "The live heap grew in a step, by %s from %s to %s within the first %.1f s "
+		    "of %.1f s, then stayed flat (ending at %s; %s/s over the last third).",
+		    HS_BYTES(rise), HS_BYTES(v->rise_from), HS_BYTES(v->rise_to), v->rise_end_s,
+		    v->duration_s, HS_BYTES(v->live_last), HS_BYTES(v->live_late.slope));
+	if (v->early_step)
+		say(text, " No block allocated before attach was freed during the session, so "
+			  "the step is new memory, not old blocks replaced.");
 	say(text, " A cache or pool reaching its size looks like this, not a leak; if it grows "
 		  "again later, a longer session will show it.");
 	explain_memory(v, text);
@@ -265,13 +327,18 @@ static void explain_stable(const struct hs_verdict *v, struct text *text)
 {
 	double visible = v->detect_bytes / (0.75 * v->duration_s);
 
-	say(text, "The live heap did not grow beyond noise: %s to %s in %.1f s.",
-	    HS_BYTES(v->live_start), HS_BYTES(v->live_end), v->duration_s);
+	say(text, "The live heap did not grow beyond noise: %s to %s in %.1f s%s.",
+	    HS_BYTES(v->live_start), HS_BYTES(v->live_end), v->duration_s,
+	    v->ended ? " (the process ended then)" : "");
 	explain_memory(v, text);
-	say(text,
-	    " Growth slower than about %s/s cannot be seen in a session this short; a "
-	    "session N times longer sees growth N times slower.",
-	    HS_BYTES(visible));
+	if (v->ended)
+		say(text, " Growth slower than about %s/s could not be seen in a life this short.",
+		    HS_BYTES(visible));
+	else
+		say(text,
+		    " Growth slower than about %s/s cannot be seen in a session this short; a "
+		    "session N times longer sees growth N times slower.",
+		    HS_BYTES(visible));
 }
 
 static void explain_doubt(const struct hs_verdict *v, struct text *text)
@@ -284,6 +351,19 @@ static void explain_doubt(const struct hs_verdict *v, struct text *text)
 		    (unsigned long long)v->lost_events, (unsigned long long)v->events);
 		break;
 	case HS_DOUBT_TOO_SHORT:
+		if (v->ended && v->points < 2) { /* its totals are all there is */
+			say(text, "The process ended before heapscope could sample it twice: "
+				  "nothing to judge it on.");
+			break;
+		}
+		if (v->ended) { /* no longer session can be run on it */
+			say(text,
+			    "The process ended after %.1f s (%zu points), too short a life to tell "
+			    "growth from noise; its live heap ended at %s (peak %s).",
+			    v->duration_s, v->points, HS_BYTES(v->live_last),
+			    HS_BYTES(v->live_peak));
+			break;
+		}
 		say(text,
 		    "%.1f s and %zu points are too few to tell growth from noise: run at "
 		    "least %.0f s (-d %.0f).",
@@ -292,10 +372,14 @@ static void explain_doubt(const struct hs_verdict *v, struct text *text)
 	default:
 		say(text,
 		    "The live heap rose by %s in %.1f s, but unsteadily (Kendall's tau %.2f; "
-		    "swings of %s around the trend): run longer (-d %.0f) to tell a trend "
-		    "from noise.",
-		    HS_BYTES(v->live_rise), v->duration_s, v->live.tau, HS_BYTES(v->live.noise),
-		    v->suggest_s);
+		    "swings of %s around the trend)",
+		    HS_BYTES(v->live_rise), v->duration_s, v->live.tau, HS_BYTES(v->live.noise));
+		if (v->ended)
+			say(text, ", and the process ended then: a trend cannot be told from "
+				  "noise in its life.");
+		else
+			say(text, ": run longer (-d %.0f) to tell a trend from noise.",
+			    v->suggest_s);
 		break;
 	}
 }

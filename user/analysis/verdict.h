@@ -42,6 +42,10 @@ struct hs_verdict_input {
 	const struct hs_timeline_point *points;
 	size_t count;
 	uint64_t events, lost_events;
+	/* Frees of blocks allocated before attach (the session's, not told per process):
+	 * without any, a rise right after attach is new blocks, not old ones replaced. */
+	uint64_t unknown_frees;
+	bool ended; /* the process exited or exec()ed: judged on what it lived */
 };
 
 struct hs_verdict {
@@ -54,6 +58,12 @@ struct hs_verdict {
 	double live_start, live_end;	       /* medians of the first and the last quarter */
 	double live_rise;		       /* live_end - live_start */
 	double live_peak;
+	double live_first, live_last; /* at the first and the last point */
+	/* bounded: the rise, from what level to what level, ended by rise_end_s (since the
+	 * first point); early_step: it ended within the first quarter */
+	double rise_from, rise_to, rise_end_s;
+	bool early_step;
+	bool ended; /* as in the input */
 	double detect_bytes; /* the smallest rise this session tells from noise */
 	bool memory_known;   /* the /proc figures below were read at start and end */
 	double rss_start, rss_end, anon_start, anon_end, heap_start, heap_end;

@@ -49,6 +49,12 @@ struct session {
 	bool leak_checked;		       /* tried: leaks says how it went */
 	struct hs_leak_snapshot leak_snapshot; /* the copy, until analysed */
 	struct hs_leak_result leaks;
+	/* --follow: processes found but gone before they could be attached; neither
+	 * counted nor listed as the session's processes, only told on one line */
+	size_t short_lived;
+	/* follow_process at work: a process that exits while planned or attached is
+	 * one of those, not an error to tell (a -p PID's exit is) */
+	bool following;
 };
 
 static inline double now_s(void)
@@ -72,10 +78,10 @@ void leak_check_freeze(struct session *s);
 void leak_check_analyse(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
-void print_probe_plan(const struct hs_probe_plan *plan);
+void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);
 void print_unwind_objects(struct session *s, size_t first);
 int summarize_session(struct session *s);
 void print_ending(const struct session *s);
-void print_summary(const struct session *s);
+void print_summary(struct session *s);
 
 #endif

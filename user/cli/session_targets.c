@@ -52,6 +52,8 @@ static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 
 	hs_probes_free(&t->plan);
 	err = hs_objects_refresh_maps(&s->objects, pid, &maps); /* planned again: they changed */
+	if (err && s->following && hs_target_exited(t))
+		return -ESRCH; /* --follow: gone before its turn, quietly */
 	if (err) {
 		hs_fail("cannot read the memory map of PID %d: %s", pid, hs_reason(err));
 		return err;
@@ -67,7 +69,7 @@ static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 	if (!err)
 		hs_probes_describe(&t->plan, t->allocator, sizeof(t->allocator));
 	if (!err && s->opts->verbose)
-		print_probe_plan(&t->plan);
+		print_probe_plan(pid, &t->plan);
 	return err;
 }
 
@@ -174,6 +176,8 @@ static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 
 	if (err == -ENOENT && may_retry)
 		return err;
+	if (err && s->following && hs_target_exited(t))
+		return -ESRCH; /* --follow: it exited while being attached, quietly */
 	if (err) {
 		hs_fail("cannot attach to PID %d (%s): %s", t->pid, t->allocator,
 			hs_reason(err == -ENOENT ? -ESRCH : err));
@@ -265,6 +269,38 @@ static void retire_target(struct session *s, struct hs_target *t)
 }
 
 /*
+ * Why a process --follow found could not be attached yet, from its mappings now.
+ * An exiting process has let go of its memory (its map is empty: a forked child on
+ * its way out); one just exec()ed maps its executable and the dynamic linker, not
+ * yet its libraries; one with its libraries mapped was forked, and failed because it
+ * was exiting meanwhile (its files could no longer be opened).
+ */
+static const char *not_yet_reason(pid_t pid)
+{
+	struct hs_maps maps = { 0 };
+	const char *reason = "is exiting (its memory map is empty)";
+	const char *last = NULL;
+	int objects = 0;
+
+	if (hs_maps_read(pid, &maps) == 0 && maps.count) {
+		for (size_t i = 0; i < maps.count; i++) {
+			const struct hs_mapping *map = &maps.items[i];
+
+			if (!map->executable || !hs_mapping_is_file(map) ||
+			    (last && strcmp(last, map->path) == 0))
+				continue;
+			objects++;
+			last = map->path;
+		}
+		reason = objects <= 2 ? "has no allocator mapped yet (just exec()ed?)"
+				      : "could not be planned though its libraries are mapped "
+					"(exiting?)";
+	}
+	hs_maps_free(&maps);
+	return reason;
+}
+
+/*
  * --follow: plan and attach a process the scan found, new (*t NULL) or seen
  * before.  One caught right after exec() may have no allocator mapped yet, or
  * the dynamic linker may replace the very mappings just planned (-ENOENT
@@ -279,12 +315,13 @@ static int follow_process(struct session *s, pid_t pid, struct hs_target **t)
 	if (err)
 		return err;
 	may_retry = ++(*t)->follow_tries < HS_FOLLOW_TRIES;
+	s->following = true;
 	err = plan_and_attach(s, *t, may_retry);
+	s->following = false;
 	if (err != -ENOENT || !may_retry || hs_target_exited(*t))
 		return err;
 	if (s->opts->verbose && (*t)->follow_tries == 1)
-		fprintf(stderr, "heapscope: PID %d has no allocator mapped yet (just exec()ed?); "
-			"trying again\n", pid);
+		fprintf(stderr, "heapscope: PID %d %s; trying again\n", pid, not_yet_reason(pid));
 	return -EAGAIN;
 }
 

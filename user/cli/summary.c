@@ -20,6 +20,7 @@
 #include "cli/session.h"
 #include "lib/units.h"
 #include "render/render.h"
+#include "symbol/missing_symbols.h"
 
 /* -v: the ret instructions that close throwing operator new calls, one line each. */
 static void print_ret_probes(const struct hs_probe_plan *plan)
@@ -33,10 +34,11 @@ static void print_ret_probes(const struct hs_probe_plan *plan)
 	}
 }
 
-/* -v: where each probe of a plan goes and how its first instruction is run. */
-void print_probe_plan(const struct hs_probe_plan *plan)
+/* -v: where each probe of a plan goes and how its first instruction is run.  The block
+ * starts with the PID it is for: with several processes there is one block each. */
+void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan)
 {
-	fprintf(stderr, "heapscope: symbols resolved in %s\n",
+	fprintf(stderr, "heapscope: PID %d: symbols resolved in %s\n", pid,
 		plan->from_link_map ? "the dynamic linker's search order (r_debug)"
 				    : "the executable, then mapped objects by address");
 	for (size_t i = 0; i < plan->site_count; i++) {
@@ -103,20 +105,30 @@ static void summarize_counts(struct session *s)
 		sum->lost_events += sum->kernel_stats[i];
 }
 
-/* Per process: who it is, how it ended, and its stacks' totals; the root frames' names. */
+/*
+ * Per attached process: who it is, how it ended, and its stacks' totals; the root
+ * frames' names.  A process --follow found but never attached (it exited first) had
+ * nothing profiled: it is counted apart, not listed.
+ */
 static int summarize_processes(struct session *s)
 {
-	size_t n = s->targets.count;
-	bool all_exited = n > 0, all_execed = n > 0;
+	size_t n = 0, capacity = s->targets.count;
+	bool all_exited, all_execed;
 
-	s->processes = calloc(n ? n : 1, sizeof(*s->processes));
-	s->labels = calloc(n ? n : 1, sizeof(*s->labels));
+	s->processes = calloc(capacity ? capacity : 1, sizeof(*s->processes));
+	s->labels = calloc(capacity ? capacity : 1, sizeof(*s->labels));
 	if (!s->processes || !s->labels)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	s->short_lived = 0;
+	all_exited = all_execed = true;
+	for (size_t i = 0; i < s->targets.count; i++) {
 		const struct hs_target *t = s->targets.items[i];
-		struct hs_process_summary *p = &s->processes[i];
+		struct hs_process_summary *p = &s->processes[n];
 
+		if (!t->attached) {
+			s->short_lived += hs_target_exited(t);
+			continue;
+		}
 		p->pid = t->pid;
 		p->ns_pid = t->ns_pid;
 		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
@@ -124,10 +136,13 @@ static int summarize_processes(struct session *s)
 		p->execed = t->execed;
 		all_exited &= t->exited;
 		all_execed &= t->execed;
-		s->labels[i].pid = t->pid;
-		snprintf(s->labels[i].label, sizeof(s->labels[i].label), "%s [%d]", t->comm,
+		s->labels[n].pid = t->pid;
+		snprintf(s->labels[n].label, sizeof(s->labels[n].label), "%s [%d]", t->comm,
 			 t->pid);
+		n++;
 	}
+	all_exited &= n > 0;
+	all_execed &= n > 0;
 	for (size_t id = 0; id < s->collector.stacks.count; id++) {
 		const struct hs_stack *stack = &s->collector.stacks.stacks[id];
 
@@ -186,8 +201,64 @@ void print_ending(const struct session *s)
 			"collected before\n", s->summary.pid);
 }
 
+/*
+ * An inuse profile with nothing live at the end is empty (a folded file without a
+ * line, an SVG of 0 bytes): say why, and what shows the calls that were made.
+ */
+static void print_empty_profile(const struct session *s)
+{
+	const struct hs_summary *sum = &s->summary;
+	bool inuse = s->opts->weight == HS_WEIGHT_INUSE_BYTES ||
+		     s->opts->weight == HS_WEIGHT_INUSE_COUNT;
+
+	if (!inuse || sum->live_count)
+		return;
+	fprintf(stderr, "heapscope: nothing is live at the end (%llu allocations since attach, "
+		"every one freed): the profile is empty; -w alloc-bytes shows who allocated\n",
+		(unsigned long long)sum->allocs);
+}
+
+#define MISSING_SYMBOLS_SHOWN 8 /* objects told one by one; the others counted */
+
+/* One object without symbols: which file, its build-id, where its debug file was looked for. */
+static void print_missing_object(const struct hs_missing_symbols *missing)
+{
+	const struct hs_object *obj = missing->object;
+	char build_id[2 * HS_BUILD_ID_MAX + 1] = "none", place[HS_PATH_MAX + 64];
+
+	if (obj->elf.build_id_len)
+		hs_elf_build_id_hex(&obj->elf, build_id, sizeof(build_id));
+	fprintf(stderr, "heapscope: no symbols for %s (build-id %s): stripped and no debug file "
+		"found, so %llu frames are shown as %s+0xADDRESS; a debug file (Debian: its "
+		"-dbgsym or -dbg package) is looked for at", obj->path, build_id,
+		(unsigned long long)missing->frames, obj->basename);
+	for (unsigned int i = 0; !hs_elf_debug_path(&obj->elf, "", obj->path, i, place,
+						    sizeof(place)); i++)
+		fprintf(stderr, "%s %s", i ? "," : "", place);
+	fputc('\n', stderr);
+}
+
+/* Say once which objects left frames unnamed for want of symbols (issue 18). */
+static void print_missing_symbols(struct session *s)
+{
+	const struct hs_stack_table *stacks = &s->collector.stacks;
+	struct hs_missing_symbols_list list = { 0 };
+	int err = 0;
+
+	for (size_t id = 0; !err && id < stacks->count; id++)
+		err = hs_missing_symbols_note(&list, &s->sym, stacks->stacks[id].pid,
+					      hs_stack_frames(stacks, &stacks->stacks[id]),
+					      stacks->stacks[id].frame_count);
+	for (size_t i = 0; !err && i < list.count && i < MISSING_SYMBOLS_SHOWN; i++)
+		print_missing_object(&list.items[i]);
+	if (!err && list.count > MISSING_SYMBOLS_SHOWN)
+		fprintf(stderr, "heapscope: and %zu more objects without symbols\n",
+			list.count - MISSING_SYMBOLS_SHOWN);
+	hs_missing_symbols_free(&list);
+}
+
 /* The session's lines after the output is written: what was seen, what was lost. */
-void print_summary(const struct session *s)
+void print_summary(struct session *s)
 {
 	const struct hs_summary *sum = &s->summary;
 	const uint64_t *k = sum->kernel_stats;
@@ -225,6 +296,12 @@ void print_summary(const struct session *s)
 			(unsigned long long)sum->stacks_not_kept);
 	else
 		fprintf(stderr, "heapscope: lost events: 0\n");
+	if (s->short_lived)
+		fprintf(stderr, "heapscope: %zu short-lived processes of %s exited before they "
+			"could be attached (not counted; --follow scans every %d ms)\n",
+			s->short_lived, s->opts->exe_path, HS_FOLLOW_SCAN_MS);
+	print_missing_symbols(s);
+	print_empty_profile(s);
 	if (s->targets.not_attached)
 		fprintf(stderr, "heapscope: WARNING: %llu processes of %s were not attached "
 			"(more than %d in one session)\n",

@@ -29,34 +29,6 @@
 #include "lib/array.h"
 #include "lib/file.h"
 
-/* The last NSpid of /proc/PID/status: the PID in the process's own namespace. */
-static pid_t namespace_pid(pid_t pid)
-{
-	char path[64], *text, *line;
-	size_t len;
-	pid_t ns_pid = pid;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (hs_read_file(path, &text, &len))
-		return pid;
-	line = strstr(text, "\nNSpid:");
-	if (line) {
-		char *p = line + strlen("\nNSpid:");
-
-		while (*p && *p != '\n') {
-			char *end;
-			long value = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			ns_pid = (pid_t)value;
-			p = end;
-		}
-	}
-	free(text);
-	return ns_pid;
-}
-
 struct hs_target *hs_targets_find(const struct hs_targets *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->count; i++)
@@ -82,7 +54,7 @@ int hs_targets_add(struct hs_targets *t, pid_t pid, struct hs_target **added)
 	if (!target)
 		return -ENOMEM;
 	target->pid = pid;
-	target->ns_pid = namespace_pid(pid);
+	target->ns_pid = hs_namespace_pid(pid);
 	if (hs_proc_comm(pid, target->comm, sizeof(target->comm)))
 		snprintf(target->comm, sizeof(target->comm), "?");
 	target->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
+
 
 /* libstdc++'s demangler: C linkage, result malloc'ed. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -56,7 +58,23 @@ void hs_symbolizer_init(struct hs_symbolizer *sym, struct hs_objects *objects)
 /* The objects are the session's (objects.c): nothing of the symbolizer's own to free. */
 void hs_symbolizer_free(struct hs_symbolizer *sym)
 {
+	for (size_t i = 0; i < sym->jit_count; i++)
+		hs_perf_map_free(&sym->jits[i].perf_map);
+	free(sym->jits);
 	memset(sym, 0, sizeof(*sym));
+}
+
+/* PID's perf map, created empty on first ask (NULL: out of memory). */
+static struct hs_perf_map *perf_map_of(struct hs_symbolizer *sym, pid_t pid)
+{
+	for (size_t i = 0; i < sym->jit_count; i++)
+		if (sym->jits[i].pid == pid)
+			return &sym->jits[i].perf_map;
+	if (hs_array_reserve((void **)&sym->jits, &sym->jit_capacity, sym->jit_count,
+			     sizeof(*sym->jits), 4))
+		return NULL;
+	sym->jits[sym->jit_count] = (struct hs_sym_jit){ .pid = pid };
+	return &sym->jits[sym->jit_count++].perf_map;
 }
 
 /*
@@ -111,7 +129,7 @@ int hs_symbolizer_add_process(struct hs_symbolizer *sym, pid_t pid)
 int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *addrs, size_t count)
 {
 	const struct hs_maps *maps = hs_objects_maps(sym->objects, pid);
-	bool refreshed = false;
+	bool refreshed = false, jit_named = false;
 
 	if (!maps)
 		return -ESRCH;
@@ -127,6 +145,13 @@ int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *
 		}
 		if (map && hs_mapping_is_file(map) && !load_object(sym, pid, map))
 			return -ENOMEM;
+		if (map && hs_mapping_is_jit(map) && !jit_named) {
+			struct hs_perf_map *pm = perf_map_of(sym, pid);
+
+			jit_named = true; /* what the JIT wrote since: its files are the target's */
+			if (pm)
+				hs_perf_map_refresh(pm, pid); /* failing: frames unnamed */
+		}
 	}
 	return 0;
 }
@@ -154,6 +179,11 @@ int hs_symbolizer_resolve(struct hs_symbolizer *sym, pid_t pid, uint64_t addr, b
 		return -ENOENT;
 	if (!hs_mapping_is_file(info->mapping)) {
 		info->module = special_module(info->mapping);
+		if (hs_mapping_is_jit(info->mapping)) {
+			struct hs_perf_map *pm = perf_map_of(sym, pid);
+
+			info->function = pm ? hs_perf_map_lookup(pm, lookup) : NULL;
+		}
 		return 0;
 	}
 	info->object = load_object(sym, pid, info->mapping);
@@ -184,6 +214,15 @@ void hs_frame_format(const struct hs_frame_info *info, uint64_t addr, char *out,
 		free(plain);
 	} else if (info->module && info->object && !info->object->load_error && info->vaddr) {
 		snprintf(out, len, "%s+0x%llx", info->module, (unsigned long long)info->vaddr);
+	} else if (info->mapping && hs_mapping_is_jit(info->mapping)) {
+		/* Unnamed JIT code: offsets are only unique with the region's address. */
+		const char *name = info->mapping->path; /* "" or "[anon:NAME]" */
+		int name_len = name[0] ? (int)strlen(name) - 1 : (int)strlen("[anon");
+
+		snprintf(out, len, "%.*s:%llx-%llx]+0x%llx", name_len, name[0] ? name : "[anon",
+			 (unsigned long long)info->mapping->start,
+			 (unsigned long long)info->mapping->end,
+			 (unsigned long long)(addr - info->mapping->start));
 	} else if (info->module && info->mapping) {
 		snprintf(out, len, "%s+0x%llx", info->module,
 			 (unsigned long long)(addr - info->mapping->start + info->mapping->file_offset));

@@ -7,10 +7,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "symbol/perf_map.h"
 #include "target/objects.h"
+
+/* A target's JIT code names (its perf map), read as frames in its anonymous code appear. */
+struct hs_sym_jit {
+	pid_t pid;
+	struct hs_perf_map perf_map;
+};
 
 struct hs_symbolizer {
 	struct hs_objects *objects; /* the session's: files and maps snapshots */
+	struct hs_sym_jit *jits;
+	size_t jit_count, jit_capacity;
 	/* Source lines will be read at the end (pprof): find each object's debug file
 	 * while its target lives, when the object has no DWARF of its own. */
 	bool keep_files;
@@ -18,7 +27,9 @@ struct hs_symbolizer {
 
 /* What one address resolves to. */
 struct hs_frame_info {
-	const char *function; /* demangled, or NULL when no symbol covers it */
+	/* demangled, or NULL when no symbol covers it; for JIT code (an executable anonymous
+	 * mapping), the name the target's perf map gives */
+	const char *function;
 	const char *module;   /* basename of the object, "[anon]", "[vdso]", or NULL */
 	const struct hs_object *object;
 	const struct hs_mapping *mapping;

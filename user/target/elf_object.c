@@ -350,6 +350,13 @@ static int debug_path(const struct hs_elf_object *obj, const char *root, const c
 	return 0;
 }
 
+/* debug_path for those who tell the user where a debug file would be looked for. */
+int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+		      unsigned int candidate, char *out, size_t len)
+{
+	return debug_path(obj, root, object_path, candidate, out, len);
+}
+
 /* Is the ELF file at fd obj's debug file: the same build-id, when obj has one? */
 static bool is_debug_file_of(int fd, const struct hs_elf_object *obj)
 {

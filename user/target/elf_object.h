@@ -56,6 +56,8 @@ int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj);
 int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
 			   const char *object_path);
+int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+		      unsigned int candidate, char *out, size_t len);
 int hs_elf_read_debug_symbols(struct hs_elf_object *obj, int debug_fd);
 void hs_elf_free(struct hs_elf_object *obj);
 

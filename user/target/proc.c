@@ -233,3 +233,31 @@ int hs_proc_auxv_value(pid_t pid, uint64_t type, uint64_t *value)
 	}
 	return -ENOENT;
 }
+
+/* The last NSpid of /proc/PID/status: the PID in the process's own namespace. */
+pid_t hs_namespace_pid(pid_t pid)
+{
+	char path[64], *text, *line;
+	size_t len;
+	pid_t ns_pid = pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (hs_read_file(path, &text, &len))
+		return pid;
+	line = strstr(text, "\nNSpid:");
+	if (line) {
+		char *p = line + strlen("\nNSpid:");
+
+		while (*p && *p != '\n') {
+			char *end;
+			long value = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			ns_pid = (pid_t)value;
+			p = end;
+		}
+	}
+	free(text);
+	return ns_pid;
+}

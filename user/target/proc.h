@@ -28,4 +28,6 @@ int hs_proc_exe_inode(pid_t pid, uint64_t *inode, uint32_t *dev_major, uint32_t 
 int hs_proc_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
 int hs_proc_auxv_value(pid_t pid, uint64_t type, uint64_t *value);
 
+pid_t hs_namespace_pid(pid_t pid);
+
 #endif

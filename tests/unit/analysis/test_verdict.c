@@ -44,7 +44,9 @@ static void run(struct scenario *sc, size_t n, double seconds, double (*live)(do
 		p->mem.rss_bytes = p->mem.anon_bytes + 3 * MiB;
 		p->mem.heap_bytes = p->mem.anon_bytes;
 	}
-	sc->in = (struct hs_verdict_input){sc->points, n, 100000, 0};
+	/* Blocks allocated before attach were freed, as in most sessions: the step after
+	 * attach may be them being replaced (test_early_growth has none). */
+	sc->in = (struct hs_verdict_input){sc->points, n, 100000, 0, .unknown_frees = 100};
 	CHECK_EQ(hs_verdict_classify(&sc->in, &sc->v), 0);
 	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
 }
@@ -89,6 +91,92 @@ static void test_bounded(void)
 	CHECK(sc.v.live_rise > 1 * MiB);
 	CHECK(NEAR(sc.v.live_late.slope, 0, 5 * KiB));
 	CHECK(strstr(sc.text, "flattened") != NULL);
+}
+
+/* 23 MiB allocated in the first second of 30, then flat (+-2 KiB of churn). */
+static double early_growth(double t, unsigned *state)
+{
+	return 23 * MiB * (t < 1 ? t : 1) + 2 * KiB * noise(state) + 2 * KiB;
+}
+
+static void reclassify(struct scenario *sc)
+{
+	CHECK_EQ(hs_verdict_classify(&sc->in, &sc->v), 0);
+	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
+}
+
+/* Issue 18: a rise that ends in the first quarter is growth when nothing old was replaced. */
+static void test_early_growth(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 31, 30, early_growth, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE); /* unknown frees: maybe old blocks replaced */
+	sc.in.unknown_frees = 0;
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_BOUNDED);
+	CHECK(sc.v.early_step);
+	CHECK(NEAR(sc.v.rise_to - sc.v.rise_from, 23 * MiB, 8 * KiB));
+	CHECK(NEAR(sc.v.rise_end_s, 1, 1e-9));
+	CHECK(strstr(sc.text, "grew in a step, by 23.0 MiB from ") != NULL);
+	CHECK(strstr(sc.text, "within the first 1.0 s of 30.0 s") != NULL);
+	CHECK(strstr(sc.text, "not old blocks replaced") != NULL);
+	CHECK(strstr(sc.text, "0 B/s over the first two thirds") == NULL);
+	/* A step that falls back by the end is not growth that stayed. */
+	for (size_t i = 23; i < 31; i++)
+		sc.points[i].live_bytes = 2 * KiB;
+	reclassify(&sc);
+	CHECK(sc.v.kind != HS_VERDICT_BOUNDED);
+}
+
+static double sawtooth(double t, unsigned *state);
+static double quiet(double t, unsigned *state);
+
+/* A step in the middle (an nginx reload): bounded, told as a step, not as "0 B/s". */
+static double mid_step(double t, unsigned *state)
+{
+	(void)state;
+	return t < 7 ? 10 * KiB : 134 * KiB;
+}
+
+static void test_step_told_as_step(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 21, 14, mid_step, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_BOUNDED);
+	CHECK(!sc.v.early_step);
+	CHECK(strstr(sc.text, "by 124.0 KiB from 10.0 KiB to 134.0 KiB within the first 7.0 s") !=
+	      NULL);
+	CHECK(strstr(sc.text, "0 B/s over the first two thirds") == NULL);
+}
+
+/* A process that ended is judged on what it lived: no advice to run it longer. */
+static void test_ended_process(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 5, 2.8, leaking, anon_follows_live);
+	sc.in.ended = true;
+	reclassify(&sc);
+	CHECK_EQ(sc.v.doubt, HS_DOUBT_TOO_SHORT);
+	CHECK(strstr(sc.text, "ended after 2.8 s (5 points)") != NULL);
+	CHECK(strstr(sc.text, "-d ") == NULL && strstr(sc.text, "run at least") == NULL);
+	sc.in.count = 1; /* exited right after attach: no figures to quote */
+	reclassify(&sc);
+	CHECK(strstr(sc.text, "before heapscope could sample it twice") != NULL);
+	CHECK(strstr(sc.text, "ended at") == NULL);
+	run(&sc, 61, 6, sawtooth, anon_follows_live);
+	sc.in.ended = true;
+	reclassify(&sc);
+	CHECK_EQ(sc.v.doubt, HS_DOUBT_NOISY);
+	CHECK(strstr(sc.text, "-d ") == NULL && strstr(sc.text, "the process ended") != NULL);
+	run(&sc, 25, 6, quiet, anon_follows_live);
+	sc.in.ended = true;
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	CHECK(strstr(sc.text, "session N times longer") == NULL);
+	CHECK(strstr(sc.text, "in a life this short") != NULL);
 }
 
 /* 30 MiB of small blocks allocated and freed again; the freed memory stays resident. */
@@ -234,6 +322,9 @@ int main(void)
 {
 	TEST(test_leak);
 	TEST(test_bounded);
+	TEST(test_early_growth);
+	TEST(test_step_told_as_step);
+	TEST(test_ended_process);
 	TEST(test_retention);
 	TEST(test_stable);
 	TEST(test_inconclusive);
