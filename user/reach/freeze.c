@@ -32,24 +32,13 @@
 
 #include "lib/file.h"
 #include "reach/freeze.h"
+#include "reach/writable_maps.h"
 #include "target/proc.h"
 
 #define COPY_CHUNK_BYTES (4u << 20)
 #define MAX_TASK_PASSES 64
 #define PAGE_BYTES 4096ull
 
-struct map_line {
-	uint64_t start, end;
-	bool file, device, heap, stack;
-	char name[64];
-};
-
-struct map_list {
-	struct map_line *items;
-	size_t count;
-	uint64_t bytes;
-	uint64_t device_bytes;
-};
 
 static double now_ms(void)
 {
@@ -57,98 +46,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* /dev mappings other than /dev/zero and shared memory are device memory: a read may fail or
- * have effects, and no allocator keeps its pointers there. */
-static bool is_device(const char *path)
-{
-	return strncmp(path, "/dev/", 5) == 0 && strcmp(path, "/dev/zero") != 0 &&
-	       strncmp(path, "/dev/zero ", 10) != 0 && strncmp(path, "/dev/shm/", 9) != 0;
-}
-
-/* The readable and writable mappings, from one read of /proc/PID/maps. */
-static int read_writable_maps(pid_t pid, struct map_list *list)
-{
-	char path[64], *text, *line;
-	size_t len, cap = 0;
-	int err;
-
-	memset(list, 0, sizeof(*list));
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	err = hs_read_file(path, &text, &len);
-	if (err)
-		return err;
-	for (line = text; line && *line;) {
-		char *nl = strchr(line, '\n'), perms[8] = "";
-		unsigned long long start, end, offset, inode;
-		unsigned int major, minor;
-		int name_at = 0;
-
-		if (nl)
-			*nl = '\0';
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset,
-			   &major, &minor, &inode, &name_at) >= 7 &&
-		    perms[0] == 'r' && perms[1] == 'w' && end > start) {
-			const char *name = name_at ? line + name_at : "";
-			struct map_line *m;
-
-			if (list->count == cap) {
-				size_t bigger_cap = cap ? 2 * cap : 64;
-				struct map_line *bigger;
-
-				if (bigger_cap > HS_FREEZE_MAX_REGIONS) {
-					err = -E2BIG;
-					break;
-				}
-				bigger = realloc(list->items, bigger_cap * sizeof(*bigger));
-				if (!bigger) {
-					err = -ENOMEM;
-					break;
-				}
-				list->items = bigger;
-				cap = bigger_cap;
-			}
-			m = &list->items[list->count];
-			memset(m, 0, sizeof(*m));
-			m->start = start;
-			m->end = end;
-			m->file = inode != 0;
-			m->device = is_device(name);
-			m->heap = strcmp(name, "[heap]") == 0;
-			m->stack = strncmp(name, "[stack", 6) == 0;
-			snprintf(m->name, sizeof(m->name), "%s", name);
-			if (m->device) {
-				list->device_bytes += end - start;
-			} else {
-				list->bytes += end - start;
-				list->count++;
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	free(text);
-	if (err) {
-		free(list->items);
-		list->items = NULL;
-	}
-	return err;
-}
-
-int hs_proc_tracer(pid_t pid, pid_t *tracer)
-{
-	char path[64], *text, *at;
-	size_t len;
-	int err;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	err = hs_read_file(path, &text, &len);
-	if (err)
-		return err;
-	at = strstr(text, "\nTracerPid:");
-	*tracer = at ? (pid_t)strtol(at + 11, NULL, 10) : 0;
-	free(text);
-	return at ? 0 : -EINVAL;
 }
 
 /* Buffers are carved from one arena populated before the freeze: page faults in heapscope
@@ -387,7 +284,7 @@ static int copy_memory(struct freezer *z)
 	struct map_list maps;
 	double started = now_ms();
 	uint64_t unreadable_anon = 0;
-	int err = read_writable_maps(f->pid, &maps);
+	int err = hs_writable_maps_read(f->pid, &maps);
 
 	if (err) {
 		snprintf(f->reason, sizeof(f->reason), "cannot read the memory map: %s",
@@ -517,7 +414,7 @@ static void *freeze_thread(void *arg)
 static int estimate(pid_t pid, const struct hs_freeze_config *config, struct hs_freeze *f)
 {
 	struct map_list maps;
-	int err = read_writable_maps(pid, &maps);
+	int err = hs_writable_maps_read(pid, &maps);
 
 	if (err) {
 		snprintf(f->reason, sizeof(f->reason), "cannot read the memory map: %s",

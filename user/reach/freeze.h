@@ -76,6 +76,5 @@ struct hs_freeze {
 int hs_freeze_run(pid_t pid, const struct hs_freeze_config *config, struct hs_freeze *f);
 void hs_freeze_free(struct hs_freeze *f);
 const struct hs_freeze_region *hs_freeze_region_at(const struct hs_freeze *f, uint64_t addr);
-int hs_proc_tracer(pid_t pid, pid_t *tracer);
 
 #endif

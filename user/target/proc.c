@@ -261,3 +261,20 @@ pid_t hs_namespace_pid(pid_t pid)
 	free(text);
 	return ns_pid;
 }
+
+/* Who traces PID (TracerPid in /proc/PID/status): 0 when nobody does. */
+int hs_proc_tracer(pid_t pid, pid_t *tracer)
+{
+	char path[64], *text, *at;
+	size_t len;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	err = hs_read_file(path, &text, &len);
+	if (err)
+		return err;
+	at = strstr(text, "\nTracerPid:");
+	*tracer = at ? (pid_t)strtol(at + 11, NULL, 10) : 0;
+	free(text);
+	return at ? 0 : -EINVAL;
+}

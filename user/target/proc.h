@@ -30,4 +30,6 @@ int hs_proc_auxv_value(pid_t pid, uint64_t type, uint64_t *value);
 
 pid_t hs_namespace_pid(pid_t pid);
 
+int hs_proc_tracer(pid_t pid, pid_t *tracer);
+
 #endif
