@@ -97,13 +97,17 @@ static uint32_t count_threads(pid_t pid)
 	return threads;
 }
 
+/* The first class holding usable_bytes (<= 16 << i): a count of bits, not a loop of up to
+ * 24 steps for each of a million blocks. */
 static size_t size_class(uint64_t usable_bytes)
 {
-	size_t i = 0;
+	size_t i;
 
-	while (i + 1 < HS_CENSUS_SIZE_CLASSES && usable_bytes > (16ull << i))
-		i++;
-	return i;
+	if (usable_bytes <= 16)
+		return 0;
+	/* usable_bytes - 1 >= 16: the shifted value is >= 1, its bit length is i. */
+	i = 64 - (size_t)__builtin_clzll((usable_bytes - 1) >> 4);
+	return i < HS_CENSUS_SIZE_CLASSES ? i : HS_CENSUS_SIZE_CLASSES - 1;
 }
 
 int hs_census_add(struct hs_census *census, uint64_t usable_bytes, const char *type)

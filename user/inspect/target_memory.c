@@ -373,12 +373,12 @@ void hs_tm_window_free(struct hs_tm_window *win)
 }
 
 /*
- * len bytes at addr inside the window's span.  A miss refills from addr forward with one
- * read of up to HS_TM_WINDOW_BYTES (more when len asks), so a forward walk over N bytes
- * costs about N / HS_TM_WINDOW_BYTES system calls.
+ * A window miss (hs_tm_window_at): len bytes at addr inside the span.  It refills from addr
+ * forward with one read of up to HS_TM_WINDOW_BYTES (more when len asks), so a forward walk
+ * over N bytes costs about N / HS_TM_WINDOW_BYTES system calls.
  */
-int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
-		    size_t len, const unsigned char **bytes)
+int hs_tm_window_fill(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
+		      size_t len, const unsigned char **bytes)
 {
 	const struct hs_tm_range *range;
 	uint64_t fill_end;

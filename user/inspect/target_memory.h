@@ -74,8 +74,23 @@ struct hs_tm_window {
 #define HS_TM_PAGES_PER_CALL 1024
 
 int hs_tm_window_init(struct hs_tm_window *win, uint64_t start, uint64_t end);
-int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
-		    size_t len, const unsigned char **bytes);
+int hs_tm_window_fill(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
+		      size_t len, const unsigned char **bytes);
+
+/*
+ * Inline for a hit: a walk asks three times a chunk, a million chunks a GiB.  What the
+ * window holds lies inside [start, end) by construction, so a hit needs no other check.
+ */
+static inline int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win,
+				  uint64_t addr, size_t len, const unsigned char **bytes)
+{
+	if (win->have && addr >= win->base && addr - win->base <= win->have &&
+	    len <= win->have - (addr - win->base)) {
+		*bytes = win->view + (addr - win->base);
+		return 0;
+	}
+	return hs_tm_window_fill(tm, win, addr, len, bytes);
+}
 void hs_tm_window_free(struct hs_tm_window *win);
 
 int hs_tm_present_pages(struct hs_target_memory *tm, uint64_t start, uint64_t pages,
