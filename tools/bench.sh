@@ -271,38 +271,58 @@ awk -v b="$rss_before" -v a="$rss_after" -v n="$HOLD" -v live="$(summary_field '
 	printf "collector memory: %.0f bytes per live block (anonymous RSS %d -> %d KiB with %d blocks live)\n",
 		(a - b) * 1024 / n, b, a, live }'
 
-# heapscope inspect: how long it takes (the arenas workload; a 1 GiB heap with a million free
-# chunks), and whether the target slows down while it is read (the big heap's own loop pace,
-# 100 ms at a time, before and during five inspects in a row).
+# heapscope inspect: what it costs (the arenas workload; a 1 GiB heap with a million free
+# chunks): CPU (user+sys: wall time on a shared machine says more about the neighbours), the
+# bytes and system calls of its reads, and whether the target slows down while it is read
+# (the big heap's own loop pace, 100 ms at a time, before and during five inspects in a row).
+
+# inspect_once PID JSON: one inspect; appends its wall ms to wall[] and CPU ms to cpu[].
+inspect_once() {
+	local started=$EPOCHREALTIME t TIMEFORMAT='%U %S'
+
+	t=$({ time "$HEAPSCOPE" inspect -p "$1" -f json > "$2" 2> "$2.err"; } 2>&1)
+	wall+=("$(awk -v a="$started" -v b="$EPOCHREALTIME" \
+		'BEGIN { printf "%.0f", (b - a) * 1000 }')")
+	cpu+=("$(awk -v u="${t% *}" -v s="${t#* }" 'BEGIN { printf "%.0f", (u + s) * 1000 }')")
+}
+
+# inspect_costs JSON: the read's bytes and calls (the same every run of a still heap).
+inspect_costs() {
+	jq -r '.processes[0] |
+		"\(.read_bytes / 1048576 | floor) MiB read in \(.read_syscalls) calls"' "$1"
+}
+
 W=$OUT/inspect-arenas
 mkdir -p "$W"
 "$BIN/arenas" "$W/info.xml" "$W/trim.txt" > "$W/out" &
 apid=$!
 wait_for_text "$W/out" ready > /dev/null
-ms=()
+wall=() cpu=()
 for _ in 1 2 3; do
-	"$HEAPSCOPE" inspect -p "$apid" -f json > "$W/inspect.json" && ms+=("$(jq -r '.processes[0].read_ms' "$W/inspect.json")")
+	inspect_once "$apid" "$W/inspect.json"
 done
 kill "$apid"; wait "$apid" 2>/dev/null
-printf 'inspect (arenas workload, %s arenas, %s system): %.0f ms (median of 3)\n' \
+printf 'inspect (arenas workload, %s arenas, %s system): %s ms CPU, %s ms wall (medians of 3);' \
 	"$(jq -r '.processes[0].totals.arenas' "$W/inspect.json")" \
-	"$(jq -r '.processes[0].totals.system_bytes' "$W/inspect.json" | numfmt --to=iec)" "$(median "${ms[@]}")"
+	"$(jq -r '.processes[0].totals.system_bytes' "$W/inspect.json" | numfmt --to=iec)" \
+	"$(median "${cpu[@]}")" "$(median "${wall[@]}")"
+printf ' %s\n' "$(inspect_costs "$W/inspect.json")"
 
 W=$OUT/inspect-bigheap
 start_workload bigheap "$W"
 sleep 1
 before=$(tail -n 10 "$W/stdout" | awk '{ s += $2 } END { print s / NR }')
 lines=$(wc -l < "$W/stdout")
-wall=()
+wall=() cpu=()
 for _ in 1 2 3 4 5; do
-	started=$EPOCHREALTIME
-	"$HEAPSCOPE" inspect -p "$WPID" -f json > "$W/inspect.json"
-	wall+=("$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", (b - a) * 1000 }')")
+	inspect_once "$WPID" "$W/inspect.json"
 done
 during=$(tail -n +$((lines + 1)) "$W/stdout" | awk '{ s += $2; n++ } END { print (n ? s / n : 0) }')
 release_workload "$W"
-printf 'inspect (1 GiB heap, %s free chunks): %s ms wall (median of 5, walk and census included)\n' \
-	"$(jq -r '.processes[0].totals.bin_chunks' "$W/inspect.json")" "$(median "${wall[@]}")"
+printf 'inspect (1 GiB heap, %s free chunks): %s ms CPU, %s ms wall (medians of 5, census in);' \
+	"$(jq -r '.processes[0].totals.bin_chunks' "$W/inspect.json")" "$(median "${cpu[@]}")" \
+	"$(median "${wall[@]}")"
+printf ' %s\n' "$(inspect_costs "$W/inspect.json")"
 awk -v b="$before" -v d="$during" 'BEGIN { printf "target pace during inspects: %.0f iterations/100 ms before, %.0f during (%.1f%%)\n", b, d, (b ? 100 * (d - b) / b : 0) }'
 
 # heapscope watch: its CPU for 50 processes and what it costs a target (tools/bench_watch.sh).

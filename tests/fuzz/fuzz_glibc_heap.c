@@ -4,7 +4,8 @@
  * memory: a heap is written by the target, which may be buggy or hostile.  The input is
  * an image mapped at BASE, holding mp_ at BASE and main_arena at BASE + 0x100 (glibc 2.36
  * layout); the rest is whatever the mutator makes of the seed's chunks.  The reader must
- * return, and what it returns must hold together.
+ * return, and what it returns must hold together: the in-use chunks a read kept (with
+ * their first words) are the ones a walk of the unchanging image finds again.
  */
 #include "fuzz.h"
 #include "inspect/glibc_heap.h"
@@ -22,10 +23,30 @@ static int count(void *ctx, uint64_t user_addr, uint64_t usable_bytes, int arena
 	return 0;
 }
 
+/* Blocks and bytes; a first word handed on must be the block's (the image does not change). */
+struct sums {
+	struct hs_target_memory *tm;
+	uint64_t blocks, bytes;
+};
+
+static int sum(void *ctx, const struct hs_glibc_block *b)
+{
+	struct sums *s = ctx;
+	uint64_t word;
+
+	s->blocks++;
+	s->bytes += b->usable_bytes;
+	if (b->first_word_known)
+		FUZZ_ASSERT(hs_tm_read_u64(s->tm, b->user_addr, &word) == 0 &&
+			    word == b->first_word);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_target_memory tm;
 	struct hs_glibc_location loc = { 0 };
+	struct hs_glibc_read_options keep = { .keep_in_use = true };
 	struct hs_glibc_heap heap;
 	uint64_t chunks = 0;
 	void *image;
@@ -41,6 +62,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	loc.method = HS_GLIBC_GIVEN;
 	loc.mp = BASE;
 	loc.main_arena = BASE + 0x100;
+	/* The image does not change: the chunks the read kept are the ones a walk finds. */
+	if (hs_glibc_heap_read_with(&tm, &loc, &keep, &heap) == 0) {
+		struct sums kept = { .tm = &tm }, walked = { .tm = &tm };
+		bool kept_all = heap.kept_all;
+
+		FUZZ_ASSERT(hs_glibc_heap_for_each_block(&tm, &heap, sum, &kept) == 0);
+		heap.kept_all = false;
+		FUZZ_ASSERT(hs_glibc_heap_for_each_block(&tm, &heap, sum, &walked) == 0);
+		heap.kept_all = kept_all;
+		FUZZ_ASSERT(kept.blocks == walked.blocks && kept.bytes == walked.bytes);
+		hs_glibc_heap_free(&heap);
+	}
 	if (hs_glibc_heap_read(&tm, &loc, &heap) == 0) {
 		struct hs_glibc_arena_stats sum = { 0 };
 

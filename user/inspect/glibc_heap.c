@@ -5,8 +5,8 @@
  * Owns: one read of the whole state (mp_, the ring of arenas, every arena's chunks from its
  * first to top, fastbins, bins, the tcaches found in the heap, mmapped chunks found in the
  * mappings), the figures malloc_info() would print, what malloc_trim(0) would give back,
- * how much free memory is resident, and a second walk handing each in-use chunk to a
- * callback.
+ * how much free memory is resident, and each in-use chunk handed to a callback: replayed
+ * from what the read's walk kept (keep_in_use), else walked again.
  * Does not own: where the state is (glibc_locate.c), how memory is read (target_memory.c).
  * Invariants: the target is never trusted.  Every address comes through hs_tm_* (bounded by
  * the mappings); every list has a length bound (system_mem / MINSIZE) and a cycle test
@@ -14,9 +14,11 @@
  * ends that list or walk, sets partial and a reason; it never loops or crashes.  The target
  * runs on while it is read: the arenas are read again at the end, and a read whose arenas
  * changed, or whose lists disagree with the walk, is done again (HS_GLIBC_ATTEMPTS in all).
- * Cost: the chunk walk copies each heap in HS_TM_WINDOW_BYTES windows; bins are followed in
- * the table of free chunks the walk built (no read per chunk); only fastbins and tcaches,
- * short by nature, are read chunk by chunk through the cache.
+ * Cost: the chunk walk copies each heap once, in HS_TM_WINDOW_BYTES windows; bins are
+ * followed in the table of free chunks the walk built (no read per chunk); only fastbins
+ * and tcaches, short by nature, are read chunk by chunk through the cache.  A census
+ * replays the kept chunks (24 bytes each, HS_GLIBC_MAX_KEPT at most) with their first
+ * words, so the heap is read once, not twice or three times.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -56,6 +58,11 @@ struct reader {
 	uint64_t *fast; /* fastbin chunk (addr, size, arena) triples for trimming */
 	size_t fast_count, fast_cap;
 	uint64_t *bit_in_use; /* per arena: chunks the walk saw with PREV_INUSE set after */
+	bool keep;	      /* keep the in-use chunks (hs_glibc_read_options.keep_in_use) */
+	bool kept_overflow;   /* more than HS_GLIBC_MAX_KEPT: none kept */
+	struct hs_glibc_kept *kept;
+	size_t kept_count, kept_cap;
+	size_t free_hint;     /* the free table entry found last (bins run in address order) */
 	uint8_t **present; /* per region: its pages' residency, read before the walk */
 	uint64_t *present_pages; /* per region: entries in present[i] */
 	uint64_t tcache_key;
@@ -100,8 +107,12 @@ static int push(void **items, size_t *count, size_t *cap, size_t item_size, cons
 	return 0;
 }
 
+/* Inline while there is room: the walk pushes a million chunks, the call was a sixth of it. */
 #define PUSH(r, arr, val)                                                                    \
-	push((void **)&(r)->arr, &(r)->arr##_count, &(r)->arr##_cap, sizeof(*(r)->arr), &(val))
+	((r)->arr##_count < (r)->arr##_cap                                                   \
+		 ? ((r)->arr[(r)->arr##_count++] = (val), 0)                                 \
+		 : push((void **)&(r)->arr, &(r)->arr##_count, &(r)->arr##_cap,             \
+			sizeof(*(r)->arr), &(val)))
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -115,13 +126,35 @@ static int cmp_free(const void *a, const void *b)
 	return cmp_u64(&((const struct free_chunk *)a)->addr, &((const struct free_chunk *)b)->addr);
 }
 
+/*
+ * A bin lists its chunks mostly in (or against) address order: try the neighbours of the
+ * last one found before a binary search (a million bsearches were a tenth of an inspect).
+ */
 static struct free_chunk *find_free(struct reader *r, uint64_t addr)
 {
-	struct free_chunk key = { .addr = addr };
+	struct free_chunk key = { .addr = addr }, *fc;
+	size_t h = r->free_hint;
 
 	if (!r->free_count)
 		return NULL; /* bsearch must not see a NULL array */
-	return bsearch(&key, r->free, r->free_count, sizeof(*r->free), cmp_free);
+	if (h + 1 < r->free_count && r->free[h + 1].addr == addr)
+		fc = &r->free[h + 1];
+	else if (h > 0 && h - 1 < r->free_count && r->free[h - 1].addr == addr)
+		fc = &r->free[h - 1];
+	else
+		fc = bsearch(&key, r->free, r->free_count, sizeof(*r->free), cmp_free);
+	if (fc)
+		r->free_hint = (size_t)(fc - r->free);
+	return fc;
+}
+
+/* The walk finds free chunks in address order, region after region: often sorted already. */
+static bool sorted_free(const struct reader *r)
+{
+	for (size_t i = 1; i < r->free_count; i++)
+		if (r->free[i - 1].addr >= r->free[i].addr)
+			return false;
+	return true;
 }
 
 static bool is_cached(const uint64_t *set, size_t count, uint64_t addr)
@@ -258,6 +291,24 @@ static int find_regions(struct reader *r, uint32_t i)
 	return 0;
 }
 
+/* An in-use chunk for the census to replay; past HS_GLIBC_MAX_KEPT, none are kept. */
+static int keep_chunk(struct reader *r, uint64_t p, uint64_t sz, uint64_t first_word,
+		      uint32_t arena)
+{
+	struct hs_glibc_kept k = { p, first_word, (uint32_t)(sz / 16), arena };
+
+	if (r->kept_overflow)
+		return 0;
+	if (r->kept_count == HS_GLIBC_MAX_KEPT || sz / 16 > UINT32_MAX) {
+		r->kept_overflow = true;
+		free(r->kept);
+		r->kept = NULL;
+		r->kept_count = r->kept_cap = 0;
+		return 0;
+	}
+	return PUSH(r, kept, k);
+}
+
 /*
  * Walk one region chunk by chunk.  A chunk is free (in a bin, or about to be) when the
  * next chunk's PREV_INUSE is clear; those go to the free table with their fd/bk, so bins
@@ -273,7 +324,7 @@ static int walk_region(struct reader *r, struct hs_glibc_region *reg)
 
 	while (!err && p < reg->end) {
 		const unsigned char *hdr;
-		uint64_t size, sz, next_size;
+		uint64_t size, sz, next_size, words[2];
 
 		err = hs_tm_window_at(r->tm, &win, p, 16, &hdr);
 		if (err)
@@ -296,28 +347,34 @@ static int walk_region(struct reader *r, struct hs_glibc_region *reg)
 			err = 0;
 			break;
 		}
+		/* The chunk's first two words (fd/bk, or a block's first word) before the next
+		 * header: read the other way round, a window refilled at the next header would
+		 * be refilled again here, and the heap read twice. */
+		err = hs_tm_window_at(r->tm, &win, p, 32, &hdr);
+		if (err)
+			break;
+		words[0] = u64_at(hdr, 16);
+		words[1] = u64_at(hdr, 24);
 		err = hs_tm_window_at(r->tm, &win, p + sz, 16, &hdr);
 		if (err)
 			break;
 		next_size = u64_at(hdr, 8);
 		if (!(next_size & PREV_INUSE)) {
-			struct free_chunk fc = { .addr = p, .size_field = size, .arena = reg->arena };
+			struct free_chunk fc = { .addr = p, .size_field = size, .arena = reg->arena,
+						 .fd = words[0], .bk = words[1] };
 
 			if (u64_at(hdr, 0) != sz)
 				note(r->heap, false, "arena %u: free chunk 0x%llx: size 0x%llx but the"
 				     " next chunk's prev_size says 0x%llx", reg->arena,
 				     (unsigned long long)p, (unsigned long long)sz,
 				     (unsigned long long)u64_at(hdr, 0));
-			err = hs_tm_window_at(r->tm, &win, p + 16, 16, &hdr);
-			if (err)
-				break;
-			fc.fd = u64_at(hdr, 0);
-			fc.bk = u64_at(hdr, 8);
 			err = PUSH(r, free, fc);
 		} else {
 			r->bit_in_use[reg->arena]++;
 			if (sz == l->tcache_chunk_bytes)
 				err = PUSH(r, tcache_cand, p);
+			if (!err && r->keep)
+				err = keep_chunk(r, p, sz, words[0], reg->arena);
 		}
 		p += sz;
 	}
@@ -546,6 +603,61 @@ static int cmp_triple(const void *a, const void *b)
 	return cmp_u64(a, b);
 }
 
+/* The free and fastbin chunks of one region in address order, from the two sorted tables. */
+struct run_cursor {
+	const struct reader *r;
+	size_t i, f; /* next in free[], next triple in fast[] */
+	uint64_t end;
+};
+
+static struct run_cursor run_cursor(const struct reader *r, const struct hs_glibc_region *reg)
+{
+	struct run_cursor c = { r, 0, 0, reg->end };
+	size_t lo = 0, hi = r->free_count;
+
+	/* Binary searches: with many heaps, a scan from the start for each one is quadratic. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->free[mid].addr < reg->first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	c.i = lo;
+	lo = 0;
+	hi = r->fast_count / 3;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->fast[3 * mid] < reg->first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	c.f = 3 * lo;
+	return c;
+}
+
+static bool next_run(struct run_cursor *c, uint64_t *addr, uint64_t *size)
+{
+	const struct reader *r = c->r;
+	bool free_next = c->i < r->free_count && r->free[c->i].addr < c->end;
+	bool fast_next = c->f + 2 < r->fast_count && r->fast[c->f] < c->end;
+
+	if (free_next && fast_next)
+		free_next = r->free[c->i].addr < r->fast[c->f];
+	if (free_next) {
+		*addr = r->free[c->i].addr;
+		*size = r->free[c->i++].size_field & ~SIZE_BITS;
+	} else if (fast_next) {
+		*addr = r->fast[c->f];
+		*size = r->fast[c->f + 1];
+		c->f += 3;
+	}
+	return free_next || fast_next;
+}
+
 /*
  * malloc_trim(0) = mtrim on every arena: malloc_consolidate merges each fastbin chunk with
  * free neighbours (into top when it touches top), then every free chunk in the unsorted bin
@@ -558,22 +670,10 @@ static int trim_and_resident(struct reader *r)
 {
 	const struct hs_glibc_layout *l = r->l;
 	struct hs_glibc_heap *heap = r->heap;
-	size_t n = 0, cap = r->free_count + r->fast_count / 3;
-	uint64_t (*runs)[3] = malloc((cap ? cap : 1) * sizeof(*runs));
 
-	if (!runs)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->free_count; i++) {
-		runs[n][0] = r->free[i].addr;
-		runs[n][1] = r->free[i].size_field & ~SIZE_BITS;
-		runs[n++][2] = r->free[i].arena;
-	}
-	for (size_t i = 0; i + 2 < r->fast_count; i += 3) {
-		runs[n][0] = r->fast[i];
-		runs[n][1] = r->fast[i + 1];
-		runs[n++][2] = r->fast[i + 2];
-	}
-	qsort(runs, n, sizeof(*runs), cmp_triple);
+	/* free[] is sorted already and fastbins are few: sort those, merge the two per region. */
+	if (r->fast_count >= 3)
+		qsort(r->fast, r->fast_count / 3, 3 * sizeof(*r->fast), cmp_triple);
 	for (size_t reg_i = 0; reg_i < heap->region_count; reg_i++) {
 		const struct hs_glibc_region *reg = &heap->regions[reg_i];
 		struct hs_glibc_arena_stats *st = &heap->arenas[reg->arena];
@@ -593,14 +693,17 @@ static int trim_and_resident(struct reader *r)
 		pages = present ? r->present_pages[reg_i] : 0;
 		if (reg->ends_at_top)
 			st->free_resident_bytes += resident(present, pages, base, top, span_end);
-		for (size_t i = 0; i <= n; i++) {
-			bool in = i < n && runs[i][0] >= reg->first && runs[i][0] < reg->end;
+		struct run_cursor c = run_cursor(r, reg);
+
+		for (;;) {
+			uint64_t at = 0, size = 0;
+			bool in = next_run(&c, &at, &size);
 
 			if (in)
-				st->free_resident_bytes += resident(present, pages, base, runs[i][0],
-								    runs[i][0] + runs[i][1]);
-			if (in && run_end == runs[i][0]) {
-				run_end += runs[i][1];
+				st->free_resident_bytes +=
+					resident(present, pages, base, at, at + size);
+			if (in && run_end == at) {
+				run_end += size;
 				continue;
 			}
 			/* A run ended: it merges into top, or is one free chunk for mtrim. */
@@ -614,8 +717,10 @@ static int trim_and_resident(struct reader *r)
 				if (hi > lo)
 					st->trimmable_bytes += hi - lo;
 			}
-			run_start = in ? runs[i][0] : 0;
-			run_end = in ? runs[i][0] + runs[i][1] : 0;
+			if (!in)
+				break;
+			run_start = at;
+			run_end = at + size;
 		}
 		if (reg->arena == 0 && reg->ends_at_top && top_size > MINSIZE + 1) {
 			uint64_t thp = u64_at(r->mp_buf, l->mp_thp_pagesize);
@@ -627,7 +732,6 @@ static int trim_and_resident(struct reader *r)
 				st->trimmable_bytes += extra;
 		}
 	}
-	free(runs);
 	return 0;
 }
 
@@ -705,6 +809,7 @@ static void reader_free(struct reader *r)
 	free(r->cached);
 	free(r->fast);
 	free(r->bit_in_use);
+	free(r->kept);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -762,7 +867,7 @@ static int read_once(struct reader *r, bool *changed)
 		err = walk_region(r, &heap->regions[i]);
 	if (err)
 		return err;
-	if (r->free_count)
+	if (!sorted_free(r))
 		qsort(r->free, r->free_count, sizeof(*r->free), cmp_free);
 	for (uint32_t i = 0; i < heap->arena_count && !err; i++)
 		err = read_fastbins(r, i);
@@ -812,6 +917,10 @@ static int read_once(struct reader *r, bool *changed)
 	heap->cached_chunks = r->cached;
 	heap->cached_chunk_count = r->cached_count;
 	r->cached = NULL;
+	heap->kept = r->kept;
+	heap->kept_count = r->kept_count;
+	heap->kept_all = r->keep && !r->kept_overflow;
+	r->kept = NULL;
 	*changed = changed_meanwhile(r);
 	return 0;
 }
@@ -840,8 +949,8 @@ static void add_stats(struct hs_glibc_arena_stats *t, const struct hs_glibc_aren
  * agree with the walk, at most HS_GLIBC_ATTEMPTS times.  The last read is kept.  When the
  * arenas stood still but the lists still disagreed, that is damage, not a race.
  */
-int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
-		       struct hs_glibc_heap *heap)
+int hs_glibc_heap_read_with(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
+			    const struct hs_glibc_read_options *opt, struct hs_glibc_heap *heap)
 {
 	int err = 0;
 
@@ -850,7 +959,8 @@ int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_locati
 	    loc->layout->mp_size > 256)
 		return -EINVAL;
 	while (heap->attempts < HS_GLIBC_ATTEMPTS) {
-		struct reader r = { .tm = tm, .loc = loc, .l = loc->layout, .heap = heap };
+		struct reader r = { .tm = tm, .loc = loc, .l = loc->layout, .heap = heap,
+				    .keep = opt && opt->keep_in_use };
 		bool changed = true;
 
 		/* Again after a race: the mappings may have moved too (brk, new heaps). */
@@ -874,6 +984,12 @@ int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_locati
 	return 0;
 }
 
+int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
+		       struct hs_glibc_heap *heap)
+{
+	return hs_glibc_heap_read_with(tm, loc, NULL, heap);
+}
+
 void hs_glibc_heap_free(struct hs_glibc_heap *heap)
 {
 	free(heap->arenas);
@@ -881,18 +997,18 @@ void hs_glibc_heap_free(struct hs_glibc_heap *heap)
 	free(heap->tcaches);
 	free(heap->cached_chunks);
 	free(heap->mmapped);
+	free(heap->kept);
 	memset(heap, 0, sizeof(*heap));
 }
 
 /*
- * Every in-use chunk, walked again (the target may have changed since the read: the walk
- * stops at the first bad size, as the read's did).  In use: the next chunk's PREV_INUSE is
- * set and the chunk is in no fastbin or tcache.  Usable size as malloc_usable_size says.
+ * Every in-use chunk walked again (the target may have changed since the read: the walk
+ * stops at the first bad size, as the read's did), for a read that kept none.  In use: the
+ * next chunk's PREV_INUSE is set and the chunk is in no fastbin or tcache.
  */
-int hs_glibc_heap_for_each_in_use(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
-				  const struct hs_glibc_heap *heap, hs_glibc_chunk_fn fn, void *ctx)
+static int walk_in_use(struct hs_target_memory *tm, const struct hs_glibc_heap *heap,
+		       hs_glibc_block_fn fn, void *ctx)
 {
-	(void)loc;
 	for (size_t i = 0; i < heap->region_count; i++) {
 		const struct hs_glibc_region *reg = &heap->regions[i];
 		struct hs_tm_window win;
@@ -906,24 +1022,75 @@ int hs_glibc_heap_for_each_in_use(struct hs_target_memory *tm, const struct hs_g
 			if (hs_tm_window_at(tm, &win, p, 16, &hdr))
 				break;
 			sz = u64_at(hdr, 8) & ~SIZE_BITS;
+			/* Where the read's walk stops, this one stops: a replay agrees with it. */
 			if (sz < MINSIZE || (sz & 15) || sz > reg->end - p ||
+			    (u64_at(hdr, 8) & IS_MMAPPED) ||
 			    hs_tm_window_at(tm, &win, p + sz, 16, &hdr))
 				break;
 			next_size = u64_at(hdr, 8);
 			if ((next_size & PREV_INUSE) &&
-			    !is_cached(heap->cached_chunks, heap->cached_chunk_count, p))
-				err = fn(ctx, p + 16, sz - 8, (int)reg->arena);
+			    !is_cached(heap->cached_chunks, heap->cached_chunk_count, p)) {
+				struct hs_glibc_block b = { p + 16, sz - 8, 0, false,
+							    (int)reg->arena };
+
+				err = fn(ctx, &b);
+			}
 			p += sz;
 		}
 		hs_tm_window_free(&win);
 		if (err)
 			return err;
 	}
-	for (size_t i = 0; i + 1 < heap->mmapped_count; i += 2) {
-		int err = fn(ctx, heap->mmapped[i] + 16, heap->mmapped[i + 1] - 16, -1);
-
-		if (err)
-			return err;
-	}
 	return 0;
+}
+
+/*
+ * Every in-use block: from the chunks the read kept (what the read saw, nothing read
+ * again), else walked again; then the mmapped chunks.  Usable size as malloc_usable_size
+ * says.
+ */
+int hs_glibc_heap_for_each_block(struct hs_target_memory *tm, const struct hs_glibc_heap *heap,
+				 hs_glibc_block_fn fn, void *ctx)
+{
+	int err = 0;
+
+	if (!heap->kept_all)
+		err = walk_in_use(tm, heap, fn, ctx);
+	for (size_t i = 0; heap->kept_all && i < heap->kept_count && !err; i++) {
+		const struct hs_glibc_kept *k = &heap->kept[i];
+		uint64_t sz = (uint64_t)k->size_16 * 16;
+		struct hs_glibc_block b = { k->chunk + 16, sz - 8, k->first_word, true,
+					    (int)k->arena };
+
+		if (!is_cached(heap->cached_chunks, heap->cached_chunk_count, k->chunk))
+			err = fn(ctx, &b);
+	}
+	for (size_t i = 0; i + 1 < heap->mmapped_count && !err; i += 2) {
+		struct hs_glibc_block b = { heap->mmapped[i] + 16, heap->mmapped[i + 1] - 16, 0,
+					    false, -1 };
+
+		err = fn(ctx, &b);
+	}
+	return err;
+}
+
+struct chunk_adapter {
+	hs_glibc_chunk_fn fn;
+	void *ctx;
+};
+
+static int chunk_adapter(void *ctx, const struct hs_glibc_block *b)
+{
+	struct chunk_adapter *a = ctx;
+
+	return a->fn(a->ctx, b->user_addr, b->usable_bytes, b->arena);
+}
+
+int hs_glibc_heap_for_each_in_use(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
+				  const struct hs_glibc_heap *heap, hs_glibc_chunk_fn fn, void *ctx)
+{
+	struct chunk_adapter a = { fn, ctx };
+
+	(void)loc;
+	return hs_glibc_heap_for_each_block(tm, heap, chunk_adapter, &a);
 }

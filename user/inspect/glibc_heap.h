@@ -99,6 +99,21 @@ struct hs_glibc_tcache {
 #define HS_GLIBC_MAX_HEAPS_PER_ARENA 65536
 #define HS_GLIBC_ATTEMPTS 3
 
+/* An in-use chunk the read's walk kept (24 bytes), so that a census need not read it again. */
+struct hs_glibc_kept {
+	uint64_t chunk;
+	uint64_t first_word; /* the block's first 8 bytes, as the walk read them */
+	uint32_t size_16;    /* chunk size / 16 */
+	uint32_t arena;
+};
+
+/* Kept chunks at most (96 MiB of them); a bigger heap's census walks the chunks again. */
+#define HS_GLIBC_MAX_KEPT (1u << 22)
+
+struct hs_glibc_read_options {
+	bool keep_in_use; /* keep the walk's in-use chunks for hs_glibc_heap_for_each_block */
+};
+
 struct hs_glibc_heap {
 	struct hs_glibc_arena_stats *arenas;
 	size_t arena_count;
@@ -119,10 +134,15 @@ struct hs_glibc_heap {
 	size_t cached_chunk_count;
 	uint64_t *mmapped; /* chunk address, size pairs found by the mapping scan */
 	size_t mmapped_count;
+	struct hs_glibc_kept *kept; /* keep_in_use: the walk's in-use chunks, in address order */
+	size_t kept_count;
+	bool kept_all; /* every walked region's in-use chunks are in kept[] */
 };
 
 int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
 		       struct hs_glibc_heap *heap);
+int hs_glibc_heap_read_with(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
+			    const struct hs_glibc_read_options *opt, struct hs_glibc_heap *heap);
 void hs_glibc_heap_free(struct hs_glibc_heap *heap);
 
 /* Called for each in-use chunk: user address, usable size, arena index (-1: mmapped). */
@@ -130,5 +150,17 @@ typedef int (*hs_glibc_chunk_fn)(void *ctx, uint64_t user_addr, uint64_t usable_
 				 int arena);
 int hs_glibc_heap_for_each_in_use(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
 				  const struct hs_glibc_heap *heap, hs_glibc_chunk_fn fn, void *ctx);
+
+/* An in-use block, with its first word when the read kept it (no read needed for a type). */
+struct hs_glibc_block {
+	uint64_t user_addr, usable_bytes;
+	uint64_t first_word;
+	bool first_word_known;
+	int arena; /* -1: mmapped */
+};
+
+typedef int (*hs_glibc_block_fn)(void *ctx, const struct hs_glibc_block *block);
+int hs_glibc_heap_for_each_block(struct hs_target_memory *tm, const struct hs_glibc_heap *heap,
+				 hs_glibc_block_fn fn, void *ctx);
 
 #endif

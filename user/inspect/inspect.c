@@ -97,13 +97,17 @@ static uint32_t count_threads(pid_t pid)
 	return threads;
 }
 
+/* The first class holding usable_bytes (<= 16 << i): a count of bits, not a loop of up to
+ * 24 steps for each of a million blocks. */
 static size_t size_class(uint64_t usable_bytes)
 {
-	size_t i = 0;
+	size_t i;
 
-	while (i + 1 < HS_CENSUS_SIZE_CLASSES && usable_bytes > (16ull << i))
-		i++;
-	return i;
+	if (usable_bytes <= 16)
+		return 0;
+	/* usable_bytes - 1 >= 16: the shifted value is >= 1, its bit length is i. */
+	i = 64 - (size_t)__builtin_clzll((usable_bytes - 1) >> 4);
+	return i < HS_CENSUS_SIZE_CLASSES ? i : HS_CENSUS_SIZE_CLASSES - 1;
 }
 
 int hs_census_add(struct hs_census *census, uint64_t usable_bytes, const char *type)
@@ -179,17 +183,18 @@ struct census_walk {
 	const struct hs_inspect_options *opts;
 };
 
-static int census_chunk(void *ctx, uint64_t user_addr, uint64_t usable_bytes, int arena)
+/* The first word comes with the block when the read kept it: the heap is not read again. */
+static int census_block(void *ctx, const struct hs_glibc_block *block)
 {
 	struct census_walk *walk = ctx;
 	const char *type = NULL;
-	uint64_t first_word;
+	uint64_t first_word = block->first_word;
 
-	(void)arena;
-	if (walk->opts->type_name && usable_bytes >= sizeof(first_word) &&
-	    hs_tm_read_u64(walk->tm, user_addr, &first_word) == 0)
+	if (walk->opts->type_name && block->usable_bytes >= sizeof(first_word) &&
+	    (block->first_word_known ||
+	     hs_tm_read_u64(walk->tm, block->user_addr, &first_word) == 0))
 		type = walk->opts->type_name(walk->opts->type_ctx, first_word);
-	return hs_census_add(walk->census, usable_bytes, type);
+	return hs_census_add(walk->census, block->usable_bytes, type);
 }
 
 static void read_glibc(struct hs_objects *objects, struct hs_target_memory *tm,
@@ -197,6 +202,8 @@ static void read_glibc(struct hs_objects *objects, struct hs_target_memory *tm,
 {
 	struct hs_glibc_locate_options locate = { .objects = objects,
 						  .no_debug_file = opts->no_debug_file };
+	/* The census replays the chunks the read walked instead of walking them again. */
+	struct hs_glibc_read_options read = { .keep_in_use = opts->census };
 	double started = now_ms();
 	int err = -EINVAL;
 
@@ -210,7 +217,7 @@ static void read_glibc(struct hs_objects *objects, struct hs_target_memory *tm,
 	if (err)
 		return;
 	started = now_ms();
-	err = hs_glibc_heap_read(tm, &insp->loc, &insp->heap);
+	err = hs_glibc_heap_read_with(tm, &insp->loc, &read, &insp->heap);
 	insp->read_ms = now_ms() - started;
 	if (err) {
 		snprintf(insp->reason, sizeof(insp->reason), "cannot read the arenas: %s",
@@ -224,7 +231,7 @@ static void read_glibc(struct hs_objects *objects, struct hs_target_memory *tm,
 	started = now_ms();
 	struct census_walk walk = { .tm = tm, .census = &insp->census, .opts = opts };
 
-	err = hs_glibc_heap_for_each_in_use(tm, &insp->loc, &insp->heap, census_chunk, &walk);
+	err = hs_glibc_heap_for_each_block(tm, &insp->heap, census_block, &walk);
 	hs_census_finish(&insp->census);
 	insp->census_done = !err;
 	insp->census_ms = now_ms() - started;

@@ -12,8 +12,9 @@
  * read past an image buffer.  The ranges are sorted, disjoint and adjacent ones merged, so
  * a read spanning two mappings with the same permissions works.  A live read that comes
  * back short (the target unmapped memory meanwhile) is -EIO, never a partial success.
- * Cost: linear walks read HS_TM_WINDOW_BYTES per system call; small reads are served from
- * HS_TM_CACHE_BLOCKS cached blocks; the counters say how many calls an inspect took.
+ * Cost: linear walks read HS_TM_WINDOW_BYTES per system call (plus one pagemap read); small
+ * reads are served from HS_TM_CACHE_BLOCKS cached blocks; the counters say how many calls an
+ * inspect took.  Images are read in place: no cache, no window copies.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -149,8 +150,10 @@ void hs_tm_close(struct hs_target_memory *tm)
 	hs_maps_free(&tm->maps);
 	free(tm->ranges);
 	free(tm->cache);
+	free(tm->scratch);
 	tm->ranges = NULL;
 	tm->cache = NULL;
+	tm->scratch = NULL;
 	tm->range_count = tm->range_cap = 0;
 }
 
@@ -179,7 +182,13 @@ bool hs_tm_readable(const struct hs_target_memory *tm, uint64_t addr, uint64_t l
 }
 
 #define PAGE_BYTES 4096ull
-#define PAGES_PER_CALL 256
+#define PAGES_PER_CALL HS_TM_PAGES_PER_CALL
+
+/* A live read's working arrays: too big for the stack (40 KiB), allocated once per target. */
+struct live_scratch {
+	uint64_t entries[PAGES_PER_CALL];
+	struct iovec local[PAGES_PER_CALL], remote[PAGES_PER_CALL];
+};
 
 /* A page of a file mapping that is not resident holds the file's bytes, not zeros. */
 static bool maps_file_backed(const struct hs_target_memory *tm, uint64_t addr)
@@ -199,10 +208,17 @@ static bool maps_file_backed(const struct hs_target_memory *tm, uint64_t addr)
 static int read_live(struct hs_target_memory *tm, uint64_t addr, unsigned char *buf, size_t len)
 {
 	uint64_t first = addr / PAGE_BYTES, last = (addr + len - 1) / PAGE_BYTES;
+	struct live_scratch *s = tm->scratch;
 
+	if (!s) {
+		s = malloc(sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		tm->scratch = s;
+	}
 	for (uint64_t page = first; page <= last;) {
-		uint64_t entries[PAGES_PER_CALL], n = last - page + 1, want = 0;
-		struct iovec local[PAGES_PER_CALL], remote[PAGES_PER_CALL];
+		uint64_t *entries = s->entries, n = last - page + 1, want = 0;
+		struct iovec *local = s->local, *remote = s->remote;
 		unsigned long iovs = 0;
 		ssize_t got;
 
@@ -210,7 +226,7 @@ static int read_live(struct hs_target_memory *tm, uint64_t addr, unsigned char *
 			n = PAGES_PER_CALL;
 		if (tm->pagemap_fd < 0 ||
 		    pread(tm->pagemap_fd, entries, n * 8, (off_t)(page * 8)) != (ssize_t)(n * 8))
-			memset(entries, 0xff, sizeof(entries)); /* unknown: read it all */
+			memset(entries, 0xff, n * 8); /* unknown: read it all */
 		else
 			tm->syscalls++;
 		for (uint64_t i = 0; i < n; i++) {
@@ -313,10 +329,15 @@ static int cache_block(struct hs_target_memory *tm, uint64_t addr, const unsigne
 
 int hs_tm_read_cached(struct hs_target_memory *tm, uint64_t addr, void *buf, size_t len)
 {
+	const struct hs_tm_range *range = hs_tm_range_at(tm, addr);
 	unsigned char *out = buf;
 
-	if (!hs_tm_readable(tm, addr, len))
+	if (!range || len > range->end - addr)
 		return -EFAULT;
+	/* An image is memory already: a cache would only copy it twice (and cost the fuzzer
+	 * a 4 MiB allocation per input). */
+	if (range->image)
+		return hs_tm_read(tm, addr, buf, len);
 	while (len) {
 		const unsigned char *block;
 		uint64_t start, end;
@@ -352,13 +373,14 @@ void hs_tm_window_free(struct hs_tm_window *win)
 }
 
 /*
- * len bytes at addr inside the window's span.  A miss refills from addr forward with one
- * read of up to HS_TM_WINDOW_BYTES (more when len asks), so a forward walk over N bytes
- * costs about N / HS_TM_WINDOW_BYTES system calls.
+ * A window miss (hs_tm_window_at): len bytes at addr inside the span.  It refills from addr
+ * forward with one read of up to HS_TM_WINDOW_BYTES (more when len asks), so a forward walk
+ * over N bytes costs about N / HS_TM_WINDOW_BYTES system calls.
  */
-int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
-		    size_t len, const unsigned char **bytes)
+int hs_tm_window_fill(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
+		      size_t len, const unsigned char **bytes)
 {
+	const struct hs_tm_range *range;
 	uint64_t fill_end;
 	size_t want;
 	int err;
@@ -366,45 +388,40 @@ int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint6
 	if (addr < win->start || addr > win->end || len > win->end - addr)
 		return -EFAULT;
 	if (win->have && addr >= win->base && addr - win->base + len <= win->have) {
-		*bytes = win->buf + (addr - win->base);
+		*bytes = win->view + (addr - win->base);
 		return 0;
 	}
-	{
-		/* reach/: an image (a freeze's copy) is memory already: no copy into the window.
-		 * Halves the leak check's analysis time on a large heap. */
-		const struct hs_tm_range *range = hs_tm_range_at(tm, addr);
-
-		if (range && range->image && len <= range->end - addr) {
-			*bytes = range->image + (addr - range->start);
-			return 0;
-		}
-	}
+	range = hs_tm_range_at(tm, addr);
+	if (!range)
+		return -EFAULT;
 	want = len > HS_TM_WINDOW_BYTES ? len : HS_TM_WINDOW_BYTES;
 	fill_end = win->end - addr < want ? win->end : addr + want;
-	{
-		const struct hs_tm_range *range = hs_tm_range_at(tm, addr);
-
-		/* Never ask for more than the range holds: the tail is read on the next miss. */
-		if (range && fill_end > range->end)
-			fill_end = range->end;
-	}
+	/* Never ask for more than the range holds: the tail is read on the next miss. */
+	if (fill_end > range->end)
+		fill_end = range->end;
 	if (fill_end - addr < len)
 		return -EFAULT;
-	if (win->cap < fill_end - addr) {
-		unsigned char *bigger = realloc(win->buf, fill_end - addr);
-
-		if (!bigger)
-			return -ENOMEM;
-		win->buf = bigger;
-		win->cap = fill_end - addr;
-	}
 	win->have = 0;
-	err = hs_tm_read(tm, addr, win->buf, fill_end - addr);
-	if (err)
-		return err;
+	if (range->image) {
+		/* An image: the window is a view of the range's own bytes, nothing copied. */
+		win->view = range->image + (addr - range->start);
+	} else {
+		if (win->cap < fill_end - addr) {
+			unsigned char *bigger = realloc(win->buf, fill_end - addr);
+
+			if (!bigger)
+				return -ENOMEM;
+			win->buf = bigger;
+			win->cap = fill_end - addr;
+		}
+		err = hs_tm_read(tm, addr, win->buf, fill_end - addr);
+		if (err)
+			return err;
+		win->view = win->buf;
+	}
 	win->base = addr;
 	win->have = fill_end - addr;
-	*bytes = win->buf;
+	*bytes = win->view;
 	return 0;
 }
 

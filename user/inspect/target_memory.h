@@ -23,8 +23,8 @@ struct hs_tm_range {
 	const unsigned char *image; /* image mode: the bytes of [start, end); NULL when live */
 };
 
-/* Small reads (list walks) go through a few cached blocks so that neighbouring chunks cost
- * one system call, not one each. */
+/* Small reads (list walks) of a live target go through a few cached blocks so that
+ * neighbouring chunks cost one system call, not one each.  Images need no cache. */
 #define HS_TM_CACHE_BLOCKS 64
 #define HS_TM_CACHE_BLOCK_BYTES (64 * 1024)
 
@@ -33,7 +33,8 @@ struct hs_target_memory {
 	struct hs_maps maps; /* live mode: the mappings with their paths; empty in image mode */
 	struct hs_tm_range *ranges; /* sorted, disjoint, non-adjacent */
 	size_t range_count, range_cap;
-	unsigned char *cache; /* HS_TM_CACHE_BLOCKS blocks, allocated on first small read */
+	unsigned char *cache; /* HS_TM_CACHE_BLOCKS blocks, allocated on first live small read */
+	void *scratch;	      /* live reads' pagemap entries and iovecs, allocated on first use */
 	uint64_t cache_tag[HS_TM_CACHE_BLOCKS]; /* block address + 1; 0 = empty */
 	uint64_t syscalls;  /* reads issued to the kernel: the cost of an inspect */
 	uint64_t bytes_read;
@@ -65,13 +66,31 @@ struct hs_tm_window {
 	size_t have;	     /* bytes valid in buf */
 	size_t cap;
 	unsigned char *buf;
+	const unsigned char *view; /* buf, or straight into an image: nothing copied */
 };
 
-#define HS_TM_WINDOW_BYTES (512u << 10)
+/* One window refill = one pagemap read + one process_vm_readv (HS_TM_PAGES_PER_CALL pages). */
+#define HS_TM_WINDOW_BYTES (4u << 20)
+#define HS_TM_PAGES_PER_CALL 1024
 
 int hs_tm_window_init(struct hs_tm_window *win, uint64_t start, uint64_t end);
-int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
-		    size_t len, const unsigned char **bytes);
+int hs_tm_window_fill(struct hs_target_memory *tm, struct hs_tm_window *win, uint64_t addr,
+		      size_t len, const unsigned char **bytes);
+
+/*
+ * Inline for a hit: a walk asks three times a chunk, a million chunks a GiB.  What the
+ * window holds lies inside [start, end) by construction, so a hit needs no other check.
+ */
+static inline int hs_tm_window_at(struct hs_target_memory *tm, struct hs_tm_window *win,
+				  uint64_t addr, size_t len, const unsigned char **bytes)
+{
+	if (win->have && addr >= win->base && addr - win->base <= win->have &&
+	    len <= win->have - (addr - win->base)) {
+		*bytes = win->view + (addr - win->base);
+		return 0;
+	}
+	return hs_tm_window_fill(tm, win, addr, len, bytes);
+}
 void hs_tm_window_free(struct hs_tm_window *win);
 
 int hs_tm_present_pages(struct hs_target_memory *tm, uint64_t start, uint64_t pages,
