@@ -230,6 +230,13 @@ void print_summary(const struct session *s)
 			"(more than %d in one session)\n",
 			(unsigned long long)s->targets.not_attached, s->opts->exe_path,
 			HS_MAX_TARGETS);
+	if (s->objects.refused_count) {
+		char refused[4096];
+
+		hs_objects_describe_refused(&s->objects, refused, sizeof(refused));
+		fprintf(stderr, "heapscope: refused %zu files the targets named: %s\n",
+			s->objects.refused_count, refused);
+	}
 	if (s->opts->verbose) {
 		char objects[256];
 
