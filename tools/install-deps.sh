@@ -29,6 +29,7 @@ TEST_PACKAGES=(
 	lintian                 # make deb-lint: no error in the .deb
 	man-db                  # man -l renders heapscope(1) in tests
 	prometheus              # scrapes heapscope watch in tests; promtool checks its page and rules
+	strace                  # which files heapscope opens for a hostile container (test_hostile_root)
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

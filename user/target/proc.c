@@ -133,11 +133,13 @@ static int reopen_regular(int path_fd, uint64_t max_bytes)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	if ((uint64_t)st.st_size > max_bytes)
+		return -EFBIG;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", path_fd);
 	fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	/* The size is the open file's: it may have grown since the first look. */
+	/* Again on the open file: it may have grown since the first look. */
 	if (fstat(fd, &st) || (uint64_t)st.st_size > max_bytes) {
 		close(fd);
 		return -EFBIG;
