@@ -11,11 +11,17 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -196,6 +202,50 @@ static void test_open_in_root(void)
 	CHECK_EQ(rmdir(host), 0);
 }
 
+/* Make openat2 fail with ENOSYS in this process, as on a kernel before 5.6 (x86-64 numbers). */
+static int deny_openat2(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return -errno;
+	return 0;
+}
+
+/* Without openat2 no path in a root is opened, but a mapped file still is, by map_files. */
+static void test_without_openat2(void)
+{
+	int status = -1;
+	pid_t child = fork();
+
+	if (child == 0) {
+		struct hs_maps maps;
+		const struct hs_mapping *map;
+		int fd;
+
+		CHECK_EQ(deny_openat2(), 0);
+		CHECK_EQ(hs_proc_open_in_root(getpid(), "/proc/self/exe", 1 << 30), -ENOSYS);
+		CHECK(hs_open_refusal(-ENOSYS) != NULL);
+		CHECK_EQ(hs_maps_read(getpid(), &maps), 0);
+		map = hs_maps_find(&maps, (uint64_t)(uintptr_t)test_without_openat2);
+		fd = map ? hs_proc_open_object(getpid(), map) : -1;
+		CHECK(fd >= 0);
+		if (fd >= 0)
+			close(fd);
+		hs_maps_free(&maps);
+		_exit(check_failures ? 1 : 0);
+	}
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK_EQ(status, 0);
+}
+
 static void test_no_such_process(void)
 {
 	char comm[16];
@@ -214,6 +264,7 @@ int main(void)
 	TEST(test_read_memory);
 	TEST(test_open_object);
 	TEST(test_open_in_root);
+	TEST(test_without_openat2);
 	TEST(test_no_such_process);
 	return check_summary();
 }
