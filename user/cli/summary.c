@@ -234,8 +234,8 @@ void print_summary(const struct session *s)
 		char refused[4096];
 
 		hs_objects_describe_refused(&s->objects, refused, sizeof(refused));
-		fprintf(stderr, "heapscope: refused %zu files the targets named: %s\n",
-			s->objects.refused_count, refused);
+		fprintf(stderr, "heapscope: refused %zu file%s the targets named: %s\n",
+			s->objects.refused_count, s->objects.refused_count == 1 ? "" : "s", refused);
 	}
 	if (s->opts->verbose) {
 		char objects[256];

@@ -91,7 +91,7 @@ struct hs_objects {
 	size_t process_count, process_capacity;
 	struct hs_objects_stats stats;
 	struct hs_objects_refusal refused[HS_REFUSED_KEPT]; /* the first ones, each once */
-	size_t refused_count; /* every distinct refusal, also those not kept */
+	size_t refused_count; /* refusals: each once among those kept, every one past them */
 };
 
 void hs_objects_init(struct hs_objects *objs);
