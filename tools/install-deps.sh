@@ -30,7 +30,8 @@ TEST_PACKAGES=(
 	man-db                  # man -l renders heapscope(1) in tests
 	prometheus              # scrapes heapscope watch in tests; promtool checks its page and rules
 	valgrind                # --leak-check's truth, checked against memcheck's
-	strace                  # a tracer already there: --leak-check must leave it alone
+	strace                  # a tracer already there (--leak-check must leave it alone); which
+	                        # files heapscope opens for a hostile container (test_hostile_root)
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

@@ -232,7 +232,7 @@ static void print_missing_object(const struct hs_missing_symbols *missing)
 		"found, so %llu frames are shown as %s+0xADDRESS; a debug file (Debian: its "
 		"-dbgsym or -dbg package) is looked for at", obj->path, build_id,
 		(unsigned long long)missing->frames, obj->basename);
-	for (unsigned int i = 0; !hs_elf_debug_path(&obj->elf, "", obj->path, i, place,
+	for (unsigned int i = 0; !hs_elf_debug_path(&obj->elf, obj->path, i, place,
 						    sizeof(place)); i++)
 		fprintf(stderr, "%s %s", i ? "," : "", place);
 	fputc('\n', stderr);
@@ -307,6 +307,13 @@ void print_summary(struct session *s)
 			"(more than %d in one session)\n",
 			(unsigned long long)s->targets.not_attached, s->opts->exe_path,
 			HS_MAX_TARGETS);
+	if (s->objects.refused_count) {
+		char refused[4096];
+
+		hs_objects_describe_refused(&s->objects, refused, sizeof(refused));
+		fprintf(stderr, "heapscope: refused %zu file%s the targets named: %s\n",
+			s->objects.refused_count, s->objects.refused_count == 1 ? "" : "s", refused);
+	}
 	if (s->opts->verbose) {
 		char objects[256];
 

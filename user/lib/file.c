@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * file.c - whole files in, and files opened only when they are regular files.
+ * file.c - whole files in.
  *
- * Owns: reading a file whole (procfs text, folded profiles) and opening a
- * path that someone else may control (a target's files) without blocking on
- * a FIFO or reading a device.  Does not own: what the text means.
+ * Owns: reading a file whole (procfs text, folded profiles).  Does not own:
+ * what the text means, nor opening a path a target names (a FIFO, a device or
+ * a symlink out of its root planted there): that is target/proc.c's
+ * hs_proc_open_in_root.
  *
- * Invariant: every function returns 0 or an fd, else a negative errno, and
- * leaves nothing open or allocated on failure.
+ * Invariant: every function returns 0, else a negative errno, and leaves
+ * nothing open or allocated on failure.
  */
 #include "lib/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* A whole file, NUL-terminated (len excludes the NUL; NULL if not wanted). */
@@ -66,23 +66,4 @@ int hs_read_file(const char *path, char **text, size_t *text_len)
 	if (text_len)
 		*text_len = len;
 	return 0;
-}
-
-/*
- * Open a regular file for reading; -errno on failure (-EINVAL: not a regular
- * file).  O_NONBLOCK: a FIFO planted where a target's file is expected opens
- * at once instead of waiting for a writer, and is then refused.
- */
-int hs_open_regular_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
 }

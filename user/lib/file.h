@@ -5,6 +5,5 @@
 #include <stddef.h>
 
 int hs_read_file(const char *path, char **text, size_t *text_len);
-int hs_open_regular_file(const char *path);
 
 #endif

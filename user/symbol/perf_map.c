@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,30 +167,21 @@ int hs_perf_map_parse(struct hs_perf_map *map, const char *text, size_t len,
 	return err;
 }
 
-/* The target's perf map, opened inside its root; -errno when absent or not acceptable. */
+/* The target's perf map, opened inside its root (target/proc.c: no symlink, no "..", no
+ * magic link leaves the container; regular files only; a file past the bound is refused
+ * unread); also owned by root or the target's user.  -errno when absent or not acceptable. */
 static int open_perf_map(pid_t pid)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
 	char path[64];
 	struct stat st, owner;
-	int root, fd;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/root", pid);
-	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "tmp/perf-%d.map", hs_namespace_pid(pid));
-	fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
-	fd = fd < 0 ? -errno : fd;
-	close(root);
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", hs_namespace_pid(pid));
+	fd = hs_proc_open_in_root(pid, path, HS_PERF_MAP_MAX_BYTES);
 	if (fd < 0)
 		return fd;
 	snprintf(path, sizeof(path), "/proc/%d", pid); /* owned by the target's user */
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || stat(path, &owner) ||
-	    (st.st_uid != 0 && st.st_uid != owner.st_uid)) {
+	if (fstat(fd, &st) || stat(path, &owner) || (st.st_uid != 0 && st.st_uid != owner.st_uid)) {
 		close(fd);
 		return -EPERM;
 	}

@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 #include "lib/array.h"
-#include "lib/file.h"
+#include "target/maps.h"
+#include "target/proc.h"
 
 #define MAX_SYMBOLS (8u << 20) /* a sane upper bound even for huge binaries */
 
@@ -322,22 +323,21 @@ int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj)
 /*
  * The candidate-th place (from 0) where Debian and gdb put obj's detached debug
  * file: /usr/lib/debug/.build-id/xx/rest.debug, then the debuglink name beside
- * the object, in .debug/ and under /usr/lib/debug.  root is the target's
- * filesystem root ("/proc/PID/root").  -ENOENT once there are no more.
+ * the object, in .debug/ and under /usr/lib/debug, as the target sees them (the
+ * caller opens them inside its root).  -ENOENT once there are no more.
  */
-static int debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+static int debug_path(const struct hs_elf_object *obj, const char *object_path,
 		      unsigned int candidate, char *out, size_t len)
 {
-	static const char *const beside[] = { "%s%.*s/%s", "%s%.*s/.debug/%s",
-					      "%s/usr/lib/debug%.*s/%s" };
+	static const char *const beside[] = { "%.*s/%s", "%.*s/.debug/%s",
+					      "/usr/lib/debug%.*s/%s" };
 	char hex[2 * HS_BUILD_ID_MAX + 1];
 	const char *slash;
 
 	if (obj->build_id_len > 1) {
 		if (candidate == 0) {
 			hs_elf_build_id_hex(obj, hex, sizeof(hex));
-			snprintf(out, len, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", root, hex,
-				 hex + 2);
+			snprintf(out, len, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
 			return 0;
 		}
 		candidate--;
@@ -345,16 +345,17 @@ static int debug_path(const struct hs_elf_object *obj, const char *root, const c
 	if (!obj->debuglink || !object_path || !(slash = strrchr(object_path, '/')) ||
 	    candidate >= sizeof(beside) / sizeof(beside[0]))
 		return -ENOENT;
-	snprintf(out, len, beside[candidate], root, (int)(slash - object_path), object_path,
+	snprintf(out, len, beside[candidate], (int)(slash - object_path), object_path,
 		 obj->debuglink);
 	return 0;
 }
 
-/* debug_path for those who tell the user where a debug file would be looked for. */
-int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+/* debug_path for those who tell the user where a debug file would be looked for (paths as
+ * the target sees them, inside its root). */
+int hs_elf_debug_path(const struct hs_elf_object *obj, const char *object_path,
 		      unsigned int candidate, char *out, size_t len)
 {
-	return debug_path(obj, root, object_path, candidate, out, len);
+	return debug_path(obj, object_path, candidate, out, len);
 }
 
 /* Is the ELF file at fd obj's debug file: the same build-id, when obj has one? */
@@ -384,18 +385,27 @@ static bool is_debug_file_of(int fd, const struct hs_elf_object *obj)
 	return same;
 }
 
-/* Open obj's detached debug file (debug_path); the fd, or -ENOENT. */
-int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
-			   const char *object_path)
+/*
+ * Open obj's detached debug file (debug_path) inside the target's root, root_fd: a
+ * planted symlink or "..", a FIFO, a device or a huge file there cannot make heapscope
+ * read anything outside it (hs_open_in_root).  Each candidate refused, rather than
+ * absent, is told to refused (may be NULL).  The fd, or -ENOENT (-ENOSYS without
+ * openat2).
+ */
+int hs_elf_open_debug_file(const struct hs_elf_object *obj, int root_fd, const char *object_path,
+			   hs_refused_fn *refused, void *ctx)
 {
-	char path[4096];
+	char path[HS_PATH_MAX + 64];
 
 	if (libelf_ready())
 		return -ENOTSUP;
-	for (unsigned int i = 0; debug_path(obj, root, object_path, i, path, sizeof(path)) == 0;
-	     i++) {
-		int fd = hs_open_regular_file(path);
+	for (unsigned int i = 0; debug_path(obj, object_path, i, path, sizeof(path)) == 0; i++) {
+		int fd = hs_open_in_root(root_fd, path, HS_TARGET_FILE_MAX_BYTES);
 
+		if (fd < 0 && refused && hs_open_refusal(fd))
+			refused(ctx, path, fd);
+		if (fd == -ENOSYS)
+			return fd; /* every other candidate would say the same */
 		if (fd < 0)
 			continue;
 		if (is_debug_file_of(fd, obj))

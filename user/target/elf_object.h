@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "target/proc.h"
+
 #define HS_BUILD_ID_MAX 64
 
 struct hs_load_segment {
@@ -54,9 +56,9 @@ struct hs_elf_object {
 int hs_elf_read(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_segments(Elf *elf, struct hs_elf_object *obj);
 int hs_elf_read_memory(const void *data, size_t len, struct hs_elf_object *obj);
-int hs_elf_open_debug_file(const struct hs_elf_object *obj, const char *root,
-			   const char *object_path);
-int hs_elf_debug_path(const struct hs_elf_object *obj, const char *root, const char *object_path,
+int hs_elf_open_debug_file(const struct hs_elf_object *obj, int root_fd, const char *object_path,
+			   hs_refused_fn *refused, void *ctx);
+int hs_elf_debug_path(const struct hs_elf_object *obj, const char *object_path,
 		      unsigned int candidate, char *out, size_t len);
 int hs_elf_read_debug_symbols(struct hs_elf_object *obj, int debug_fd);
 void hs_elf_free(struct hs_elf_object *obj);

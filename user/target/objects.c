@@ -6,13 +6,14 @@
  * /proc/PID/maps is read here and only here.
  *
  * Owns: one struct hs_object per (device, inode), with its file descriptor
- * (opened through the target's /proc/PID/map_files, else its root, as
+ * (opened through the target's /proc/PID/map_files, else inside its root, as
  * hs_proc_open_object does), its libelf handle, its ELF headers and symbols
  * (elf_object.c), its detached debug file (its .symtab merged into the
  * symbols) and the parts stages derive from it (an unwind table, the code the
  * ret-site finder reads), built by the stage's function on first ask; one
  * maps snapshot per target, replaced whole by hs_objects_refresh_maps; the
- * counters -v prints.
+ * counters -v prints; the files a target named that were refused (a FIFO, a
+ * device, a magic link, a huge file: proc.c), for the session's one-line note.
  * Does not own: how a part is built or what it means (unwind/, probe/), when
  * a snapshot is stale (the stage that finds an address it does not cover).
  *
@@ -171,6 +172,7 @@ int hs_objects_get(struct hs_objects *objs, pid_t pid, const struct hs_mapping *
 			objs->stats.opened++;
 		} else {
 			obj->load_error = obj->fd;
+			hs_objects_refuse(objs, pid, map->path, obj->fd);
 		}
 	}
 	*object = obj;
@@ -213,23 +215,42 @@ int hs_object_read(struct hs_objects *objs, struct hs_object *obj,
 	return obj->load_error;
 }
 
+/* hs_elf_open_debug_file's report of a refused candidate, for the object's target. */
+struct refusal_ctx {
+	struct hs_objects *objs;
+	pid_t pid;
+};
+
+static void refuse_debug_file(void *ctx, const char *path, int err)
+{
+	struct refusal_ctx *r = ctx;
+
+	hs_objects_refuse(r->objs, r->pid, path, err);
+}
+
 /*
  * The object's detached debug file (by build-id or debuglink, checked by
- * build-id), looked for once through the root of the target it was opened by:
- * call while that target lives.  Its fd, kept open, or -ENOENT.
+ * build-id), looked for once inside the root of the target it was opened by,
+ * never outside it: call while that target lives.  Its fd, kept open, or
+ * -ENOENT.
  */
 int hs_object_debug_file(struct hs_objects *objs, struct hs_object *obj)
 {
+	struct refusal_ctx refusals = { .objs = objs, .pid = obj->pid };
 	const struct hs_elf_object *elf;
-	char root[64];
+	int root_fd;
 
 	if (obj->debug_searched)
 		return obj->debug_fd >= 0 ? obj->debug_fd : -ENOENT;
 	if (hs_object_read(objs, obj, &elf))
 		return obj->load_error;
 	obj->debug_searched = true;
-	snprintf(root, sizeof(root), "/proc/%d/root", obj->pid);
-	obj->debug_fd = hs_elf_open_debug_file(elf, root, obj->path);
+	root_fd = hs_proc_open_root(obj->pid);
+	if (root_fd < 0)
+		return root_fd;
+	obj->debug_fd = hs_elf_open_debug_file(elf, root_fd, obj->path, refuse_debug_file,
+					       &refusals);
+	close(root_fd);
 	if (obj->debug_fd < 0)
 		return obj->debug_fd;
 	objs->stats.debug_files++;
@@ -307,4 +328,66 @@ void hs_objects_describe(const struct hs_objects *objs, char *out, size_t len)
 		 "for ret sites %zu); /proc/PID/maps read %zu times for %zu processes",
 		 st->opened, st->parsed, symbols, st->debug_files, st->parts[HS_PART_UNWIND_TABLE],
 		 st->parts[HS_PART_CODE], st->maps_reads, st->processes);
+}
+
+/*
+ * Note that PID named PATH and it was refused with err, when err is a refusal
+ * (hs_open_refusal) and this one is new: a failed open is tried again, and is
+ * counted once.  Without openat2 one note stands for every path.
+ */
+void hs_objects_refuse(struct hs_objects *objs, pid_t pid, const char *path, int err)
+{
+	struct hs_objects_refusal *r;
+	size_t kept = objs->refused_count < HS_REFUSED_KEPT ? objs->refused_count : HS_REFUSED_KEPT;
+
+	if (!hs_open_refusal(err))
+		return;
+	if (err == -ENOSYS)
+		path = "every path in a target's root";
+	for (size_t i = 0; i < kept; i++) {
+		r = &objs->refused[i];
+		if (r->error == err && (err == -ENOSYS ||
+					(r->pid == pid && strncmp(r->path, path, sizeof(r->path) - 1) == 0)))
+			return;
+	}
+	if (objs->refused_count++ >= HS_REFUSED_KEPT)
+		return;
+	r = &objs->refused[kept];
+	r->pid = pid;
+	r->error = err;
+	snprintf(r->path, sizeof(r->path), "%s", path);
+}
+
+/* PATH with control characters as \xNN: a path a target chose must not drive the terminal. */
+static void escape_path(const char *path, char *out, size_t len)
+{
+	size_t at = 0;
+
+	for (const unsigned char *c = (const unsigned char *)path; *c && at + 5 < len; c++) {
+		if (*c < 0x20 || *c == 0x7f || *c == '\\')
+			at += snprintf(out + at, len - at, "\\x%02x", *c);
+		else
+			out[at++] = (char)*c;
+	}
+	out[at] = '\0';
+}
+
+/* "/usr/lib/debug/.build-id/ab/cdef.debug of PID 42: not a regular file; ...; and 3
+ * more", or "" when nothing was refused.  Paths are the target's: escaped like names. */
+void hs_objects_describe_refused(const struct hs_objects *objs, char *out, size_t len)
+{
+	size_t kept = objs->refused_count < HS_REFUSED_KEPT ? objs->refused_count : HS_REFUSED_KEPT;
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < kept && at < len; i++) {
+		const struct hs_objects_refusal *r = &objs->refused[i];
+		char path[4 * sizeof(r->path)];
+
+		escape_path(r->path, path, sizeof(path));
+		at += snprintf(out + at, len - at, "%s%s of PID %d: %s", i ? "; " : "", path,
+			       (int)r->pid, hs_open_refusal(r->error));
+	}
+	if (at < len && objs->refused_count > kept)
+		snprintf(out + at, len - at, "; and %zu more", objs->refused_count - kept);
 }

@@ -69,6 +69,14 @@ struct hs_objects_stats {
 	size_t processes;	 /* targets with a maps snapshot */
 };
 
+/* A file a target named that heapscope refused to open (hs_open_refusal says why). */
+#define HS_REFUSED_KEPT 8
+struct hs_objects_refusal {
+	pid_t pid;
+	int error;
+	char path[256]; /* as the target names it; truncated */
+};
+
 /* One target's latest maps snapshot. */
 struct hs_objects_process {
 	pid_t pid;
@@ -82,6 +90,8 @@ struct hs_objects {
 	struct hs_objects_process **processes; /* stable pointers, like objects */
 	size_t process_count, process_capacity;
 	struct hs_objects_stats stats;
+	struct hs_objects_refusal refused[HS_REFUSED_KEPT]; /* the first ones, each once */
+	size_t refused_count; /* refusals: each once among those kept, every one past them */
 };
 
 void hs_objects_init(struct hs_objects *objs);
@@ -102,5 +112,7 @@ int hs_object_part(struct hs_objects *objs, struct hs_object *obj, enum hs_objec
 		   const struct hs_object_part_ops *ops, void **data);
 
 void hs_objects_describe(const struct hs_objects *objs, char *out, size_t len);
+void hs_objects_refuse(struct hs_objects *objs, pid_t pid, const char *path, int err);
+void hs_objects_describe_refused(const struct hs_objects *objs, char *out, size_t len);
 
 #endif

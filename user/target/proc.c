@@ -9,6 +9,18 @@
  * both reach the object the target really mapped, in its own mount namespace,
  * even when the path was deleted or replaced on disk since.
  *
+ * A target's files belong to whoever owns it, and heapscope runs as root: a
+ * path under /proc/PID/root is walked by the kernel against heapscope's root,
+ * so an absolute symlink planted in a container ("x.debug -> /etc/shadow")
+ * or enough ".." would lead onto the host.  Every path a target names is
+ * therefore opened by hs_open_in_root: openat2(RESOLVE_IN_ROOT) from its
+ * root, so "/" and ".." stop at that root as they do for the target itself,
+ * and RESOLVE_NO_MAGICLINKS, so no /proc/.../root or fd link jumps out.  Only
+ * regular files are opened for reading, up to a size bound: the path is
+ * opened O_PATH first and checked, so a FIFO or device is never opened at
+ * all.  Without openat2 (Linux < 5.6) only map_files (the kernel's own link
+ * to the mapped file) is used, and paths are refused with -ENOSYS.
+ *
  * Owns nothing across calls: every function reads /proc at once and returns.
  * Does not own: the maps parser (maps.c), which file is open for the session
  * (objects.c).
@@ -17,14 +29,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "lib/file.h"
+
+/* How often a path is walked again when a rename raced with its ".." (openat2's -EAGAIN). */
+#define OPEN_IN_ROOT_ATTEMPTS 4
 
 /*
  * 0 when PID is a live user-space process heapscope may profile; otherwise
@@ -101,18 +118,139 @@ void hs_proc_object_path(pid_t pid, const struct hs_mapping *map, char *out, siz
 		 (unsigned long long)map->end);
 }
 
-/* Open the file behind a mapping as the target sees it; -errno on failure. */
-int hs_proc_open_object(pid_t pid, const struct hs_mapping *map)
+/*
+ * Open for reading the file an O_PATH descriptor names, if it is a regular file of at
+ * most max_bytes: through /proc/self/fd, which reopens that very inode, so what was
+ * checked is what is opened.  The fd, -EINVAL (not a regular file), -EFBIG, or -errno.
+ */
+static int reopen_regular(int path_fd, uint64_t max_bytes)
 {
-	char path[HS_PATH_MAX + 64];
+	char self[64];
+	struct stat st;
 	int fd;
 
+	if (fstat(path_fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max_bytes)
+		return -EFBIG;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", path_fd);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	/* Again on the open file: it may have grown since the first look. */
+	if (fstat(fd, &st) || (uint64_t)st.st_size > max_bytes) {
+		close(fd);
+		return -EFBIG;
+	}
+	return fd;
+}
+
+/*
+ * Open PATH as seen from the directory root_fd taken as "/": absolute symlinks and ".."
+ * never leave it, magic links (/proc/PID/root, /proc/PID/fd/N) are refused.  Relative
+ * paths start at root_fd too.  A regular file of at most max_bytes, opened read-only:
+ * its fd, or -ENOENT and the like, -ELOOP (a magic link, or a symlink loop), -EINVAL
+ * (not a regular file: a FIFO, device or directory is never opened for reading),
+ * -EFBIG (larger than max_bytes), -ENOSYS (the kernel has no openat2).
+ */
+int hs_open_in_root(int root_fd, const char *path, uint64_t max_bytes)
+{
+#ifdef SYS_openat2
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long path_fd = -1;
+	int fd;
+
+	for (int attempt = 0; attempt < OPEN_IN_ROOT_ATTEMPTS; attempt++) {
+		path_fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+		if (path_fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	if (path_fd < 0)
+		return -errno;
+	fd = reopen_regular((int)path_fd, max_bytes);
+	close((int)path_fd);
+	return fd;
+#else
+	(void)root_fd;
+	(void)path;
+	(void)max_bytes;
+	return -ENOSYS;
+#endif
+}
+
+/* PID's root directory (O_PATH), to open paths in with hs_open_in_root; -errno. */
+int hs_proc_open_root(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Open PATH as the target PID sees it, never leaving its root: hs_open_in_root from
+ * /proc/PID/root.  For anything a target names (a debug file, a perf map); the errors
+ * are hs_open_in_root's, or -ESRCH when PID is gone.
+ */
+int hs_proc_open_in_root(pid_t pid, const char *path, uint64_t max_bytes)
+{
+	int root_fd = hs_proc_open_root(pid), fd;
+
+	if (root_fd < 0)
+		return root_fd == -ENOENT ? -ESRCH : root_fd;
+	fd = hs_open_in_root(root_fd, path, max_bytes);
+	close(root_fd);
+	return fd;
+}
+
+/*
+ * Why a file was refused, for the session's note, when err (from hs_open_in_root) is a
+ * refusal rather than a file that is simply not there; NULL otherwise.
+ */
+const char *hs_open_refusal(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "not a regular file";
+	case -EFBIG:
+		return "larger than heapscope reads (4 GiB for an ELF file)";
+	case -ELOOP:
+		return "a /proc magic link or a symlink loop";
+	case -EXDEV:
+		return "leads out of the target's root";
+	case -ENOSYS:
+		return "the kernel has no openat2: only /proc/PID/map_files is opened";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Open the file behind a mapping as the target sees it: its map_files link (the
+ * kernel's, to the very file mapped), else its path inside the target's root.  A
+ * regular file of at most HS_TARGET_FILE_MAX_BYTES; -errno as hs_open_in_root.
+ */
+int hs_proc_open_object(pid_t pid, const struct hs_mapping *map)
+{
+	char path[96];
+	int path_fd, fd;
+
 	hs_proc_object_path(pid, map, path, sizeof(path));
-	fd = hs_open_regular_file(path);
-	if (fd >= 0)
+	path_fd = open(path, O_PATH | O_CLOEXEC);
+	if (path_fd >= 0) {
+		/* What is mapped is the file: refused here, it is refused by any path. */
+		fd = reopen_regular(path_fd, HS_TARGET_FILE_MAX_BYTES);
+		close(path_fd);
 		return fd;
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, map->path);
-	return hs_open_regular_file(path);
+	}
+	return hs_proc_open_in_root(pid, map->path, HS_TARGET_FILE_MAX_BYTES);
 }
 
 int hs_proc_exe_inode(pid_t pid, uint64_t *inode, uint32_t *dev_major, uint32_t *dev_minor)

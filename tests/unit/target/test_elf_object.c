@@ -52,11 +52,15 @@ static int read_file(const char *name, struct hs_elf_object *obj)
  * find its debug file under root, merge that file's .symtab. */
 static int add_debug_symbols(struct hs_elf_object *obj, const char *root, const char *path)
 {
-	int fd, err;
+	int root_fd, fd, err;
 
 	if (obj->has_symtab)
 		return 0;
-	fd = hs_elf_open_debug_file(obj, root, path);
+	root_fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return -errno;
+	fd = hs_elf_open_debug_file(obj, root_fd, path, NULL, NULL);
+	close(root_fd);
 	if (fd < 0)
 		return fd;
 	err = hs_elf_read_debug_symbols(obj, fd);
@@ -271,7 +275,28 @@ static void test_debuglink(void)
 	hs_elf_free(&obj);
 }
 
-/* The build-id directory under the target's root is tried first. */
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t got;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
+
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -errno;
+	}
+	while ((got = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, got) != got)
+			err = -EIO;
+	close(in);
+	close(out);
+	return got < 0 ? -EIO : err;
+}
+
+/* The build-id directory under the target's root is tried first, inside that root only. */
 static void test_build_id_directory(void)
 {
 	static const char *const subdirs[] = { "usr", "usr/lib", "usr/lib/debug",
@@ -296,8 +321,21 @@ static void test_build_id_directory(void)
 	CHECK_EQ(mkdir(path, 0755), 0);
 	snprintf(link, sizeof(link), "%s/%s.debug", path, hex + 2);
 	fixture_path(debug, sizeof(debug), "libsymbols.debug");
-	CHECK_EQ(symlink(debug, link), 0);
 
+	/* A symlink to the real file outside root, absolute or by "..": the target's
+	 * root holds no such file, so it is not found there, and not read here. */
+	CHECK_EQ(symlink(debug, link), 0);
+	CHECK_EQ(add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), -ENOENT);
+	CHECK_EQ(unlink(link), 0);
+	char escape[4400] = "../../../../../../../../../..";
+	strcat(escape, debug);
+	CHECK_EQ(symlink(escape, link), 0);
+	CHECK_EQ(add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), -ENOENT);
+	CHECK(!obj.has_symtab);
+	CHECK_EQ(unlink(link), 0);
+
+	/* The debug file itself inside root is found. */
+	CHECK_EQ(copy_file(debug, link), 0);
 	CHECK_EQ(add_debug_symbols(&obj, root, "/nowhere/libsymbols_stripped.so"), 0);
 	CHECK(obj.has_symtab);
 	CHECK(hs_elf_symbol_named(&obj, "hs_fixture_local", HS_SYMBOLS_ALL) != NULL);

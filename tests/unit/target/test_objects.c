@@ -3,7 +3,8 @@
  * test_objects.c - the session's object cache (user/target/objects.c) on this
  * very process: one object per (device, inode) however many mappings and asks,
  * each file opened and parsed once, a part built once, maps snapshots read
- * only by a refresh, and a file that cannot be opened tried again.
+ * only by a refresh, and a file that cannot be opened tried again; the files
+ * refused, each noted once, bounded, their paths escaped.
  */
 #include <errno.h>
 #include <string.h>
@@ -134,6 +135,34 @@ static void test_describe(void)
 			   "for ret sites 1); /proc/PID/maps read 2 times for 1 processes") == 0);
 }
 
+/* Refusals, not absent files, are noted: each once, the first few kept, paths escaped. */
+static void test_refused(void)
+{
+	struct hs_objects objs;
+	char line[4096], path[32];
+
+	hs_objects_init(&objs);
+	hs_objects_describe_refused(&objs, line, sizeof(line));
+	CHECK(strcmp(line, "") == 0);
+	hs_objects_refuse(&objs, 7, "/usr/lib/debug/x.debug", -ENOENT);
+	CHECK_EQ(objs.refused_count, 0);
+	hs_objects_refuse(&objs, 7, "/usr/lib/debug/x.debug", -EINVAL);
+	hs_objects_refuse(&objs, 7, "/usr/lib/debug/x.debug", -EINVAL);
+	hs_objects_refuse(&objs, 7, "/tmp/\033[2Jbig", -EFBIG);
+	CHECK_EQ(objs.refused_count, 2);
+	hs_objects_describe_refused(&objs, line, sizeof(line));
+	CHECK(strcmp(line, "/usr/lib/debug/x.debug of PID 7: not a regular file; /tmp/\\x1b[2Jbig "
+			   "of PID 7: larger than heapscope reads (4 GiB for an ELF file)") == 0);
+	for (int i = 0; i < 2 * HS_REFUSED_KEPT; i++) {
+		snprintf(path, sizeof(path), "/fifo%d", i);
+		hs_objects_refuse(&objs, 8, path, -EINVAL);
+	}
+	CHECK_EQ(objs.refused_count, 2 + 2 * HS_REFUSED_KEPT);
+	hs_objects_describe_refused(&objs, line, sizeof(line));
+	CHECK(strstr(line, "; and 10 more") != NULL);
+	hs_objects_free(&objs);
+}
+
 int main(void)
 {
 	hs_objects_init(&cache);
@@ -142,6 +171,7 @@ int main(void)
 	TEST(test_part_built_once);
 	TEST(test_open_fails);
 	TEST(test_describe);
+	TEST(test_refused);
 	hs_objects_free(&cache);
 	return check_summary();
 }
