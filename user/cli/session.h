@@ -5,8 +5,9 @@
 /*
  * The profiling session's state, shared by the three files that run it and by
  * nothing else: session.c (start, collect, stop, write), session_targets.c
- * (plan, attach, re-plan, follow, retire the targets) and summary.c (the counts
- * it ends with, the stderr summary, the -v listings).
+ * (plan, attach, re-plan, follow, retire the targets), session_heap.c (the
+ * glibc targets' allocator state at start, end and timeline points) and summary.c
+ * (the counts it ends with, the stderr summary, the -v listings).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include "collect/collect.h"
 #include "probe/attach.h"
 #include "probe/probes.h"
+#include "render/heap_state.h"
 #include "symbol/symbolize.h"
 #include "target/objects.h"
 #include "cli/targets.h"
@@ -44,6 +46,8 @@ struct session {
 	struct hs_summary summary;
 	struct hs_process_summary *processes; /* summary.processes */
 	struct hs_profile_process *labels;    /* root frames */
+	struct hs_heap_reading *heap_readings; /* per target, in attach order (session_heap.c) */
+	size_t heap_reading_count, heap_reading_capacity;
 };
 
 static inline double now_s(void)
@@ -61,6 +65,12 @@ int attach_planned_target(struct session *s, struct hs_target *t);
 void follow_new_processes(struct session *s);
 void follow_new_objects(struct session *s);
 bool check_exits(struct session *s);
+
+/* session_heap.c: the allocator's state of glibc targets, read from outside. */
+void heap_read_start(struct session *s);
+void heap_read_point(struct session *s, double now);
+void heap_read_end(struct session *s);
+void heap_readings_free(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(const struct hs_probe_plan *plan);

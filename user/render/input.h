@@ -5,6 +5,7 @@
 #include "analysis/analysis.h"
 #include "analysis/profile.h"
 #include "analysis/summary.h"
+#include "render/heap_state.h"
 #include "symbol/symbolize.h"
 
 /* Everything a renderer may read.  Renderers write to out and return 0 or -errno. */
@@ -14,6 +15,8 @@ struct hs_render_input {
 	enum hs_weight weight;
 	const struct hs_analysis *analysis; /* growth, ages, verdict: report and json */
 	struct hs_symbolizer *sym; /* its kept files give pprof source lines; NULL: names only */
+	const struct hs_heap_reading *heap_readings; /* glibc targets' allocator state, or NULL */
+	size_t heap_reading_count;
 };
 
 #endif
