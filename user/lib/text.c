@@ -20,7 +20,7 @@ void hs_text_wrap(FILE *out, const char *text, int indent, const char *bullet, i
 	const char *lead = bullet;
 
 	while (*text) {
-		size_t len = strlen(text), cut = len;
+		size_t len = strlen(text), cut = len, shown;
 
 		if (len > room) {
 			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
@@ -28,7 +28,9 @@ void hs_text_wrap(FILE *out, const char *text, int indent, const char *bullet, i
 			if (cut == 0)
 				cut = room;
 		}
-		fprintf(out, "%*s%*s%.*s\n", indent, "", hang, lead, (int)cut, text);
+		for (shown = cut; shown > 0 && text[shown - 1] == ' '; shown--)
+			; /* no trailing spaces where two met the break */
+		fprintf(out, "%*s%*s%.*s\n", indent, "", hang, lead, (int)shown, text);
 		lead = "";
 		text += cut;
 		while (*text == ' ')
