@@ -245,14 +245,14 @@ static void reading_cost(const struct hs_heap_reading *r, double session_s, char
 /* A traced session's section for one process: the state at start and end, and the cost. */
 void hs_heap_reading_report(FILE *out, const struct hs_heap_reading *r, double session_s)
 {
-	const struct hs_inspection *last = r->end_read ? &r->end : &r->start;
+	const struct hs_inspection *last = r->end_read && r->end.heap_read ? &r->end : &r->start;
 	char line[1024];
 
 	fprintf(out, "ALLOCATOR STATE of PID %d (%s", r->pid, hs_allocator_name(last->allocator));
 	if (last->heap_read)
 		fprintf(out, " %s", last->loc.version);
 	fputs("), read from outside at the session's start and end\n", out);
-	if (!r->start_read || !last->heap_read) {
+	if (!r->start_read || last->allocator != HS_ALLOCATOR_GLIBC) { /* its one line */
 		hs_heap_state_sentence(last, line, sizeof(line));
 		hs_text_wrap(out, line, 2, "", HS_HEAP_STATE_WIDTH);
 		fputc('\n', out);
@@ -268,8 +268,10 @@ void hs_heap_reading_report(FILE *out, const struct hs_heap_reading *r, double s
 	hs_text_wrap(out, line, 2, "end:   ", HS_HEAP_STATE_WIDTH);
 	reading_cost(r, session_s, line, sizeof(line));
 	hs_text_wrap(out, line, 2, "", HS_HEAP_STATE_WIDTH);
-	report_partial(out, last);
-	report_body(out, last);
+	if (last->heap_read) { /* else neither state was read: the sentences said why */
+		report_partial(out, last);
+		report_body(out, last);
+	}
 	fputc('\n', out);
 }
 

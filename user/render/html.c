@@ -182,17 +182,18 @@ static bool has_allocator_state(const struct hs_render_input *in)
 	return in->heap_reading_count > 0;
 }
 
+/* One figure at start and end; "?" where that state was not read. */
 static void state_row(FILE *out, const char *what, const struct hs_heap_reading *r,
 		      uint64_t start, uint64_t end)
 {
+	bool start_known = r->start_read && r->start.heap_read;
+	bool end_known = r->end_read && r->end.heap_read;
+
 	fputs("<tr><td class=\"name\">", out);
 	hs_html_text(out, what);
-	fprintf(out, "</td><td>%s</td>", HS_BYTES(start));
-	if (r->end_read)
-		fprintf(out, "<td>%s</td><td>%s</td></tr>\n", HS_BYTES(end),
-			HS_BYTES((double)end - (double)start));
-	else
-		fputs("<td>?</td><td>?</td></tr>\n", out);
+	fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+		start_known ? HS_BYTES(start) : "?", end_known ? HS_BYTES(end) : "?",
+		start_known && end_known ? HS_BYTES((double)end - (double)start) : "?");
 }
 
 /* One process's allocator state: the report's sentences, the totals at start and end, the
@@ -201,6 +202,7 @@ static void write_process_state(FILE *out, const struct hs_render_input *in,
 				const struct hs_heap_reading *r)
 {
 	const struct hs_glibc_arena_stats *a = &r->start.heap.total, *b = &r->end.heap.total;
+	const struct hs_inspection *last = r->end_read && r->end.heap_read ? &r->end : &r->start;
 	char text[HS_RENDER_EXPLANATION_MAX];
 
 	hs_render_process_name(in->summary, r->pid, text, sizeof(text));
@@ -210,8 +212,8 @@ static void write_process_state(FILE *out, const struct hs_render_input *in,
 	hs_heap_state_sentence(&r->start, text, sizeof(text));
 	hs_html_text(out, text);
 	fputs("</p>\n", out);
-	if (!r->start_read || !r->start.heap_read)
-		return;
+	if (!r->start_read || r->start.allocator != HS_ALLOCATOR_GLIBC)
+		return; /* another allocator: its one line says its state is not read */
 	fputs("<p class=\"allocator-end\">end: ", out);
 	if (r->end_read)
 		hs_heap_state_sentence(&r->end, text, sizeof(text));
@@ -219,8 +221,11 @@ static void write_process_state(FILE *out, const struct hs_render_input *in,
 		snprintf(text, sizeof(text), "not read: the process had gone before the session "
 			 "ended.");
 	hs_html_text(out, text);
-	fprintf(out, "</p>\n<table class=\"allocator-totals\"><tr><th class=\"name\">glibc"
-		"</th><th>start</th><th>end</th><th>change</th></tr>\n");
+	fputs("</p>\n", out);
+	if (!last->heap_read)
+		return;
+	fprintf(out, "<table class=\"allocator-totals\"><tr><th class=\"name\">glibc</th>"
+		"<th>start</th><th>end</th><th>change</th></tr>\n");
 	state_row(out, "system (arenas)", r, a->system_bytes, b->system_bytes);
 	state_row(out, "in use", r, a->in_use_bytes, b->in_use_bytes);
 	state_row(out, "free (top, fastbins, bins)", r, hs_glibc_free_bytes(a),
@@ -229,7 +234,7 @@ static void write_process_state(FILE *out, const struct hs_render_input *in,
 	state_row(out, "malloc_trim(0) would return", r, a->trimmable_bytes, b->trimmable_bytes);
 	state_row(out, "mmapped blocks", r, r->start.heap.mmapped_bytes, r->end.heap.mmapped_bytes);
 	fputs("</table>\n<p class=\"allocator-advice\">", out);
-	hs_heap_state_advice_text(r->end_read ? &r->end : &r->start, text, sizeof(text));
+	hs_heap_state_advice_text(last, text, sizeof(text));
 	hs_html_text(out, text);
 	fprintf(out, "</p>\n<p>Read %u times from outside (%u timeline points, %u skipped to keep "
 		"reading within %.0f%% of the session's time), %.1f ms on average.</p>\n",

@@ -139,11 +139,16 @@ static void write_series(const struct chart *c, const struct hs_timeline_point *
 {
 	bool pen_down = false, sampled = series[s].source == FROM_MALLOC;
 
-	for (size_t i = 0; sampled && i < count; i++)
-		if (known(&points[i], s))
-			fprintf(c->out, "<circle class=\"dot-%s\" fill=\"%s\" r=\"3\" cx=\"%.1f\" "
-				"cy=\"%.1f\"/>\n", series[s].id, series[s].colour,
-				x_of(c, points[i].t_s), y_of(c, value_of(&points[i], s)));
+	if (sampled) { /* dots: zero-length strokes with round caps (no <circle>: one path) */
+		fprintf(c->out, "<path class=\"dots-%s\" stroke=\"%s\" "
+			"style=\"stroke-width:6;stroke-linecap:round\" d=\"", series[s].id,
+			series[s].colour);
+		for (size_t i = 0; i < count; i++)
+			if (known(&points[i], s))
+				fprintf(c->out, "M%.1f %.1f h0 ", x_of(c, points[i].t_s),
+					y_of(c, value_of(&points[i], s)));
+		fputs("\"/>\n", c->out);
+	}
 
 	fprintf(c->out, "<path class=\"series-%s\" stroke=\"%s\" d=\"", series[s].id,
 		series[s].colour);

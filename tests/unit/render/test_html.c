@@ -346,7 +346,7 @@ static void test_allocator_state(void)
 	page_build(&p, false);
 	html = render(&p, HS_FORMAT_HTML);
 	report = render(&p, HS_FORMAT_REPORT);
-	CHECK(!strstr(html, "section-allocator-state") && !strstr(html, "dot-malloc-free"));
+	CHECK(!strstr(html, "section-allocator-state") && !strstr(html, " h0 "));
 	CHECK(!strstr(report, "ALLOCATOR STATE"));
 	free(html);
 	free(report);
@@ -382,7 +382,8 @@ static void test_allocator_state(void)
 		(struct hs_malloc_figures){ true, 40 << 20, 40 << 20, 0, 0 };
 	html = render(&p, HS_FORMAT_HTML);
 	json = render(&p, HS_FORMAT_JSON);
-	CHECK_EQ(occurrences(html, "<circle class=\"dot-malloc-free\""), 2);
+	CHECK_EQ(occurrences(html, "<path class=\"dots-malloc-free\""), 1);
+	CHECK_EQ(occurrences(html, " h0 "), 2);
 	CHECK(has(html, "free in malloc: 40.0 MiB"));
 	CHECK_EQ(occurrences(html, "free in malloc: ?"), p.s.tl.count - 2);
 	CHECK(has(json, "\"malloc_free_bytes\": 41943040"));
