@@ -14,7 +14,7 @@ sleep 0.5
 # The first look, before any probe: glibc's own state, read from outside.
 ./heapscope inspect -p "$server" -o demo.inspect.txt
 echo "demo: heapscope inspect (no probes; demo.inspect.txt):"
-sed -n '4p' demo.inspect.txt
+sed -n '/^ALLOCATOR STATE/,/^$/{/^ALLOCATOR STATE/d;/^$/d;p}' demo.inspect.txt # its sentence
 echo
 echo "demo: profiling demo_server (PID $server) for $SECONDS_TO_PROFILE s"
 # Sessions beside the first write the flame graph and the report.

@@ -9,9 +9,14 @@
  *
  * The workload measures its own resident anonymous memory before filling
  * and after dropping and writes both (kB) to DIR/retained, so a test can tell
- * a glibc that behaves differently from a heapscope bug.
+ * a glibc that behaves differently from a heapscope bug.  Right after the drop
+ * it writes its own malloc_info() to DIR/malloc_info.xml: nothing allocates
+ * after that (the FILE is opened, with a static buffer, before "ready", and is
+ * never closed), so the allocator's state a session reads at its end, or
+ * heapscope inspect at any later moment, must equal it exactly.
  */
 #include <fcntl.h>
+#include <malloc.h>
 
 #include "workload.h"
 
@@ -24,6 +29,7 @@
 static void *volatile blocks[BLOCKS];
 static void *volatile pin;
 static char status[8192];
+static char info_buf[1 << 16]; /* malloc_info's output: no stdio buffer to allocate */
 
 /* RssAnon of this process in kB, read without allocating. */
 static long anon_kb(void)
@@ -70,8 +76,15 @@ int main(int argc, char **argv)
 	double start, phase;
 	long before_kb, after_kb;
 	char line[64];
+	FILE *info;
 	int fd;
 
+	if (argc < 2)
+		return 2;
+	snprintf(status, sizeof(status), "%s/malloc_info.xml", argv[1]);
+	info = fopen(status, "w"); /* before "ready": its FILE is the heap's first block */
+	if (!info || setvbuf(info, info_buf, _IOFBF, sizeof(info_buf)))
+		return 1;
 	workload_start(argc, argv);
 	start = workload_now_s();
 	phase = workload_phase_s();
@@ -81,6 +94,8 @@ int main(int argc, char **argv)
 	pin_heap_top();
 	drop_session_cache();
 	after_kb = anon_kb();
+	malloc_info(0, info);
+	fflush(info);
 	while (workload_now_s() - start < phase)
 		workload_nap_ms(10);
 	workload_expect("pin_heap_top", PIN_BYTES, 1, "main;pin_heap_top");

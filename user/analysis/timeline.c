@@ -25,6 +25,11 @@
  * session's points, each keeping its own first point: a process never has more
  * points than the session.  The session point's memory is the sum over the
  * processes alive at that instant.
+ *
+ * glibc's own figures (free, free resident, in use, trimmable bytes) are not read here: the
+ * session reads them when it can afford to (cli/session_heap.c) and hands them in with
+ * hs_timeline_set_malloc for the next point only, so a point carries them exactly when they
+ * were read for it.
  */
 #include "analysis/timeline.h"
 
@@ -301,9 +306,11 @@ static int add_process_points(struct hs_timeline *tl, const struct hs_stack_tabl
 
 		if (err)
 			return err; /* nothing counted yet: every process as it was */
-		if (!p->ended)
-			p->points[p->count] =
-				(struct hs_timeline_point){ .t_s = t_s, .mem = p->mem };
+		if (p->ended)
+			continue;
+		p->points[p->count] = (struct hs_timeline_point){
+			.t_s = t_s, .mem = p->mem, .malloc_state = p->malloc_state };
+		p->malloc_state.known = false; /* read again for the next point, or unknown */
 	}
 	for (uint32_t id = 0; id < stacks->count; id++) {
 		const struct hs_stack *stack = &stacks->stacks[id];
@@ -382,6 +389,27 @@ static struct hs_proc_memory summed_memory(const struct hs_timeline *tl)
 	return sum;
 }
 
+/* The session's allocator figures: the sum over the processes alive, known if each one's is. */
+static struct hs_malloc_figures summed_malloc(const struct hs_timeline *tl)
+{
+	struct hs_malloc_figures sum = { 0 };
+
+	for (size_t i = 0; i < tl->process_count; i++) {
+		const struct hs_malloc_figures *m = &tl->processes[i].malloc_state;
+
+		if (tl->processes[i].ended)
+			continue;
+		if (!m->known)
+			return (struct hs_malloc_figures){ 0 };
+		sum.free_bytes += m->free_bytes;
+		sum.free_resident_bytes += m->free_resident_bytes;
+		sum.in_use_bytes += m->in_use_bytes;
+		sum.trimmable_bytes += m->trimmable_bytes;
+		sum.known = true;
+	}
+	return sum;
+}
+
 static int add_collector_point(struct hs_timeline *tl, const struct hs_collector *c, double at_s)
 {
 	struct hs_timeline_point point = {
@@ -391,6 +419,7 @@ static int add_collector_point(struct hs_timeline *tl, const struct hs_collector
 		.allocs = c->allocs + c->reallocs,
 		.frees = c->frees,
 		.mem = summed_memory(tl),
+		.malloc_state = summed_malloc(tl), /* before the processes' points clear theirs */
 	};
 
 	return hs_timeline_add(tl, &c->stacks, &point);
@@ -421,6 +450,22 @@ void hs_timeline_mark_end(struct hs_timeline *tl, double now_s)
 int hs_timeline_finish(struct hs_timeline *tl, const struct hs_collector *c)
 {
 	return add_collector_point(tl, c, tl->end_s);
+}
+
+/* Is a point due now?  (The caller reads what the point needs first: the allocator's state.) */
+bool hs_timeline_due(const struct hs_timeline *tl, double now_s)
+{
+	return now_s >= tl->next_s;
+}
+
+/* glibc's figures of process pid, read for the next point (and for it only). */
+void hs_timeline_set_malloc(struct hs_timeline *tl, pid_t pid,
+			    const struct hs_malloc_figures *figures)
+{
+	struct hs_process_timeline *p = find_process(tl, pid);
+
+	if (p && !p->ended)
+		p->malloc_state = *figures;
 }
 
 /* Called on every turn of the collect loop: takes a point when one is due. */

@@ -14,6 +14,18 @@
 #define HS_TIMELINE_MAX_POINTS 256  /* points kept; when full, every other one goes */
 #define HS_TIMELINE_MAX_STACKS 2048 /* stacks with a live-bytes series: the highest peaks */
 
+/*
+ * glibc's own figures for a point, read from the target's memory (inspect/) when the session
+ * could afford it (cli/session_heap.c); known is false at the other points.
+ */
+struct hs_malloc_figures {
+	bool known;
+	uint64_t free_bytes;	      /* top chunks, fastbins, bins (tcache counts as in use) */
+	uint64_t free_resident_bytes; /* of free_bytes, the resident pages: the RSS it costs */
+	uint64_t in_use_bytes;	      /* the arenas' system bytes minus free_bytes */
+	uint64_t trimmable_bytes;     /* what malloc_trim(0) would return */
+};
+
 /* The session, or one of its processes, at one instant. */
 struct hs_timeline_point {
 	double t_s; /* since the session started */
@@ -24,18 +36,21 @@ struct hs_timeline_point {
 			       * allocated (its unknown frees are not told apart) */
 	uint64_t alloc_bytes; /* bytes allocated so far */
 	struct hs_proc_memory mem; /* the session's: the sum over its live processes */
+	struct hs_malloc_figures malloc_state; /* the session's: the sum, when every live
+						 * process had its state read for this point */
 };
 
 /*
  * One process's own points, at the session's instants from when it was added
  * until it ended (exited or exec()ed).  Grows as points come, up to
- * HS_TIMELINE_MAX_POINTS (sizeof(struct hs_timeline_point) = 80 bytes each:
- * at most 20 KiB per process).
+ * HS_TIMELINE_MAX_POINTS (sizeof(struct hs_timeline_point) = 120 bytes each:
+ * at most 30 KiB per process).
  */
 struct hs_process_timeline {
 	pid_t pid;
 	bool ended;
 	struct hs_proc_memory mem; /* read for the next point */
+	struct hs_malloc_figures malloc_state; /* set for the next point only, then cleared */
 	struct hs_timeline_point *points;
 	size_t count, capacity;
 };
@@ -75,6 +90,9 @@ void hs_timeline_free(struct hs_timeline *tl);
 int hs_timeline_add_process(struct hs_timeline *tl, pid_t pid);
 void hs_timeline_end_process(struct hs_timeline *tl, pid_t pid);
 const struct hs_process_timeline *hs_timeline_process(const struct hs_timeline *tl, pid_t pid);
+bool hs_timeline_due(const struct hs_timeline *tl, double now_s);
+void hs_timeline_set_malloc(struct hs_timeline *tl, pid_t pid,
+			    const struct hs_malloc_figures *figures);
 int hs_timeline_tick(struct hs_timeline *tl, const struct hs_collector *c, double now_s);
 int hs_timeline_sample(struct hs_timeline *tl, const struct hs_collector *c, double now_s);
 void hs_timeline_mark_end(struct hs_timeline *tl, double now_s);

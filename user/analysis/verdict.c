@@ -8,6 +8,12 @@
  *
  * Trends are Theil-Sen lines with Kendall's tau (trend.c says why not least
  * squares).
+ *
+ * Retention, when the live heap did not grow: where the points carry glibc's own figures
+ * (read from the target's memory at the session's end), it is stated from the free
+ * resident bytes inside malloc, measured; elsewhere it is inferred from /proc (anonymous
+ * memory grew while the live heap stayed flat).  Where both exist and disagree, the
+ * measurement wins and the explanation says so.
  */
 #include "analysis/verdict.h"
 
@@ -114,6 +120,55 @@ static bool retained(const struct hs_verdict *v)
 	       gap_rise >= anon_rise / 2;
 }
 
+/* glibc's figures at the first and the last point that has them. */
+static void read_malloc_state(const struct hs_verdict_input *in, struct hs_verdict *v)
+{
+	const struct hs_timeline_point *first = NULL, *last = NULL;
+
+	for (size_t i = 0; i < in->count; i++) {
+		if (!in->points[i].malloc_state.known)
+			continue;
+		if (!first)
+			first = &in->points[i];
+		last = &in->points[i];
+	}
+	if (!last)
+		return;
+	v->malloc_known = true;
+	v->malloc_end = last->malloc_state;
+	if (first != last) {
+		v->malloc_start_known = true;
+		v->malloc_start = first->malloc_state;
+		v->malloc_start_s = first->t_s - in->points[0].t_s;
+	}
+}
+
+/* glibc holds much free memory, resident, at the end: large, or grown over the session. */
+static bool retained_measured(const struct hs_verdict *v)
+{
+	double resident = v->malloc_end.free_resident_bytes;
+	double rss = v->memory_known ? v->rss_end : 0;
+	bool large = resident >= HS_VERDICT_MIN_MALLOC_FREE_BYTES &&
+		     resident >= HS_VERDICT_MIN_MALLOC_FREE_SHARE * rss;
+	bool grew = v->malloc_start_known &&
+		    resident - (double)v->malloc_start.free_resident_bytes >=
+			    HS_VERDICT_MIN_RETAINED_BYTES;
+
+	return v->malloc_known && (large || grew);
+}
+
+/* The live heap did not grow: retention (measured if glibc's figures are known) or stable. */
+static enum hs_verdict_kind classify_flat(struct hs_verdict *v)
+{
+	bool inferred = retained(v);
+
+	if (!v->malloc_known)
+		return inferred ? HS_VERDICT_RETENTION : HS_VERDICT_STABLE;
+	v->retention_measured = retained_measured(v);
+	v->inference_overruled = v->memory_known && inferred != v->retention_measured;
+	return v->retention_measured ? HS_VERDICT_RETENTION : HS_VERDICT_STABLE;
+}
+
 /* The live heap has an upward trend: leak, bounded, or too noisy to say. */
 static void classify_growth(struct hs_verdict *v)
 {
@@ -184,7 +239,7 @@ static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v
 	else if (early_step(in, v))
 		v->kind = HS_VERDICT_BOUNDED;
 	else
-		v->kind = retained(v) ? HS_VERDICT_RETENTION : HS_VERDICT_STABLE;
+		v->kind = classify_flat(v);
 	if (v->kind == HS_VERDICT_BOUNDED && !v->early_step) {
 		/* told as a step, it starts where the heap was before it, not halfway up */
 		v->rise_from = fmin(v->live_first, v->live_start);
@@ -214,6 +269,7 @@ int hs_verdict_classify(const struct hs_verdict_input *in, struct hs_verdict *v)
 		if (in->points[i].live_bytes > v->live_peak)
 			v->live_peak = in->points[i].live_bytes;
 	read_memory(in, v);
+	read_malloc_state(in, v);
 	if (in->lost_events > HS_VERDICT_MAX_LOST_SHARE * in->events) {
 		v->doubt = HS_DOUBT_LOST_EVENTS;
 		return 0;
@@ -268,7 +324,7 @@ static void explain_leak(const struct hs_verdict *v, struct text *text)
 	say(text, " Blocks allocated during the session stay allocated: the top growing stacks "
 		  "hold them.");
 	explain_memory(v, text);
-	if (retained(v))
+	if (v->malloc_known ? retained_measured(v) : retained(v))
 		say(text, " Besides, the allocator keeps freed memory: see retention.");
 	say(text, " Caveat: a cache that is still filling grows the same way; a longer session "
 		  "shows whether it flattens.");
@@ -323,6 +379,55 @@ static void explain_retention(const struct hs_verdict *v, struct text *text)
 		  "(LD_PRELOAD=libjemalloc.so.2), which returns free pages over time.");
 }
 
+/* glibc's figures at the end (and at the start, when read then too). */
+static void explain_malloc(const struct hs_verdict *v, struct text *text)
+{
+	const struct hs_malloc_figures *end = &v->malloc_end, *start = &v->malloc_start;
+
+	say(text,
+	    " glibc holds %s free inside malloc, %s of it resident; malloc_trim(0) would return "
+	    "about %s (%s in use in its arenas).",
+	    HS_BYTES(end->free_bytes), HS_BYTES(end->free_resident_bytes),
+	    HS_BYTES(end->trimmable_bytes), HS_BYTES(end->in_use_bytes));
+	if (v->malloc_start_known && v->malloc_start_s == 0)
+		say(text, " At the start it held %s free, %s of it resident.",
+		    HS_BYTES(start->free_bytes), HS_BYTES(start->free_resident_bytes));
+	else if (v->malloc_start_known) /* not read at the first point: when it was */
+		say(text, " At %.1f s it held %s free, %s of it resident.", v->malloc_start_s,
+		    HS_BYTES(start->free_bytes), HS_BYTES(start->free_resident_bytes));
+}
+
+/* The /proc inference said otherwise than glibc's figures: say which one the verdict took. */
+static void explain_overruled(const struct hs_verdict *v, struct text *text)
+{
+	if (!v->inference_overruled)
+		return;
+	if (v->retention_measured)
+		say(text,
+		    " Anonymous memory alone (%s to %s) would not have shown it: the figure "
+		    "measured inside malloc decides.",
+		    HS_BYTES(v->anon_start), HS_BYTES(v->anon_end));
+	else
+		say(text,
+		    " Anonymous memory grew by %s, which alone would read as retention, but "
+		    "glibc's measured free memory is small: the growth is not malloc keeping "
+		    "freed memory (mmapped blocks, other mappings, or a cache outside the heap), "
+		    "and the measurement decides.",
+		    HS_BYTES(v->anon_end - v->anon_start));
+}
+
+/* Retention measured inside glibc: the figures, then what the /proc inference said. */
+static void explain_retention_measured(const struct hs_verdict *v, struct text *text)
+{
+	say(text,
+	    "The live heap did not grow (it ends at %s, after a peak of %s), yet memory freed "
+	    "by the program stays inside the allocator instead of going back to the system.",
+	    HS_BYTES(v->live_end), HS_BYTES(v->live_peak));
+	explain_malloc(v, text);
+	explain_memory(v, text);
+	explain_overruled(v, text);
+}
+
 static void explain_stable(const struct hs_verdict *v, struct text *text)
 {
 	double visible = v->detect_bytes / (0.75 * v->duration_s);
@@ -331,6 +436,9 @@ static void explain_stable(const struct hs_verdict *v, struct text *text)
 	    HS_BYTES(v->live_start), HS_BYTES(v->live_end), v->duration_s,
 	    v->ended ? " (the process ended then)" : "");
 	explain_memory(v, text);
+	if (v->malloc_known)
+		explain_malloc(v, text);
+	explain_overruled(v, text);
 	if (v->ended)
 		say(text, " Growth slower than about %s/s could not be seen in a life this short.",
 		    HS_BYTES(visible));
@@ -399,7 +507,10 @@ void hs_verdict_explain(const struct hs_verdict *v, char *out, size_t len)
 		explain_bounded(v, &text);
 		break;
 	case HS_VERDICT_RETENTION:
-		explain_retention(v, &text);
+		if (v->retention_measured)
+			explain_retention_measured(v, &text);
+		else
+			explain_retention(v, &text);
 		break;
 	case HS_VERDICT_STABLE:
 		explain_stable(v, &text);

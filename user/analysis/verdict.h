@@ -20,6 +20,10 @@
 #define HS_VERDICT_FLAT_RATIO	      0.25 /* last third's slope / the rest's under this: flat */
 #define HS_VERDICT_MAX_LOST_SHARE     0.01 /* lost events above this share: no verdict */
 #define HS_VERDICT_SUGGEST_SECONDS    30.0
+/* Retention measured inside glibc: free resident bytes at least this and this share of RSS,
+ * or grown by at least HS_VERDICT_MIN_RETAINED_BYTES over the session. */
+#define HS_VERDICT_MIN_MALLOC_FREE_BYTES (1024.0 * 1024)
+#define HS_VERDICT_MIN_MALLOC_FREE_SHARE 0.10
 
 enum hs_verdict_kind {
 	HS_VERDICT_INCONCLUSIVE = 0,
@@ -68,6 +72,13 @@ struct hs_verdict {
 	bool memory_known;   /* the /proc figures below were read at start and end */
 	double rss_start, rss_end, anon_start, anon_end, heap_start, heap_end;
 	double gap_start, gap_end; /* anonymous memory minus live heap */
+	/* glibc's own figures (the points' malloc_state): at the last point that has them,
+	 * and at the first, when it is another point */
+	bool malloc_known, malloc_start_known;
+	struct hs_malloc_figures malloc_start, malloc_end;
+	double malloc_start_s; /* the point malloc_start was read for (0: the first point) */
+	bool retention_measured; /* the verdict on retention comes from glibc's figures */
+	bool inference_overruled; /* and the /proc inference said otherwise */
 	double suggest_s;	   /* inconclusive: how long a session to run */
 	uint64_t events, lost_events;
 };

@@ -10,8 +10,9 @@
  * target lives (or, with --follow, until the duration or a signal).
  *
  * Owns: the session's lifecycle and the SIGINT/SIGTERM flag.  Does not own: the
- * targets' planning and attaching (session_targets.c), the summary and the -v
- * listings (summary.c), error wording (errors.c).
+ * targets' planning and attaching (session_targets.c), reading the allocator's
+ * state (session_heap.c), the summary and the -v listings (summary.c), error
+ * wording (errors.c).
  *
  * Invariant: once a session has started, whatever ends it (duration,
  * SIGINT/SIGTERM, the target exiting) the output is written and we exit 0.
@@ -123,6 +124,8 @@ static int start(struct session *s)
 	for (size_t i = 0; !err && i < s->targets.count; i++)
 		err = hs_timeline_add_process(&s->timeline, s->targets.items[i]->pid);
 	if (!err)
+		heap_read_start(s); /* its figures go to the first point */
+	if (!err)
 		err = hs_timeline_tick(&s->timeline, &s->collector, s->started_s);
 	if (err) {
 		hs_fail("cannot start a session: %s", hs_reason(err));
@@ -172,6 +175,7 @@ static void collect(struct session *s)
 			break;
 		}
 		prepare_new_stacks(s);
+		heap_read_point(s, now_s());
 		got = hs_timeline_tick(&s->timeline, &s->collector, now_s());
 		if (got < 0) {
 			hs_fail("sampling the timeline failed: %s", hs_reason(got));
@@ -208,6 +212,7 @@ static void stop(struct session *s)
 	s->ended_s = now_s();
 	hs_timeline_mark_end(&s->timeline, s->ended_s);
 	sum->duration_s = s->ended_s - s->started_s;
+	heap_read_end(s); /* before detaching, which takes a while: the target is still there */
 	hs_attach_detach(&s->attachment);
 	while (hs_collector_poll(c, 0) > 0)
 		;
@@ -259,6 +264,8 @@ static int write_output(struct session *s)
 		.analysis = &analysis,
 		.sym = &s->sym,
 		.leaks = s->leak_checked ? &s->leaks : NULL,
+		.heap_readings = s->heap_readings,
+		.heap_reading_count = s->heap_reading_count,
 	};
 	err = hs_render(out.file, s->opts->format, &input);
 	if (!err)
@@ -274,6 +281,7 @@ static int write_output(struct session *s)
 static void session_free(struct session *s)
 {
 	hs_attach_free(&s->attachment);
+	heap_readings_free(s);
 	hs_timeline_free(&s->timeline);
 	hs_unwind_free(&s->unwind);
 	hs_collector_free(&s->collector);

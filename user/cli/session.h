@@ -5,8 +5,9 @@
 /*
  * The profiling session's state, shared by the three files that run it and by
  * nothing else: session.c (start, collect, stop, write), session_targets.c
- * (plan, attach, re-plan, follow, retire the targets) and summary.c (the counts
- * it ends with, the stderr summary, the -v listings).
+ * (plan, attach, re-plan, follow, retire the targets), session_heap.c (the
+ * glibc targets' allocator state at start, end and timeline points) and summary.c
+ * (the counts it ends with, the stderr summary, the -v listings).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include "collect/collect.h"
 #include "probe/attach.h"
 #include "probe/probes.h"
+#include "render/heap_state.h"
 #include "symbol/symbolize.h"
 #include "reach/leak_check.h"
 #include "target/objects.h"
@@ -55,6 +57,8 @@ struct session {
 	/* follow_process at work: a process that exits while planned or attached is
 	 * one of those, not an error to tell (a -p PID's exit is) */
 	bool following;
+	struct hs_heap_reading *heap_readings; /* per target, in attach order (session_heap.c) */
+	size_t heap_reading_count, heap_reading_capacity;
 };
 
 static inline double now_s(void)
@@ -76,6 +80,11 @@ bool check_exits(struct session *s);
 /* session_leaks.c: --leak-check's freeze at the end, and its analysis once the ring is drained. */
 void leak_check_freeze(struct session *s);
 void leak_check_analyse(struct session *s);
+/* session_heap.c: the allocator's state of glibc targets, read from outside. */
+void heap_read_start(struct session *s);
+void heap_read_point(struct session *s, double now);
+void heap_read_end(struct session *s);
+void heap_readings_free(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);

@@ -3,7 +3,10 @@
  * heap_state.c - the allocator's own state in words and in JSON: how much glibc holds free
  * and how much of that is resident, what malloc_trim(0) would return, the arenas one by one,
  * the in-use heap by C++ type and size class, and the advice that follows.  Used by
- * `heapscope inspect` (its whole output) and by the session's report and JSON (a section).
+ * `heapscope inspect` (its whole output) and by a traced session (the ALLOCATOR STATE
+ * section of its report, allocator_state in its JSON, the advice that ends a retention
+ * verdict measured inside glibc).  Prose is wrapped at HS_HEAP_STATE_WIDTH (lib/text.c), as
+ * the session's report is.
  *
  * Owns: the wording and the JSON names of the allocator state (the JSON contract:
  * allocator, arenas, system_bytes, in_use_bytes, top_bytes, fastbin_bytes, bin_bytes,
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "lib/json_writer.h"
+#include "lib/text.h"
 #include "lib/units.h"
 
 #define TOP_TYPES 20
@@ -52,42 +56,79 @@ static bool worth_advice(const struct hs_inspection *insp, uint64_t bytes)
 	       (insp->mem.rss_bytes == 0 || bytes >= ADVICE_MIN_SHARE * insp->mem.rss_bytes);
 }
 
-void hs_heap_state_advice(FILE *out, const struct hs_inspection *insp, const char *indent)
+/*
+ * The advice that follows from the state, one item at a time (index 0, 1, ...): false once
+ * there is none left.  Each item is a sentence or two; the report wraps them as a list, a
+ * verdict's explanation runs them on as prose.
+ */
+static bool advice_item(const struct hs_inspection *insp, size_t index, char *out, size_t len)
 {
 	const struct hs_glibc_arena_stats *t = &insp->heap.total;
 	uint64_t free_bytes = hs_glibc_free_bytes(t);
-	bool any = false;
+	bool trim = worth_advice(insp, t->trimmable_bytes);
+	bool arenas = insp->heap.arena_count > 2 &&
+		      worth_advice(insp, free_bytes - insp->heap.arenas[0].top_bytes);
+	bool fragments = worth_advice(insp, free_bytes - t->trimmable_bytes);
+	size_t n = 0;
 
 	if (!insp->heap_read)
-		return;
-	if (worth_advice(insp, t->trimmable_bytes)) {
-		fprintf(out, "%s- malloc_trim(0) in the process (after a burst, or from a timer) "
-			"returns %s of resident free pages now; glibc trims only the main arena's "
-			"top by itself, above M_TRIM_THRESHOLD (MALLOC_TRIM_THRESHOLD_, 128 KiB "
-			"unless changed): lowering it trims more often, it does not reach free "
-			"chunks below live ones.\n", indent, HS_BYTES(t->trimmable_bytes));
-		any = true;
+		return false;
+	if (trim && index == n++) {
+		snprintf(out, len, "malloc_trim(0) in the process (after a burst, or from a timer) "
+			 "returns %s of resident free pages now; glibc trims only the main arena's "
+			 "top by itself, above M_TRIM_THRESHOLD (MALLOC_TRIM_THRESHOLD_, 128 KiB "
+			 "unless changed): lowering it trims more often, it does not reach free "
+			 "chunks below live ones.", HS_BYTES(t->trimmable_bytes));
+		return true;
 	}
-	if (insp->heap.arena_count > 2 && worth_advice(insp, free_bytes - insp->heap.arenas[0].top_bytes)) {
-		fprintf(out, "%s- MALLOC_ARENA_MAX=2 (environment, or mallopt M_ARENA_MAX) caps the "
-			"%zu arenas: thread arenas keep their free memory to themselves, so fewer "
-			"arenas strand less of it, at the cost of lock contention between "
-			"threads.\n", indent, insp->heap.arena_count);
-		any = true;
+	if (arenas && index == n++) {
+		snprintf(out, len, "MALLOC_ARENA_MAX=2 (environment, or mallopt M_ARENA_MAX) caps "
+			 "the %zu arenas: thread arenas keep their free memory to themselves, so "
+			 "fewer arenas strand less of it, at the cost of lock contention between "
+			 "threads.", insp->heap.arena_count);
+		return true;
 	}
-	if (worth_advice(insp, free_bytes - t->trimmable_bytes)) {
-		fprintf(out, "%s- %s of the free memory is in chunks glibc cannot give back "
-			"(smaller than a page, or pinned between live blocks): fragmentation. "
-			"M_MMAP_THRESHOLD (MALLOC_MMAP_THRESHOLD_) lower sends big blocks to mmap, "
-			"returned whole on free; an allocator that returns memory by size class and "
-			"page (jemalloc, tcmalloc, LD_PRELOAD or linked) holds less.\n", indent,
-			HS_BYTES(free_bytes - t->trimmable_bytes));
-		any = true;
+	if (fragments && index == n++) {
+		snprintf(out, len, "%s of the free memory is in chunks glibc cannot give back "
+			 "(smaller than a page, or pinned between live blocks): fragmentation. "
+			 "M_MMAP_THRESHOLD (MALLOC_MMAP_THRESHOLD_) lower sends big blocks to "
+			 "mmap, returned whole on free; an allocator that returns memory by size "
+			 "class and page (jemalloc, tcmalloc, LD_PRELOAD or linked) holds less.",
+			 HS_BYTES(free_bytes - t->trimmable_bytes));
+		return true;
 	}
-	if (!any)
-		fprintf(out, "%s- glibc keeps little memory free: growth of this process is memory "
-			"in use (a leak, or a cache). A traced session says which stacks hold it: "
-			"heapscope -p %d -d 60 -f report.\n", indent, insp->pid);
+	if (!trim && !arenas && !fragments && index == n++) {
+		snprintf(out, len, "glibc keeps little memory free: growth of this process is "
+			 "memory in use (a leak, or a cache). A traced session says which stacks "
+			 "hold it: heapscope -p %d -d 60 -f report.", insp->pid);
+		return true;
+	}
+	return false;
+}
+
+/* The advice as a list, each item wrapped at HS_HEAP_STATE_WIDTH under its bullet. */
+void hs_heap_state_advice(FILE *out, const struct hs_inspection *insp, const char *indent)
+{
+	char item[1024];
+
+	for (size_t i = 0; advice_item(insp, i, item, sizeof(item)); i++)
+		hs_text_wrap(out, item, (int)strlen(indent), "- ", HS_HEAP_STATE_WIDTH);
+}
+
+/* The advice as prose, the items one after the other ("" when the state was not read). */
+void hs_heap_state_advice_text(const struct hs_inspection *insp, char *out, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; used + 1 < len; i++) {
+		if (!advice_item(insp, i, out + used + (used > 0), len - used - (used > 0)))
+			break;
+		if (used > 0)
+			out[used] = ' ';
+		used += strlen(out + used);
+	}
 }
 
 static void arena_row(FILE *out, const char *name, const struct hs_glibc_arena_stats *s)
@@ -149,25 +190,89 @@ static void report_census(FILE *out, const struct hs_census *census)
 	}
 }
 
-void hs_heap_state_report(FILE *out, const struct hs_inspection *insp)
+/* "Partial: ..." when the read was not a whole, consistent snapshot. */
+static void report_partial(FILE *out, const struct hs_inspection *insp)
 {
-	char sentence[512];
+	char line[768];
 
-	hs_heap_state_sentence(insp, sentence, sizeof(sentence));
-	fprintf(out, "ALLOCATOR STATE (%s%s%s)\n  %s\n", hs_allocator_name(insp->allocator),
-		insp->heap_read ? " " : "", insp->heap_read ? insp->loc.version : "", sentence);
-	if (!insp->heap_read)
+	if (!insp->heap.partial && !insp->heap.damaged && insp->heap.consistent)
 		return;
-	if (insp->heap.partial || insp->heap.damaged || !insp->heap.consistent)
-		fprintf(out, "  Partial: %s (%s after %u reads): figures are lower bounds.\n",
-			insp->heap.reason[0] ? insp->heap.reason : "the heap changed while read",
-			insp->heap.consistent ? "consistent" : "not consistent", insp->heap.attempts);
+	snprintf(line, sizeof(line), "Partial: %s (%s after %u reads): figures are lower bounds.",
+		 insp->heap.reason[0] ? insp->heap.reason : "the heap changed while read",
+		 insp->heap.consistent ? "consistent" : "not consistent", insp->heap.attempts);
+	hs_text_wrap(out, line, 2, "", HS_HEAP_STATE_WIDTH);
+}
+
+/* The arenas, the advice and the census of one state, below its heading and sentence. */
+static void report_body(FILE *out, const struct hs_inspection *insp)
+{
 	fputc('\n', out);
 	report_arenas(out, insp);
 	fprintf(out, "\nADVICE\n");
 	hs_heap_state_advice(out, insp, "  ");
 	if (insp->census_done)
 		report_census(out, &insp->census);
+}
+
+void hs_heap_state_report(FILE *out, const struct hs_inspection *insp)
+{
+	char sentence[512];
+
+	hs_heap_state_sentence(insp, sentence, sizeof(sentence));
+	fprintf(out, "ALLOCATOR STATE (%s%s%s)\n", hs_allocator_name(insp->allocator),
+		insp->heap_read ? " " : "", insp->heap_read ? insp->loc.version : "");
+	hs_text_wrap(out, sentence, 2, "", HS_HEAP_STATE_WIDTH);
+	if (!insp->heap_read)
+		return;
+	report_partial(out, insp);
+	report_body(out, insp);
+}
+
+/* What the session's reads cost: how many, how long, the share of the session's time. */
+static void reading_cost(const struct hs_heap_reading *r, double session_s, char *out,
+			 size_t len)
+{
+	double share = session_s > 0 ? r->read_ms_total / (session_s * 1e3) : 0;
+
+	snprintf(out, len, "Read %u times from outside (the start, the end, %u timeline point%s; "
+		 "%u point%s skipped to keep reading within %.0f%% of the session's time): %.1f ms "
+		 "on average, %.1f ms at most, %.2f%% of the session.", r->reads, r->point_reads,
+		 r->point_reads == 1 ? "" : "s", r->skipped_points,
+		 r->skipped_points == 1 ? "" : "s", HS_HEAP_READ_BUDGET_SHARE * 100,
+		 r->reads ? r->read_ms_total / r->reads : 0, r->read_ms_max, share * 100);
+}
+
+/* A traced session's section for one process: the state at start and end, and the cost. */
+void hs_heap_reading_report(FILE *out, const struct hs_heap_reading *r, double session_s)
+{
+	const struct hs_inspection *last = r->end_read && r->end.heap_read ? &r->end : &r->start;
+	char line[1024];
+
+	fprintf(out, "ALLOCATOR STATE of PID %d (%s", r->pid, hs_allocator_name(last->allocator));
+	if (last->heap_read)
+		fprintf(out, " %s", last->loc.version);
+	fputs("), read from outside at the session's start and end\n", out);
+	if (!r->start_read || last->allocator != HS_ALLOCATOR_GLIBC) { /* its one line */
+		hs_heap_state_sentence(last, line, sizeof(line));
+		hs_text_wrap(out, line, 2, "", HS_HEAP_STATE_WIDTH);
+		fputc('\n', out);
+		return;
+	}
+	hs_heap_state_sentence(&r->start, line, sizeof(line));
+	hs_text_wrap(out, line, 2, "start: ", HS_HEAP_STATE_WIDTH);
+	if (r->end_read)
+		hs_heap_state_sentence(&r->end, line, sizeof(line));
+	else
+		snprintf(line, sizeof(line), "not read: the process had gone before the session "
+			 "ended; the figures below are the start's.");
+	hs_text_wrap(out, line, 2, "end:   ", HS_HEAP_STATE_WIDTH);
+	reading_cost(r, session_s, line, sizeof(line));
+	hs_text_wrap(out, line, 2, "", HS_HEAP_STATE_WIDTH);
+	if (last->heap_read) { /* else neither state was read: the sentences said why */
+		report_partial(out, last);
+		report_body(out, last);
+	}
+	fputc('\n', out);
 }
 
 static void json_u64(FILE *out, const char *sep, const char *name, uint64_t value)
@@ -273,6 +378,31 @@ void hs_heap_state_json(FILE *out, const struct hs_inspection *insp)
 	hs_json_number(out, insp->locate_ms + insp->read_ms + insp->census_ms);
 	json_u64(out, ",", "read_syscalls", insp->syscalls);
 	json_u64(out, ",", "read_bytes", insp->bytes_read);
+	fputc('}', out);
+}
+
+/* A traced session's allocator_state of one process: start, end (null when not read), cost. */
+void hs_heap_reading_json(FILE *out, const struct hs_heap_reading *r, double session_s)
+{
+	fputs("{\"start\":", out);
+	if (r->start_read)
+		hs_heap_state_json(out, &r->start);
+	else
+		fputs("null", out);
+	fputs(",\"end\":", out);
+	if (r->end_read)
+		hs_heap_state_json(out, &r->end);
+	else
+		fputs("null", out);
+	json_u64(out, ",", "reads", r->reads);
+	json_u64(out, ",", "point_reads", r->point_reads);
+	json_u64(out, ",", "skipped_points", r->skipped_points);
+	fputs(",\"read_ms_mean\":", out);
+	hs_json_number(out, r->reads ? r->read_ms_total / r->reads : 0);
+	fputs(",\"read_ms_max\":", out);
+	hs_json_number(out, r->read_ms_max);
+	fputs(",\"read_share\":", out);
+	hs_json_number(out, session_s > 0 ? r->read_ms_total / (session_s * 1e3) : 0);
 	fputc('}', out);
 }
 

@@ -177,6 +177,78 @@ static int write_timeline(FILE *out, const struct hs_render_input *in)
 	return err;
 }
 
+static bool has_allocator_state(const struct hs_render_input *in)
+{
+	return in->heap_reading_count > 0;
+}
+
+/* One figure at start and end; "?" where that state was not read. */
+static void state_row(FILE *out, const char *what, const struct hs_heap_reading *r,
+		      uint64_t start, uint64_t end)
+{
+	bool start_known = r->start_read && r->start.heap_read;
+	bool end_known = r->end_read && r->end.heap_read;
+
+	fputs("<tr><td class=\"name\">", out);
+	hs_html_text(out, what);
+	fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+		start_known ? HS_BYTES(start) : "?", end_known ? HS_BYTES(end) : "?",
+		start_known && end_known ? HS_BYTES((double)end - (double)start) : "?");
+}
+
+/* One process's allocator state: the report's sentences, the totals at start and end, the
+ * advice, what reading it cost. */
+static void write_process_state(FILE *out, const struct hs_render_input *in,
+				const struct hs_heap_reading *r)
+{
+	const struct hs_glibc_arena_stats *a = &r->start.heap.total, *b = &r->end.heap.total;
+	const struct hs_inspection *last = r->end_read && r->end.heap_read ? &r->end : &r->start;
+	char text[HS_RENDER_EXPLANATION_MAX];
+
+	hs_render_process_name(in->summary, r->pid, text, sizeof(text));
+	fprintf(out, "<h3 id=\"allocator-state-%d\">", r->pid);
+	hs_html_text(out, text);
+	fputs("</h3>\n<p class=\"allocator-start\">start: ", out);
+	hs_heap_state_sentence(&r->start, text, sizeof(text));
+	hs_html_text(out, text);
+	fputs("</p>\n", out);
+	if (!r->start_read || r->start.allocator != HS_ALLOCATOR_GLIBC)
+		return; /* another allocator: its one line says its state is not read */
+	fputs("<p class=\"allocator-end\">end: ", out);
+	if (r->end_read)
+		hs_heap_state_sentence(&r->end, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "not read: the process had gone before the session "
+			 "ended.");
+	hs_html_text(out, text);
+	fputs("</p>\n", out);
+	if (!last->heap_read)
+		return;
+	fprintf(out, "<table class=\"allocator-totals\"><tr><th class=\"name\">glibc</th>"
+		"<th>start</th><th>end</th><th>change</th></tr>\n");
+	state_row(out, "system (arenas)", r, a->system_bytes, b->system_bytes);
+	state_row(out, "in use", r, a->in_use_bytes, b->in_use_bytes);
+	state_row(out, "free (top, fastbins, bins)", r, hs_glibc_free_bytes(a),
+		  hs_glibc_free_bytes(b));
+	state_row(out, "free and resident", r, a->free_resident_bytes, b->free_resident_bytes);
+	state_row(out, "malloc_trim(0) would return", r, a->trimmable_bytes, b->trimmable_bytes);
+	state_row(out, "mmapped blocks", r, r->start.heap.mmapped_bytes, r->end.heap.mmapped_bytes);
+	fputs("</table>\n<p class=\"allocator-advice\">", out);
+	hs_heap_state_advice_text(last, text, sizeof(text));
+	hs_html_text(out, text);
+	fprintf(out, "</p>\n<p>Read %u times from outside (%u timeline points, %u skipped to keep "
+		"reading within %.0f%% of the session's time), %.1f ms on average.</p>\n",
+		r->reads, r->point_reads, r->skipped_points, HS_HEAP_READ_BUDGET_SHARE * 100,
+		r->reads ? r->read_ms_total / r->reads : 0);
+}
+
+static int write_allocator_state(FILE *out, const struct hs_render_input *in)
+{
+	for (size_t i = 0; i < in->heap_reading_count && i < HS_HTML_MAX_CHARTS; i++)
+		write_process_state(out, in, &in->heap_readings[i]);
+	return ferror(out) ? -EIO : 0;
+}
+
 static int write_flame(FILE *out, const struct hs_render_input *in)
 {
 	const struct session_view inuse = { in, HS_WEIGHT_INUSE_BYTES };
@@ -287,11 +359,12 @@ static int write_losses(FILE *out, const struct hs_render_input *in)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* The page, top to bottom.  The allocator state (heapscope inspect) and the leak check plug
- * in here, each with a present() that says whether the session has it. */
+/* The page, top to bottom.  The leak check plugs in here, with a present() that says whether
+ * the session has it, as the allocator state (glibc targets) does. */
 static const struct html_section sections[] = {
 	{ "verdict", "Verdict", NULL, write_verdict },
 	{ "timeline", "Timeline", NULL, write_timeline },
+	{ "allocator-state", "Allocator state", has_allocator_state, write_allocator_state },
 	{ "flame-graph", "Flame graph", NULL, write_flame },
 	{ "growing", "Top stacks by growth", NULL, write_growing },
 	{ "live", "Top stacks by live bytes", NULL, write_live },

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * html_chart.c - the timeline chart of the HTML page: live heap, RSS,
- * anonymous memory and the [heap] mapping of a series of timeline points, as
+ * anonymous memory, the [heap] mapping and (glibc targets) the bytes free inside
+ * malloc of a series of timeline points, as
  * an inline SVG with axes in human units (bytes in powers of two, seconds in
  * 1-2-5 steps).  Hovering a point's column shows its values: each column is a
  * rect with a <title>, so the tooltip needs no script.
  *
  * Owns: drawing one chart.  Does not own: which points (html.c picks the
  * session's or a process's) or the page around it (html_page.c).
- * Invariant: a /proc figure is drawn only where it was read (mem.valid); a
- * line has a gap where it was not, rather than a fall to zero.
+ * Invariant: a /proc or glibc figure is drawn only where it was read (mem.valid,
+ * malloc_state.known); a line has a gap where it was not, rather than a fall to zero.
  */
 #include "render/html_page.h"
 
@@ -27,21 +28,36 @@
 #define CHART_Y_TICKS	5   /* at least this many intervals fit under the largest value */
 #define CHART_X_TICKS	8
 
-enum chart_series { SERIES_LIVE, SERIES_RSS, SERIES_ANON, SERIES_HEAP, SERIES_COUNT };
+enum chart_series {
+	SERIES_LIVE,
+	SERIES_RSS,
+	SERIES_ANON,
+	SERIES_HEAP,
+	SERIES_MALLOC_FREE,
+	SERIES_COUNT
+};
+
+/* Where a series comes from: the collector (always there), /proc or glibc's own state. */
+enum series_source { FROM_COLLECTOR, FROM_PROC, FROM_MALLOC };
 
 static const struct {
 	const char *id, *label, *colour;
-	bool from_proc; /* read from /proc: only where mem.valid */
+	enum series_source source; /* /proc: only where mem.valid; glibc: where it was read */
 } series[SERIES_COUNT] = {
-	[SERIES_LIVE] = { "live", "live heap", "#1a5fb4", false },
-	[SERIES_RSS] = { "rss", "RSS", "#c01c28", true },
-	[SERIES_ANON] = { "anon", "anonymous", "#e66100", true },
-	[SERIES_HEAP] = { "heap", "[heap]", "#26a269", true },
+	[SERIES_LIVE] = { "live", "live heap", "#1a5fb4", FROM_COLLECTOR },
+	[SERIES_RSS] = { "rss", "RSS", "#c01c28", FROM_PROC },
+	[SERIES_ANON] = { "anon", "anonymous", "#e66100", FROM_PROC },
+	[SERIES_HEAP] = { "heap", "[heap]", "#26a269", FROM_PROC },
+	[SERIES_MALLOC_FREE] = { "malloc-free", "free in malloc", "#813d9c", FROM_MALLOC },
 };
 
 static bool known(const struct hs_timeline_point *p, enum chart_series s)
 {
-	return !series[s].from_proc || p->mem.valid;
+	switch (series[s].source) {
+	case FROM_PROC: return p->mem.valid;
+	case FROM_MALLOC: return p->malloc_state.known;
+	default: return true;
+	}
 }
 
 static uint64_t value_of(const struct hs_timeline_point *p, enum chart_series s)
@@ -50,6 +66,7 @@ static uint64_t value_of(const struct hs_timeline_point *p, enum chart_series s)
 	case SERIES_LIVE: return p->live_bytes;
 	case SERIES_RSS: return p->mem.rss_bytes;
 	case SERIES_ANON: return p->mem.anon_bytes;
+	case SERIES_MALLOC_FREE: return p->malloc_state.free_bytes;
 	default: return p->mem.heap_bytes;
 	}
 }
@@ -112,17 +129,32 @@ static void write_axes(const struct chart *c)
 		CHART_LEFT_PX, bottom, right, bottom);
 }
 
-/* One line; "M" after a point where the series is unknown starts a new piece. */
+/*
+ * One line; "M" after a point where the series is unknown starts a new piece.  glibc's
+ * state is read at some points only (a time budget, cli/session_heap.c): its line joins the
+ * points read, each marked with a dot, since a point not read is a skipped sample, not a gap.
+ */
 static void write_series(const struct chart *c, const struct hs_timeline_point *points,
 			 size_t count, enum chart_series s)
 {
-	bool pen_down = false;
+	bool pen_down = false, sampled = series[s].source == FROM_MALLOC;
+
+	if (sampled) { /* dots: zero-length strokes with round caps (no <circle>: one path) */
+		fprintf(c->out, "<path class=\"dots-%s\" stroke=\"%s\" "
+			"style=\"stroke-width:6;stroke-linecap:round\" d=\"", series[s].id,
+			series[s].colour);
+		for (size_t i = 0; i < count; i++)
+			if (known(&points[i], s))
+				fprintf(c->out, "M%.1f %.1f h0 ", x_of(c, points[i].t_s),
+					y_of(c, value_of(&points[i], s)));
+		fputs("\"/>\n", c->out);
+	}
 
 	fprintf(c->out, "<path class=\"series-%s\" stroke=\"%s\" d=\"", series[s].id,
 		series[s].colour);
 	for (size_t i = 0; i < count; i++) {
 		if (!known(&points[i], s)) {
-			pen_down = false;
+			pen_down = pen_down && sampled;
 			continue;
 		}
 		fprintf(c->out, "%s%.1f %.1f ", pen_down ? "L" : "M", x_of(c, points[i].t_s),

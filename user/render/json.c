@@ -2,7 +2,9 @@
 /*
  * json.c - the report for scripts: the session, the verdict with its
  * figures, every process with its own verdict and figures, the series, and
- * every stack with its frames (root first), values, growth and ages.  The
+ * every stack with its frames (root first), values, growth and ages; for glibc
+ * targets, the allocator's state at start and end and its figures at the points
+ * where it was read.  The
  * schema is documented in README.md ("JSON"); fields are only ever added.
  * Stacks come most live bytes first.
  */
@@ -55,6 +57,21 @@ static void write_evidence(FILE *out, const char *sep, const struct hs_verdict *
 	known_number(out, sep, "heap_mapping_bytes_end", known, v->heap_end);
 }
 
+/* glibc's figures behind a verdict: at the first and the last point that has them. */
+static void write_malloc_evidence(FILE *out, const char *sep, const struct hs_verdict *v)
+{
+	known_number(out, sep, "malloc_free_bytes_start", v->malloc_start_known,
+		     v->malloc_start.free_bytes);
+	known_number(out, sep, "malloc_free_resident_bytes_start", v->malloc_start_known,
+		     v->malloc_start.free_resident_bytes);
+	known_number(out, sep, "malloc_free_bytes_end", v->malloc_known, v->malloc_end.free_bytes);
+	known_number(out, sep, "malloc_free_resident_bytes_end", v->malloc_known,
+		     v->malloc_end.free_resident_bytes);
+	known_number(out, sep, "malloc_trimmable_bytes_end", v->malloc_known,
+		     v->malloc_end.trimmable_bytes);
+	fprintf(out, "%s\"retention_measured\": %s", sep, v->retention_measured ? "true" : "false");
+}
+
 static void write_session(FILE *out, const struct hs_render_input *in)
 {
 	const struct hs_summary *sum = in->summary;
@@ -76,11 +93,21 @@ static void write_session(FILE *out, const struct hs_render_input *in)
 	field(out, "live_bytes", sum->live_bytes);
 	field(out, "live_count", sum->live_count);
 	write_evidence(out, ",\n  ", &a->totals);
+	write_malloc_evidence(out, ",\n  ", &a->verdict);
 	field(out, "events", sum->events);
 	field(out, "lost_events", sum->lost_events);
 	field(out, "unknown_frees", sum->unknown_frees);
 	field(out, "stacks_without_series", a->stacks_without_series);
 	field(out, "min_age_s", a->min_age_s);
+}
+
+/* glibc's figures at a point: null where they were not read for it. */
+static void write_malloc_figures(FILE *out, const struct hs_malloc_figures *m)
+{
+	known_number(out, ", ", "malloc_free_bytes", m->known, m->free_bytes);
+	known_number(out, ", ", "malloc_free_resident_bytes", m->known, m->free_resident_bytes);
+	known_number(out, ", ", "malloc_in_use_bytes", m->known, m->in_use_bytes);
+	known_number(out, ", ", "malloc_trimmable_bytes", m->known, m->trimmable_bytes);
 }
 
 static void write_series(FILE *out, const struct hs_timeline *tl)
@@ -106,6 +133,7 @@ static void write_series(FILE *out, const struct hs_timeline *tl)
 			fputs(", \"rss_bytes\": null, \"anon_bytes\": null, "
 			      "\"heap_mapping_bytes\": null",
 			      out);
+		write_malloc_figures(out, &p->malloc_state);
 		fputs(", \"allocs_per_s\": ", out);
 		hs_json_number(out, rates.allocs_per_s);
 		fputs(", \"frees_per_s\": ", out);
@@ -118,13 +146,15 @@ static void write_series(FILE *out, const struct hs_timeline *tl)
 }
 
 /* A process's own verdict and its figures; null where it has none (never sampled). */
-static void write_process_verdict(FILE *out, const struct hs_process_verdict *pv)
+static void write_process_verdict(FILE *out, const struct hs_render_input *in,
+				  const struct hs_process_verdict *pv)
 {
 	static const struct hs_verdict none;
 	char explanation[HS_RENDER_EXPLANATION_MAX];
 
 	if (pv) {
-		hs_verdict_explain(&pv->verdict, explanation, sizeof(explanation));
+		hs_render_process_explanation(in, pv->pid, &pv->verdict, explanation,
+					      sizeof(explanation));
 		fprintf(out, ", \"verdict\": \"%s\", \"explanation\": ",
 			hs_verdict_name(pv->verdict.kind));
 		hs_json_string(out, explanation);
@@ -134,11 +164,16 @@ static void write_process_verdict(FILE *out, const struct hs_process_verdict *pv
 	named_number(out, ", ", "duration_s", pv ? pv->verdict.duration_s : 0);
 	named_number(out, ", ", "points", pv ? pv->verdict.points : 0);
 	write_evidence(out, ", ", pv ? &pv->verdict : &none);
+	write_malloc_evidence(out, ", ", pv ? &pv->verdict : &none);
 }
 
-/* Every process of the session, one object a line; exited/execed say how it ended. */
-static void write_processes(FILE *out, const struct hs_summary *sum, const struct hs_analysis *a)
+/* Every process of the session, one object a line; exited/execed say how it ended; a glibc
+ * target's allocator_state, read at start and end (null for the others). */
+static void write_processes(FILE *out, const struct hs_render_input *in)
 {
+	const struct hs_summary *sum = in->summary;
+	const struct hs_analysis *a = in->analysis;
+
 	fprintf(out, ",\n  \"merged\": %s,\n  \"processes\": [", sum->merged ? "true" : "false");
 	for (size_t i = 0; i < sum->process_count; i++) {
 		const struct hs_process_summary *p = &sum->processes[i];
@@ -152,7 +187,13 @@ static void write_processes(FILE *out, const struct hs_summary *sum, const struc
 			p->exited ? "true" : "false", p->execed ? "true" : "false",
 			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count,
 			(unsigned long long)p->alloc_bytes, (unsigned long long)p->alloc_count);
-		write_process_verdict(out, hs_analysis_process(a, p->pid));
+		write_process_verdict(out, in, hs_analysis_process(a, p->pid));
+		fputs(", \"allocator_state\": ", out);
+		if (hs_render_heap_reading(in, p->pid))
+			hs_heap_reading_json(out, hs_render_heap_reading(in, p->pid),
+					     sum->duration_s);
+		else
+			fputs("null", out);
 		fputc('}', out);
 	}
 	fputs("\n  ]", out);
@@ -201,7 +242,7 @@ int hs_render_json(FILE *out, const struct hs_render_input *input)
 		free(order);
 		return err;
 	}
-	write_processes(out, input->summary, a);
+	write_processes(out, input);
 	write_series(out, a->timeline);
 	fputs(",\n  \"stacks\": [", out);
 	for (size_t i = 0; i < count; i++) {

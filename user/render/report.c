@@ -5,8 +5,9 @@
  * by live bytes and by growth with their frames (leaf first, like a
  * backtrace), and what was lost.  With several processes, a table of them
  * with their verdicts and a section per process (its verdict, its memory, its
- * top stacks), the most severe first.  Everything here comes from the analysis
- * (analysis.c); this file only lays it out.
+ * top stacks), the most severe first.  For glibc targets, the allocator's
+ * state read at start and end (render/heap_state.c's section).  Everything
+ * here comes from the analysis (analysis.c); this file only lays it out.
  */
 #include "render/report.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "render/wording.h"
+#include "lib/text.h"
 #include "render/leaks.h"
 #include "lib/units.h"
 #include "lib/version.h"
@@ -28,20 +30,7 @@
 /* Text wrapped at REPORT_WIDTH, each line indented. */
 static void wrap(FILE *out, const char *text, int indent)
 {
-	while (*text) {
-		size_t room = REPORT_WIDTH - indent, len = strlen(text), cut = len;
-
-		if (len > room) {
-			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
-				;
-			if (cut == 0)
-				cut = room;
-		}
-		fprintf(out, "%*s%.*s\n", indent, "", (int)cut, text);
-		text += cut;
-		while (*text == ' ')
-			text++;
-	}
+	hs_text_wrap(out, text, indent, "", REPORT_WIDTH);
 }
 
 static void write_header(FILE *out, const struct hs_render_input *in)
@@ -170,20 +159,28 @@ static void write_timeline(FILE *out, const struct hs_timeline *tl)
 
 	if (rows < 2)
 		return;
-	fprintf(out, "TIMELINE %8s %12s %12s %12s %14s\n", "t", "live heap", "anonymous", "RSS",
-		"allocs/s");
+	fprintf(out, "TIMELINE %8s %12s %12s %12s %14s %12s\n", "t", "live heap", "anonymous",
+		"RSS", "allocs/s", "malloc free");
 	for (size_t r = 0; r < rows; r++) {
 		size_t i = r * (tl->count - 1) / (rows - 1);
 		const struct hs_timeline_point *p = &tl->points[i];
 		struct hs_timeline_rates rates;
 
 		hs_timeline_rates(tl, previous, i, &rates);
-		fprintf(out, "  %14.1fs %12s %12s %12s %14.0f\n", p->t_s, HS_BYTES(p->live_bytes),
-			p->mem.valid ? HS_BYTES(p->mem.anon_bytes) : "?",
-			p->mem.valid ? HS_BYTES(p->mem.rss_bytes) : "?", rates.allocs_per_s);
+		fprintf(out, "  %14.1fs %12s %12s %12s %14.0f %12s\n", p->t_s,
+			HS_BYTES(p->live_bytes), p->mem.valid ? HS_BYTES(p->mem.anon_bytes) : "?",
+			p->mem.valid ? HS_BYTES(p->mem.rss_bytes) : "?", rates.allocs_per_s,
+			p->malloc_state.known ? HS_BYTES(p->malloc_state.free_bytes) : "-");
 		previous = i;
 	}
 	fputc('\n', out);
+}
+
+/* Each glibc target's allocator state, read at start and end (heap_state.c lays it out). */
+static void write_allocator_state(FILE *out, const struct hs_render_input *in)
+{
+	for (size_t i = 0; i < in->heap_reading_count && i < REPORT_MAX_PROCESSES; i++)
+		hs_heap_reading_report(out, &in->heap_readings[i], in->summary->duration_s);
 }
 
 static void write_frames(FILE *out, const struct hs_profile *profile,
@@ -296,7 +293,7 @@ static void write_process(FILE *out, const struct hs_render_input *in, size_t in
 	if (index == a->verdict_process) {
 		fputs("  (the session's verdict: explained under VERDICT above)\n", out);
 	} else {
-		hs_verdict_explain(v, explanation, sizeof(explanation));
+		hs_render_process_explanation(in, pv->pid, v, explanation, sizeof(explanation));
 		wrap(out, explanation, 2);
 	}
 	fprintf(out, "  %-30s %12s %12s %12s\n", "", "start", "end", "change");
@@ -388,6 +385,7 @@ int hs_render_report(FILE *out, const struct hs_render_input *input)
 		return err;
 	write_memory(out, input);
 	write_timeline(out, a->timeline);
+	write_allocator_state(out, input);
 	if (a->min_age_s > 0)
 		fprintf(out,
 			"Only live blocks older than %.1f s are shown (--min-age): %s in %llu "

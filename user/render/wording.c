@@ -6,13 +6,16 @@
  * same thing about the same session.
  *
  * Owns: those sentences.  Does not own: the verdict (analysis/verdict.c says
- * what it is and explains it) or any layout (the renderers).  Invariant: the
+ * what it is and explains it), the allocator's advice (heap_state.c, appended to a
+ * retention measured inside glibc) or any layout (the renderers).  Invariant: the
  * renderers and the command layer call in; nothing here calls a renderer.
  */
 #include "render/wording.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "render/heap_state.h"
 
 /* Who a session profiled: "PID 4242 (demo_server)", or "3 processes" (or "0 processes"). */
 void hs_render_session_name(const struct hs_summary *sum, char *out, size_t len)
@@ -70,14 +73,46 @@ void hs_render_verdict_source(const struct hs_render_input *input, char *out, si
 	snprintf(out + used, len - used, ")");
 }
 
+/* The allocator state the session read for process pid, or NULL. */
+const struct hs_heap_reading *hs_render_heap_reading(const struct hs_render_input *input,
+						     pid_t pid)
+{
+	for (size_t i = 0; input->heap_readings && i < input->heap_reading_count; i++)
+		if (input->heap_readings[i].pid == pid)
+			return &input->heap_readings[i];
+	return NULL;
+}
+
+/*
+ * One process's verdict in words (verdict.c's); retention measured inside glibc goes on
+ * with what to do about it, heap_state.c's advice from the state read at the end.
+ */
+void hs_render_process_explanation(const struct hs_render_input *input, pid_t pid,
+				   const struct hs_verdict *v, char *out, size_t len)
+{
+	const struct hs_heap_reading *r = hs_render_heap_reading(input, pid);
+	size_t used;
+
+	hs_verdict_explain(v, out, len);
+	if (v->kind != HS_VERDICT_RETENTION || !v->retention_measured || !r || !r->end_read)
+		return;
+	used = strlen(out);
+	if (used + 16 >= len)
+		return;
+	used += snprintf(out + used, len - used, " To try: ");
+	hs_heap_state_advice_text(&r->end, out + used, len - used);
+}
+
 /* The session's verdict in words: with several processes, prefixed by where it comes from. */
 void hs_render_explanation(const struct hs_render_input *input, char *out, size_t len)
 {
+	const struct hs_analysis *a = input->analysis;
+	pid_t pid = a->process_count ? a->processes[a->verdict_process].pid : input->summary->pid;
 	char source[256];
 	size_t used;
 
 	hs_render_verdict_source(input, source, sizeof(source));
 	snprintf(out, len, "%s%s", source, source[0] ? ": " : "");
 	used = strlen(out);
-	hs_verdict_explain(&input->analysis->verdict, out + used, len - used);
+	hs_render_process_explanation(input, pid, &a->verdict, out + used, len - used);
 }

@@ -4,7 +4,8 @@
  * points are full, which stacks get a series and when their zeros are known,
  * the eviction of small series for large stacks, the memory figures read
  * from /proc (procfs.c) on this very process, and each process's own points
- * (from when it is added until it ends, thinned with the session's).
+ * (from when it is added until it ends, thinned with the session's), and glibc's
+ * figures handed in for one point at a time.
  */
 #include <string.h>
 #include <unistd.h>
@@ -290,6 +291,56 @@ static void test_process_memory(void)
 	hs_collector_free(&c);
 }
 
+/* glibc's figures go to the next point only; the session's are the sum once every live
+ * process has its own. */
+static void test_malloc_figures(void)
+{
+	struct hs_collector c;
+	struct hs_collect_limits limits = {16, 16};
+	struct hs_timeline tl;
+	const struct hs_process_timeline *self, *other;
+	struct hs_malloc_figures mine = { true, 1000, 900, 5000, 800 };
+	struct hs_malloc_figures theirs = { true, 10, 9, 50, 8 };
+
+	CHECK_EQ(hs_collector_init(&c, &limits), 0);
+	CHECK_EQ(hs_timeline_init(&tl, 1.0, 0), 0);
+	CHECK_EQ(hs_timeline_add_process(&tl, getpid()), 0);
+	CHECK_EQ(hs_timeline_add_process(&tl, 4242), 0);
+	CHECK(hs_timeline_due(&tl, 0) && !hs_timeline_due(&tl, -0.5));
+	hs_timeline_set_malloc(&tl, getpid(), &mine);
+	hs_timeline_set_malloc(&tl, 77, &mine); /* not a process of the session: ignored */
+	CHECK_EQ(hs_timeline_tick(&tl, &c, 0), 0);
+	CHECK(!hs_timeline_due(&tl, 0.5) && hs_timeline_due(&tl, 1));
+	self = hs_timeline_process(&tl, getpid());
+	other = hs_timeline_process(&tl, 4242);
+	CHECK(self->points[0].malloc_state.known);
+	CHECK_EQ(self->points[0].malloc_state.free_resident_bytes, 900);
+	CHECK(!other->points[0].malloc_state.known);
+	CHECK(!tl.points[0].malloc_state.known); /* 4242's was not read */
+	/* Both read for the next point: the session's is the sum; the point after has none. */
+	hs_timeline_set_malloc(&tl, getpid(), &mine);
+	hs_timeline_set_malloc(&tl, 4242, &theirs);
+	CHECK_EQ(hs_timeline_sample(&tl, &c, 1), 0);
+	CHECK(tl.points[1].malloc_state.known);
+	CHECK_EQ(tl.points[1].malloc_state.free_bytes, 1010);
+	CHECK_EQ(tl.points[1].malloc_state.free_resident_bytes, 909);
+	CHECK_EQ(tl.points[1].malloc_state.in_use_bytes, 5050);
+	CHECK_EQ(tl.points[1].malloc_state.trimmable_bytes, 808);
+	CHECK(other->points[1].malloc_state.known);
+	CHECK_EQ(hs_timeline_sample(&tl, &c, 2), 0);
+	CHECK(!tl.points[2].malloc_state.known && !self->points[2].malloc_state.known);
+	/* An ended process counts no more: the one left decides. */
+	hs_timeline_end_process(&tl, 4242);
+	hs_timeline_set_malloc(&tl, 4242, &theirs);
+	hs_timeline_set_malloc(&tl, getpid(), &mine);
+	CHECK_EQ(hs_timeline_sample(&tl, &c, 3), 0);
+	CHECK(tl.points[3].malloc_state.known);
+	CHECK_EQ(tl.points[3].malloc_state.free_bytes, 1000);
+	CHECK_EQ(other->count, 3);
+	hs_timeline_free(&tl);
+	hs_collector_free(&c);
+}
+
 int main(void)
 {
 	TEST(test_rates);
@@ -298,6 +349,7 @@ int main(void)
 	TEST(test_eviction);
 	TEST(test_memory_figures);
 	TEST(test_process_points);
+	TEST(test_malloc_figures);
 	TEST(test_process_memory);
 	return check_summary();
 }

@@ -290,6 +290,76 @@ static void test_memory_unknown(void)
 	CHECK(sc.v.anon_end == sc.points[20].mem.anon_bytes);
 }
 
+/* glibc's figures at points first and last (every other point unknown), then classify again. */
+static void with_malloc(struct scenario *sc, size_t first, size_t last, double free_start,
+			double free_end)
+{
+	struct hs_malloc_figures *a = &sc->points[first].malloc_state;
+	struct hs_malloc_figures *b = &sc->points[last].malloc_state;
+
+	*a = (struct hs_malloc_figures){ true, free_start, free_start * 0.9, 2 * MiB,
+					 free_start * 0.8 };
+	*b = (struct hs_malloc_figures){ true, free_end, free_end * 0.9, 2 * MiB, free_end * 0.8 };
+	CHECK_EQ(hs_verdict_classify(&sc->in, &sc->v), 0);
+	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
+}
+
+/* Retention stated from glibc's measured free bytes, which win over the /proc inference. */
+static void test_retention_measured(void)
+{
+	static struct scenario sc;
+
+	/* Anonymous memory kept the burst, and glibc holds it: measured, and both agree. */
+	run(&sc, 25, 6, burst, anon_keeps_peak);
+	with_malloc(&sc, 0, 24, 100 * KiB, 30 * MiB);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+	CHECK(sc.v.retention_measured && !sc.v.inference_overruled);
+	CHECK(sc.v.malloc_known && sc.v.malloc_start_known);
+	CHECK_EQ(sc.v.malloc_end.free_resident_bytes, (uint64_t)(27 * MiB));
+	CHECK(strstr(sc.text, "glibc holds 30.0 MiB free inside malloc, 27.0 MiB of it resident; "
+			      "malloc_trim(0) would return about 24.0 MiB") != NULL);
+	CHECK(strstr(sc.text, "At the start it held 100.0 KiB free") != NULL);
+	CHECK(strstr(sc.text, "decides") == NULL);
+
+	/* Anonymous memory gave the burst back (no retention by /proc), yet glibc holds 30 MiB
+	 * (say, pages it had before the session): the measurement wins, and says so. */
+	run(&sc, 25, 6, burst, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	with_malloc(&sc, 0, 24, 30 * MiB, 30 * MiB);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+	CHECK(sc.v.retention_measured && sc.v.inference_overruled);
+	CHECK(strstr(sc.text, "measured inside malloc decides") != NULL);
+
+	/* /proc says retention, glibc holds almost nothing free: stable, and the text says why. */
+	run(&sc, 25, 6, burst, anon_keeps_peak);
+	with_malloc(&sc, 0, 24, 100 * KiB, 200 * KiB);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	CHECK(!sc.v.retention_measured && sc.v.inference_overruled);
+	CHECK(strstr(sc.text, "glibc holds 200.0 KiB free inside malloc") != NULL);
+	CHECK(strstr(sc.text, "the measurement decides") != NULL);
+
+	/* Free memory under 10% of the RSS is not large; grown by 1 MiB or more, it is. */
+	run(&sc, 25, 6, burst, anon_follows_live);
+	with_malloc(&sc, 0, 24, 0, 1.5 * MiB); /* 1.35 MiB resident of an 8 MiB RSS: 17% */
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+	run(&sc, 25, 6, burst, anon_follows_live);
+	for (size_t i = 0; i < 25; i++)
+		sc.points[i].mem.rss_bytes = 100 * MiB;
+	with_malloc(&sc, 0, 24, 5 * MiB, 5.5 * MiB); /* 4.95 MiB of 100 MiB, grew 0.45 MiB */
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	with_malloc(&sc, 0, 24, 5 * MiB, 7 * MiB); /* grew by 1.8 MiB resident */
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+
+	/* Known at one point only (the end): no start figures, the end decides alone. */
+	run(&sc, 25, 6, burst, anon_keeps_peak);
+	sc.points[24].malloc_state = (struct hs_malloc_figures){ true, 30 * MiB, 29 * MiB,
+								  MiB, 28 * MiB };
+	CHECK_EQ(hs_verdict_classify(&sc.in, &sc.v), 0);
+	CHECK(sc.v.malloc_known && !sc.v.malloc_start_known);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+	CHECK(sc.v.retention_measured);
+}
+
 static void test_names(void)
 {
 	CHECK(strcmp(hs_verdict_name(HS_VERDICT_LEAK), "leak") == 0);
@@ -330,6 +400,7 @@ int main(void)
 	TEST(test_inconclusive);
 	TEST(test_noisy);
 	TEST(test_memory_unknown);
+	TEST(test_retention_measured);
 	TEST(test_names);
 	TEST(test_severity);
 	return check_summary();

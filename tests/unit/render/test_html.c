@@ -4,7 +4,8 @@
  * session built by hand: the page's sections in order, one flame graph in the
  * document and the other in a template, a chart per process with a picker,
  * banners only when due, totals equal to the JSON's of the same session,
- * hostile names escaped everywhere, no network reference; the diff page; and
+ * hostile names escaped everywhere, no network reference; the allocator state
+ * a session read (its section, and the report's and JSON's); the diff page; and
  * the size of a 10,000-stack page (printed: the README quotes it).
  */
 #include <stdio.h>
@@ -312,9 +313,89 @@ static void test_size(void)
 	CHECK(falling < 1u << 20);
 }
 
+/* A glibc state as inspect would read it: one arena holding free_bytes free, all resident. */
+static void fake_state(struct hs_inspection *insp, struct hs_glibc_arena_stats *arena,
+		       uint64_t free_bytes)
+{
+	memset(insp, 0, sizeof(*insp));
+	*arena = (struct hs_glibc_arena_stats){ .system_bytes = free_bytes + 1000000,
+						.in_use_bytes = 1000000, .top_bytes = 135168,
+						.bin_chunks = 1, .bin_bytes = free_bytes - 135168,
+						.trimmable_bytes = free_bytes - 200000,
+						.free_resident_bytes = free_bytes };
+	insp->pid = getpid();
+	insp->allocator = HS_ALLOCATOR_GLIBC;
+	insp->heap_read = true;
+	snprintf(insp->loc.version, sizeof(insp->loc.version), "2.36");
+	insp->heap.arenas = arena;
+	insp->heap.arena_count = 1;
+	insp->heap.total = *arena;
+	insp->heap.consistent = true;
+	insp->mem.rss_bytes = free_bytes + 4000000;
+}
+
+/* The allocator state a session read: a section in the page, the report and the JSON; none
+ * without it. */
+static void test_allocator_state(void)
+{
+	static struct page p;
+	static struct hs_heap_reading reading;
+	static struct hs_glibc_arena_stats start_arena, end_arena;
+	char *html, *report, *json;
+
+	page_build(&p, false);
+	html = render(&p, HS_FORMAT_HTML);
+	report = render(&p, HS_FORMAT_REPORT);
+	CHECK(!strstr(html, "section-allocator-state") && !strstr(html, " h0 "));
+	CHECK(!strstr(report, "ALLOCATOR STATE"));
+	free(html);
+	free(report);
+	reading = (struct hs_heap_reading){ .pid = getpid(), .start_read = true, .end_read = true,
+					    .reads = 4, .point_reads = 2, .skipped_points = 7,
+					    .read_ms_total = 40, .read_ms_max = 15 };
+	fake_state(&reading.start, &start_arena, 300000);
+	fake_state(&reading.end, &end_arena, 40 << 20);
+	p.input.heap_readings = &reading;
+	p.input.heap_reading_count = 1;
+	html = render(&p, HS_FORMAT_HTML);
+	report = render(&p, HS_FORMAT_REPORT);
+	json = render(&p, HS_FORMAT_JSON);
+	CHECK(has(html, "<section id=\"section-allocator-state\">\n<h2>Allocator state</h2>"));
+	CHECK(strstr(html, "section-timeline") < strstr(html, "section-allocator-state"));
+	CHECK(has(html, "class=\"allocator-end\">end: glibc holds 40.0 MiB free (40.0 MiB of it "
+			"resident) in 1 arena; malloc_trim(0) would return about 39.8 MiB."));
+	CHECK(has(html, "Read 4 times from outside (2 timeline points, 7 skipped"));
+	CHECK(has(report, "ALLOCATOR STATE of PID"));
+	CHECK(has(report, "  start: glibc holds 293.0 KiB free"));
+	CHECK(has(report, "  end:   glibc holds 40.0 MiB free (40.0 MiB of it resident) in 1 arena;"));
+	CHECK(has(report, "\n  - malloc_trim(0) in the process"));
+	CHECK(has(json, "\"allocator_state\": {\"start\":{\"pid\":"));
+	CHECK(has(json, "\"free_resident_bytes\":41943040"));
+	CHECK(has(json, "\"reads\":4,\"point_reads\":2,\"skipped_points\":7"));
+	CHECK(has(json, "\"malloc_free_bytes\": null")); /* no point was read */
+	free(html);
+	free(report);
+	free(json);
+	/* Points read at the start and the end: the chart joins them, a dot at each. */
+	p.s.tl.points[0].malloc_state = (struct hs_malloc_figures){ true, 300000, 300000, 0, 0 };
+	p.s.tl.points[p.s.tl.count - 1].malloc_state =
+		(struct hs_malloc_figures){ true, 40 << 20, 40 << 20, 0, 0 };
+	html = render(&p, HS_FORMAT_HTML);
+	json = render(&p, HS_FORMAT_JSON);
+	CHECK_EQ(occurrences(html, "<path class=\"dots-malloc-free\""), 1);
+	CHECK_EQ(occurrences(html, " h0 "), 2);
+	CHECK(has(html, "free in malloc: 40.0 MiB"));
+	CHECK_EQ(occurrences(html, "free in malloc: ?"), p.s.tl.count - 2);
+	CHECK(has(json, "\"malloc_free_bytes\": 41943040"));
+	free(html);
+	free(json);
+	page_free(&p);
+}
+
 int main(void)
 {
 	TEST(test_structure);
+	TEST(test_allocator_state);
 	TEST(test_escaping);
 	TEST(test_diff_page);
 	TEST(test_size);
