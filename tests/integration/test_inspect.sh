@@ -94,5 +94,22 @@ timeout 10 "$HEAPSCOPE" inspect -p "$WPID" > "$TMP/bad/report" || fail "report f
 grep -q "^  Partial: " "$TMP/bad/report" || fail "the report does not say the figures are partial"
 kill "$WPID"; wait "$WPID" 2>/dev/null
 
+# 5. the census by C++ type: three classes (one in a shared object), instances and the usable
+# bytes of their chunks exactly as the workload counted them
+mkdir "$TMP/types"
+"$BIN/types" "$TMP/types" > "$TMP/types/out" 2>&1 &
+TPID=$!
+for _ in $(seq 200); do [ -e "$TMP/types/ready" ] && break; sleep 0.05; done
+touch "$TMP/types/go"
+for _ in $(seq 200); do [ -e "$TMP/types/done" ] && break; sleep 0.05; done
+"$HEAPSCOPE" inspect -p "$TPID" -f json > "$TMP/types/inspect.json" || fail "inspect failed (types)"
+while read -r name blocks bytes; do
+	got=$(jq -r --arg n "$name" '.processes[0].types[] | select(.name == $n) | "\(.blocks) \(.bytes)"' \
+		"$TMP/types/inspect.json")
+	[ "$got" = "$blocks $bytes" ] || fail "type $name: got '$got', expected '$blocks $bytes'"
+done < "$TMP/types/truth"
+echo "types: $(jq -r '[.processes[0].types[] | select(.name | test("Alpha|Beta|Gamma")) | "\(.name) \(.blocks)"] | join(", ")' "$TMP/types/inspect.json")"
+touch "$TMP/types/exit"; wait "$TPID" 2>/dev/null
+
 [ $FAIL = 0 ] && echo "test_inspect: ok"
 exit $FAIL

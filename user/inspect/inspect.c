@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inspect/types.h"
 #include "probe/probes.h"
 
 static const char *const allocator_names[] = {
@@ -180,8 +181,17 @@ void hs_census_free(struct hs_census *census)
 struct census_walk {
 	struct hs_target_memory *tm;
 	struct hs_census *census;
-	const struct hs_inspect_options *opts;
+	hs_type_name_fn type_name;
+	void *type_ctx;
 };
+
+/* The default namer: the vtables of every object the process maps (types.c). */
+static const char *vtable_type(void *ctx, uint64_t first_word)
+{
+	struct hs_types *types = ctx;
+
+	return hs_types_name(types, hs_types_lookup(types, first_word));
+}
 
 /* The first word comes with the block when the read kept it: the heap is not read again. */
 static int census_block(void *ctx, const struct hs_glibc_block *block)
@@ -190,10 +200,10 @@ static int census_block(void *ctx, const struct hs_glibc_block *block)
 	const char *type = NULL;
 	uint64_t first_word = block->first_word;
 
-	if (walk->opts->type_name && block->usable_bytes >= sizeof(first_word) &&
+	if (walk->type_name && block->usable_bytes >= sizeof(first_word) &&
 	    (block->first_word_known ||
 	     hs_tm_read_u64(walk->tm, block->user_addr, &first_word) == 0))
-		type = walk->opts->type_name(walk->opts->type_ctx, first_word);
+		type = walk->type_name(walk->type_ctx, first_word);
 	return hs_census_add(walk->census, block->usable_bytes, type);
 }
 
@@ -229,9 +239,17 @@ static void read_glibc(struct hs_objects *objects, struct hs_target_memory *tm,
 	if (!opts->census)
 		return;
 	started = now_ms();
-	struct census_walk walk = { .tm = tm, .census = &insp->census, .opts = opts };
+	struct census_walk walk = { .tm = tm, .census = &insp->census, .type_name = opts->type_name,
+				    .type_ctx = opts->type_ctx };
+	struct hs_types types;
 
+	hs_types_init(&types);
+	if (!walk.type_name && hs_types_load(&types, objects, insp->pid, &tm->maps) == 0) {
+		walk.type_name = vtable_type; /* unnamed blocks stay unnamed on failure */
+		walk.type_ctx = &types;
+	}
 	err = hs_glibc_heap_for_each_block(tm, &insp->heap, census_block, &walk);
+	hs_types_free(&types);
 	hs_census_finish(&insp->census);
 	insp->census_done = !err;
 	insp->census_ms = now_ms() - started;
