@@ -95,6 +95,13 @@ check "report: a LEAKS section" grep -q '^LEAKS (--leak-check: PID' "$R/report.t
 check "report: totals" grep -q '132 blocks (6.1 KiB) unreachable' "$R/report.txt"
 check "report: says what it cannot see" grep -q 'XOR-linked lists' "$R/report.txt"
 release_workload "$R"
+H=$OUT/html
+session "$H" run -- -o "$H/page.html"
+check "html: the leak check's section" grep -q 'id="leak-check"' "$H/page.html"
+check "html: its totals, as the report says them" grep -q '132 blocks (6.1 KiB) unreachable' \
+	"$H/page.html"
+check "html: a leaked-bytes flame graph view" grep -q 'data-view="leaked"' "$H/page.html"
+release_workload "$H"
 
 echo "-- Valgrind's memcheck on the same workload"
 V=$OUT/valgrind

@@ -27,7 +27,9 @@
 #include <time.h>
 
 #include "lib/units.h"
+#include "lib/version.h"
 #include "render/html_page.h"
+#include "render/leaks.h"
 #include "render/svg.h"
 
 struct html_section {
@@ -89,7 +91,9 @@ static void write_title(FILE *out, const struct hs_render_input *in)
 	hs_html_count(out, "total-events", sum->events);
 	fputs(" events, ", out);
 	hs_html_count(out, "total-lost-events", sum->lost_events);
-	fputs(" lost</span></p>\n</header>\n", out);
+	fputs(" lost</span><span>heapscope ", out);
+	hs_html_text(out, hs_version());
+	fputs("</span></p>\n</header>\n", out);
 }
 
 /* What makes the figures below less than the whole truth, said before them. */
@@ -253,13 +257,15 @@ static int write_flame(FILE *out, const struct hs_render_input *in)
 {
 	const struct session_view inuse = { in, HS_WEIGHT_INUSE_BYTES };
 	const struct session_view alloc = { in, HS_WEIGHT_ALLOC_BYTES };
-	/* A leaked-bytes view (--leak-check) is one more row. */
+	const struct session_view leaked = { in, HS_WEIGHT_LEAKED_BYTES };
 	const struct hs_html_view views[] = {
 		{ "inuse", "in-use bytes", write_session_svg, &inuse },
 		{ "alloc", "allocated bytes", write_session_svg, &alloc },
+		{ "leaked", "leaked bytes", write_session_svg, &leaked }, /* --leak-check */
 	};
+	size_t count = sizeof(views) / sizeof(views[0]);
 
-	return hs_html_views(out, views, sizeof(views) / sizeof(views[0]));
+	return hs_html_views(out, views, in->leaks && in->leaks->done ? count : count - 1);
 }
 
 static void write_frames(FILE *out, const struct hs_profile *profile,
@@ -361,10 +367,38 @@ static int write_losses(FILE *out, const struct hs_render_input *in)
 
 /* The page, top to bottom.  The leak check plugs in here, with a present() that says whether
  * the session has it, as the allocator state (glibc targets) does. */
+static bool has_leak_check(const struct hs_render_input *in)
+{
+	return in->leaks != NULL;
+}
+
+/* --leak-check: the report's LEAKS section, its words and figures as they are, escaped. */
+static int write_leak_check(FILE *out, const struct hs_render_input *in)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int err;
+
+	if (!mem)
+		return -ENOMEM;
+	err = hs_render_leaks_report(mem, in);
+	if (fclose(mem) && !err)
+		err = -EIO;
+	if (!err) {
+		fputs("<pre id=\"leak-check\">", out);
+		hs_html_text(out, text);
+		fputs("</pre>\n", out);
+	}
+	free(text);
+	return err ? err : ferror(out) ? -EIO : 0;
+}
+
 static const struct html_section sections[] = {
 	{ "verdict", "Verdict", NULL, write_verdict },
 	{ "timeline", "Timeline", NULL, write_timeline },
 	{ "allocator-state", "Allocator state", has_allocator_state, write_allocator_state },
+	{ "leak-check", "Leak check", has_leak_check, write_leak_check },
 	{ "flame-graph", "Flame graph", NULL, write_flame },
 	{ "growing", "Top stacks by growth", NULL, write_growing },
 	{ "live", "Top stacks by live bytes", NULL, write_live },
