@@ -302,3 +302,10 @@ int hs_analysis_order(const struct hs_analysis *a, enum hs_sample_order order, s
 	free(ranked);
 	return 0;
 }
+
+size_t hs_analysis_holding(const struct hs_analysis *a, const size_t *indexes, size_t count)
+{
+	while (count && !a->profile.samples[indexes[count - 1]].values[HS_WEIGHT_INUSE_BYTES])
+		count--;
+	return count;
+}

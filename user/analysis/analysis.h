@@ -62,5 +62,7 @@ void hs_analysis_free(struct hs_analysis *a);
 const struct hs_process_verdict *hs_analysis_process(const struct hs_analysis *a, pid_t pid);
 int hs_analysis_order(const struct hs_analysis *a, enum hs_sample_order order, size_t **indexes,
 		      size_t *count);
+/* Of samples ranked by live bytes, how many lead that hold any (the rest only allocated). */
+size_t hs_analysis_holding(const struct hs_analysis *a, const size_t *indexes, size_t count);
 
 #endif

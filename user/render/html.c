@@ -302,9 +302,7 @@ static int write_top(FILE *out, const struct hs_render_input *in, enum hs_sample
 	if (err)
 		return err;
 	if (order == HS_ORDER_LIVE)
-		while (count &&
-		       !a->profile.samples[indexes[count - 1]].values[HS_WEIGHT_INUSE_BYTES])
-			count--;
+		count = hs_analysis_holding(a, indexes, count);
 	shown = count < HS_HTML_TOP_STACKS ? count : HS_HTML_TOP_STACKS;
 	fprintf(out, "<p>%zu of %zu stacks%s</p>\n", shown, count, count ? ":" : ".");
 	if (shown)

@@ -229,9 +229,7 @@ static int write_top(FILE *out, const struct hs_analysis *a, enum hs_sample_orde
 	if (err)
 		return err;
 	if (order == HS_ORDER_LIVE)
-		while (count &&
-		       !a->profile.samples[indexes[count - 1]].values[HS_WEIGHT_INUSE_BYTES])
-			count--;
+		count = hs_analysis_holding(a, indexes, count);
 	shown = count < REPORT_TOP_STACKS ? count : REPORT_TOP_STACKS;
 	fprintf(out, "%s (%zu of %zu)%s\n", title, shown, count, count ? "" : ": none");
 	for (size_t i = 0; i < shown; i++)
