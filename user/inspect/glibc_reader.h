@@ -78,6 +78,7 @@ static inline uint64_t u64_at(const unsigned char *buf, uint32_t off)
 void glibc_note(struct hs_glibc_heap *heap, bool partial, const char *fmt, ...);
 int glibc_push(void **items, size_t *count, size_t *cap, size_t item_size, const void *item);
 int glibc_cmp_u64(const void *a, const void *b);
+int glibc_cmp_free(const void *a, const void *b);
 struct free_chunk *glibc_find_free(struct reader *r, uint64_t addr);
 bool glibc_sorted_free(const struct reader *r);
 bool glibc_is_cached(const uint64_t *set, size_t count, uint64_t addr);
@@ -92,8 +93,5 @@ void glibc_read_bins(struct reader *r, uint32_t a);
 int glibc_read_present(struct reader *r, size_t i);
 int glibc_trim_and_resident(struct reader *r);
 int glibc_scan_mmapped(struct reader *r);
-int glibc_keep_chunk(struct reader *r, uint64_t p, uint64_t sz, uint64_t first_word,
-		      uint32_t arena);
-int glibc_add_region(struct reader *r, uint64_t first, uint64_t end, uint32_t arena, bool top);
 
 #endif
