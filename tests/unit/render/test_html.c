@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "render/html.h"
-#include "session_fixture.h"
+#include "rendered_session.h"
 
 #define HOSTILE "<script>alert('x')</script>&\"\x01\xff"
 #define HOSTILE_ESCAPED "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;&amp;&quot;??"
@@ -23,73 +23,6 @@
 __attribute__((noinline)) int html_holder(int x)
 {
 	return x * 5 + 1;
-}
-
-struct page {
-	struct session s;
-	struct hs_analysis a;
-	struct hs_summary sum;
-	struct hs_process_summary processes[2];
-	struct hs_profile_process labels[2];
-	struct hs_render_input input;
-};
-
-/* Two processes (this one steady, SESSION_OTHER_PID leaking), or only this one. */
-static void page_build(struct page *p, bool two)
-{
-	struct hs_profile_scope scope = {p->labels, two ? 2 : 1, false};
-	struct hs_analysis_config config = {.end_s = 11.0, .events = 12, .scope = &scope};
-	uint64_t holder = (uint64_t)html_holder + 1;
-
-	memset(p, 0, sizeof(*p));
-	if (two) {
-		session_two_processes(&p->s, holder);
-	} else {
-		session_start(&p->s);
-		session_alloc(&p->s, getpid(), holder, 1000, NS);
-		for (int t = 0; t <= 10; t++)
-			session_point(&p->s, t);
-	}
-	p->processes[0] = (struct hs_process_summary){.pid = getpid(), .ns_pid = getpid(),
-						      .comm = "self"};
-	p->processes[1] = (struct hs_process_summary){
-		.pid = SESSION_OTHER_PID, .ns_pid = SESSION_OTHER_PID, .comm = HOSTILE_COMM};
-	for (int i = 0; i < 2; i++)
-		p->labels[i].pid = p->processes[i].pid;
-	p->sum = (struct hs_summary){.pid = getpid(), .comm = "self", .duration_s = 10,
-				     .events = 12, .live_bytes = p->s.c.live_bytes,
-				     .live_count = p->s.c.live.count,
-				     .processes = p->processes, .process_count = two ? 2 : 1};
-	CHECK_EQ(hs_analysis_build(&p->a, &p->s.c, &p->s.tl, &p->s.sym, &config), 0);
-	p->input = (struct hs_render_input){&p->a.profile, &p->sum, HS_WEIGHT_INUSE_BYTES, &p->a};
-}
-
-static void page_free(struct page *p)
-{
-	hs_analysis_free(&p->a);
-	session_end(&p->s);
-}
-
-static char *render(struct page *p, enum hs_format format)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	CHECK(out != NULL);
-	if (!out)
-		return NULL;
-	CHECK_EQ(hs_render(out, format, &p->input), 0);
-	fclose(out);
-	return text;
-}
-
-static bool has(const char *text, const char *want)
-{
-	if (text && strstr(text, want))
-		return true;
-	fprintf(stderr, "  missing: %s\n", want);
-	return false;
 }
 
 static size_t occurrences(const char *text, const char *what)
@@ -128,15 +61,15 @@ static unsigned long long number_after(const char *text, const char *pattern, co
 
 static void test_structure(void)
 {
-	static struct page p;
+	static struct rendered p;
 	const char *sections[] = {"section-verdict", "section-timeline", "section-flame-graph",
 				  "section-growing", "section-live", "section-losses"};
 	char *html, *json;
 	const char *at;
 
-	page_build(&p, true);
-	html = render(&p, HS_FORMAT_HTML);
-	json = render(&p, HS_FORMAT_JSON);
+	rendered_build(&p, true, (uint64_t)html_holder + 1, HOSTILE_COMM);
+	html = rendered_text(&p, HS_FORMAT_HTML);
+	json = rendered_text(&p, HS_FORMAT_JSON);
 	CHECK(html && strncmp(html, "<!DOCTYPE html>\n", 16) == 0);
 	CHECK(has(html, "</body>\n</html>\n"));
 	at = html;
@@ -171,12 +104,12 @@ static void test_structure(void)
 	CHECK(offline(html));
 	free(html);
 	free(json);
-	page_free(&p);
+	rendered_free(&p);
 
-	page_build(&p, false);
+	rendered_build(&p, false, (uint64_t)html_holder + 1, HOSTILE_COMM);
 	p.sum.lost_events = 3;
 	p.sum.target_exited = true;
-	html = render(&p, HS_FORMAT_HTML);
+	html = rendered_text(&p, HS_FORMAT_HTML);
 	CHECK_EQ(occurrences(html, "<div class=\"chart\""), 1);
 	CHECK(!strstr(html, "<select id=\"chart-picker\""));
 	CHECK(has(html, "<p class=\"banner\" id=\"banner-losses\">Results may be incomplete: "
@@ -185,24 +118,24 @@ static void test_structure(void)
 	CHECK(has(html, "verdict-stable"));
 	CHECK(has(html, "<details><summary><code>html_holder</code></summary>"));
 	free(html);
-	page_free(&p);
+	rendered_free(&p);
 }
 
 /* A command and a frame named like markup come out as text, in every place they show. */
 static void test_escaping(void)
 {
-	static struct page p;
+	static struct rendered p;
 	uint32_t hostile;
 	char *html;
 
-	page_build(&p, true);
+	rendered_build(&p, true, (uint64_t)html_holder + 1, HOSTILE_COMM);
 	CHECK_EQ(hs_profile_intern_name(&p.a.profile, HOSTILE, &hostile), 0);
 	for (size_t i = 0; i < p.a.profile.sample_count; i++) {
 		struct hs_profile_sample *sample = &p.a.profile.samples[i];
 
 		sample->names[sample->frame_count - 1] = hostile;
 	}
-	html = render(&p, HS_FORMAT_HTML);
+	html = rendered_text(&p, HS_FORMAT_HTML);
 	CHECK(!strstr(html, "<script>alert"));
 	CHECK(!strstr(html, "\x01"));
 	CHECK(!strstr(html, "\xff"));
@@ -211,7 +144,7 @@ static void test_escaping(void)
 	CHECK(has(html, "<g><title>" HOSTILE_ESCAPED " (")); /* the flame graph's */
 	CHECK_EQ(occurrences(html, "<script>"), 1);	     /* the page's own */
 	free(html);
-	page_free(&p);
+	rendered_free(&p);
 }
 
 static void test_diff_page(void)
@@ -251,7 +184,7 @@ static void test_diff_page(void)
  */
 static size_t big_page_bytes(bool uniform)
 {
-	static struct page p;
+	static struct rendered p;
 	static struct hs_profile_sample samples[BIG_STACKS];
 	static struct hs_sample_stats stats[BIG_STACKS];
 	static uint32_t names[BIG_STACKS][BIG_DEPTH];
@@ -261,7 +194,7 @@ static size_t big_page_bytes(bool uniform)
 	char *html = NULL, name[64];
 	FILE *out;
 
-	page_build(&p, false);
+	rendered_build(&p, false, (uint64_t)html_holder + 1, HOSTILE_COMM);
 	saved_samples = p.a.profile.samples;
 	saved_count = p.a.profile.sample_count;
 	saved_stats = p.a.stats;
@@ -298,7 +231,7 @@ static size_t big_page_bytes(bool uniform)
 	p.a.profile.samples = saved_samples;
 	p.a.profile.sample_count = saved_count;
 	p.a.stats = saved_stats;
-	page_free(&p);
+	rendered_free(&p);
 	return len;
 }
 
@@ -338,14 +271,14 @@ static void fake_state(struct hs_inspection *insp, struct hs_glibc_arena_stats *
  * without it. */
 static void test_allocator_state(void)
 {
-	static struct page p;
+	static struct rendered p;
 	static struct hs_heap_reading reading;
 	static struct hs_glibc_arena_stats start_arena, end_arena;
 	char *html, *report, *json;
 
-	page_build(&p, false);
-	html = render(&p, HS_FORMAT_HTML);
-	report = render(&p, HS_FORMAT_REPORT);
+	rendered_build(&p, false, (uint64_t)html_holder + 1, HOSTILE_COMM);
+	html = rendered_text(&p, HS_FORMAT_HTML);
+	report = rendered_text(&p, HS_FORMAT_REPORT);
 	CHECK(!strstr(html, "section-allocator-state") && !strstr(html, " h0 "));
 	CHECK(!strstr(report, "ALLOCATOR STATE"));
 	free(html);
@@ -357,9 +290,9 @@ static void test_allocator_state(void)
 	fake_state(&reading.end, &end_arena, 40 << 20);
 	p.input.heap_readings = &reading;
 	p.input.heap_reading_count = 1;
-	html = render(&p, HS_FORMAT_HTML);
-	report = render(&p, HS_FORMAT_REPORT);
-	json = render(&p, HS_FORMAT_JSON);
+	html = rendered_text(&p, HS_FORMAT_HTML);
+	report = rendered_text(&p, HS_FORMAT_REPORT);
+	json = rendered_text(&p, HS_FORMAT_JSON);
 	CHECK(has(html, "<section id=\"section-allocator-state\">\n<h2>Allocator state</h2>"));
 	CHECK(strstr(html, "section-timeline") < strstr(html, "section-allocator-state"));
 	CHECK(has(html, "class=\"allocator-end\">end: glibc holds 40.0 MiB free (40.0 MiB of it "
@@ -380,8 +313,8 @@ static void test_allocator_state(void)
 	p.s.tl.points[0].malloc_state = (struct hs_malloc_figures){ true, 300000, 300000, 0, 0 };
 	p.s.tl.points[p.s.tl.count - 1].malloc_state =
 		(struct hs_malloc_figures){ true, 40 << 20, 40 << 20, 0, 0 };
-	html = render(&p, HS_FORMAT_HTML);
-	json = render(&p, HS_FORMAT_JSON);
+	html = rendered_text(&p, HS_FORMAT_HTML);
+	json = rendered_text(&p, HS_FORMAT_JSON);
 	CHECK_EQ(occurrences(html, "<path class=\"dots-malloc-free\""), 1);
 	CHECK_EQ(occurrences(html, " h0 "), 2);
 	CHECK(has(html, "free in malloc: 40.0 MiB"));
@@ -389,7 +322,7 @@ static void test_allocator_state(void)
 	CHECK(has(json, "\"malloc_free_bytes\": 41943040"));
 	free(html);
 	free(json);
-	page_free(&p);
+	rendered_free(&p);
 }
 
 int main(void)

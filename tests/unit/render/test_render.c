@@ -10,81 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/render.h"
-#include "session_fixture.h"
+#include "rendered_session.h"
 
 __attribute__((noinline)) int steady_holder(int x)
 {
 	return x * 7 + 3;
-}
-
-struct rendered {
-	struct session s;
-	struct hs_analysis a;
-	struct hs_summary sum;
-	struct hs_process_summary processes[2];
-	struct hs_profile_process labels[2];
-	struct hs_render_input input;
-};
-
-/* Two processes (this one steady, SESSION_OTHER_PID leaking), or only this one. */
-static void build(struct rendered *r, bool two)
-{
-	struct hs_profile_scope scope = {r->labels, two ? 2 : 1, false};
-	struct hs_analysis_config config = {.end_s = 11.0, .events = 12, .scope = &scope};
-	uint64_t steady = (uint64_t)steady_holder + 1;
-
-	memset(r, 0, sizeof(*r));
-	if (two) {
-		session_two_processes(&r->s, steady);
-	} else {
-		session_start(&r->s);
-		session_alloc(&r->s, getpid(), steady, 1000, NS);
-		for (int t = 0; t <= 10; t++)
-			session_point(&r->s, t);
-	}
-	r->processes[0] = (struct hs_process_summary){.pid = getpid(), .ns_pid = getpid(),
-						      .comm = "self"};
-	r->processes[1] = (struct hs_process_summary){.pid = SESSION_OTHER_PID,
-						      .ns_pid = SESSION_OTHER_PID, .comm = "other"};
-	for (int i = 0; i < 2; i++) {
-		r->labels[i].pid = r->processes[i].pid;
-		snprintf(r->labels[i].label, sizeof(r->labels[i].label), "%s [%d]",
-			 r->processes[i].comm, r->processes[i].pid);
-	}
-	r->sum = (struct hs_summary){.pid = getpid(), .comm = "self", .duration_s = 10,
-				     .processes = r->processes, .process_count = two ? 2 : 1};
-	CHECK_EQ(hs_analysis_build(&r->a, &r->s.c, &r->s.tl, &r->s.sym, &config), 0);
-	r->input = (struct hs_render_input){&r->a.profile, &r->sum, HS_WEIGHT_INUSE_BYTES, &r->a};
-}
-
-static void tear_down(struct rendered *r)
-{
-	hs_analysis_free(&r->a);
-	session_end(&r->s);
-}
-
-/* The whole output of one format, NUL-terminated; the caller frees it. */
-static char *render(struct rendered *r, enum hs_format format)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	CHECK(out != NULL);
-	if (!out)
-		return NULL;
-	CHECK_EQ(hs_render(out, format, &r->input), 0);
-	fclose(out);
-	return text;
-}
-
-static bool has(const char *text, const char *want)
-{
-	if (text && strstr(text, want))
-		return true;
-	fprintf(stderr, "  missing: %s\n", want);
-	return false;
 }
 
 static bool starts_with(const char *text, const char *want)
@@ -105,7 +35,7 @@ static void test_words(void)
 	static struct rendered r;
 	char text[512], self[64];
 
-	build(&r, true);
+	rendered_build(&r, true, (uint64_t)steady_holder + 1, "other");
 	hs_render_session_name(&r.sum, text, sizeof(text));
 	CHECK(strcmp(text, "2 processes") == 0);
 	hs_render_process_name(&r.sum, SESSION_OTHER_PID, text, sizeof(text));
@@ -118,9 +48,9 @@ static void test_words(void)
 	hs_render_explanation(&r.input, text, sizeof(text));
 	CHECK(starts_with(text, "PID 1 (other), the most severe of 2 processes (1 leak, 1 stable): "
 				"The live heap grows steadily"));
-	tear_down(&r);
+	rendered_free(&r);
 
-	build(&r, false);
+	rendered_build(&r, false, (uint64_t)steady_holder + 1, "other");
 	snprintf(self, sizeof(self), "PID %d (self)", getpid());
 	hs_render_session_name(&r.sum, text, sizeof(text));
 	CHECK(strcmp(text, self) == 0);
@@ -128,7 +58,7 @@ static void test_words(void)
 	CHECK(text[0] == '\0'); /* one process: the verdict is the session's */
 	hs_render_explanation(&r.input, text, sizeof(text));
 	CHECK(starts_with(text, "The live heap did not grow"));
-	tear_down(&r);
+	rendered_free(&r);
 }
 
 static void test_report(void)
@@ -136,8 +66,8 @@ static void test_report(void)
 	static struct rendered r;
 	char self_section[64], self_row[128], *text;
 
-	build(&r, true);
-	text = render(&r, HS_FORMAT_REPORT);
+	rendered_build(&r, true, (uint64_t)steady_holder + 1, "other");
+	text = rendered_text(&r, HS_FORMAT_REPORT);
 	snprintf(self_section, sizeof(self_section), "PROCESS PID %d (self): stable", getpid());
 	snprintf(self_row, sizeof(self_row), "%16d %8d %-16s %-9s %-12s", getpid(), getpid(),
 		 "self", "running", "stable");
@@ -151,14 +81,14 @@ static void test_report(void)
 	CHECK(in_order(text, self_section, "most live bytes: steady_holder, 1000 B in 1 blocks"));
 	CHECK(has(text, "MEMORY (processes alive, summed)"));
 	free(text);
-	tear_down(&r);
+	rendered_free(&r);
 
-	build(&r, false);
-	text = render(&r, HS_FORMAT_REPORT);
+	rendered_build(&r, false, (uint64_t)steady_holder + 1, "other");
+	text = rendered_text(&r, HS_FORMAT_REPORT);
 	CHECK(text && !strstr(text, "PROCESS")); /* no table, no sections */
 	CHECK(has(text, "VERDICT: stable\n  The live heap did not grow"));
 	free(text);
-	tear_down(&r);
+	rendered_free(&r);
 }
 
 static void test_json(void)
@@ -166,8 +96,8 @@ static void test_json(void)
 	static struct rendered r;
 	char self[256], *text;
 
-	build(&r, true);
-	text = render(&r, HS_FORMAT_JSON);
+	rendered_build(&r, true, (uint64_t)steady_holder + 1, "other");
+	text = rendered_text(&r, HS_FORMAT_JSON);
 	snprintf(self, sizeof(self),
 		 "{\"pid\": %d, \"ns_pid\": %d, \"comm\": \"self\", \"exited\": false, "
 		 "\"execed\": false, \"live_bytes\": 0, \"live_count\": 0, \"alloc_bytes\": 0, "
@@ -184,14 +114,14 @@ static void test_json(void)
 	/* The session's own figures are its totals, both processes together. */
 	CHECK(has(text, "\"live_peak_bytes\": 226280,\n"));
 	free(text);
-	tear_down(&r);
+	rendered_free(&r);
 
-	build(&r, false);
-	text = render(&r, HS_FORMAT_JSON);
+	rendered_build(&r, false, (uint64_t)steady_holder + 1, "other");
+	text = rendered_text(&r, HS_FORMAT_JSON);
 	snprintf(self, sizeof(self), "\"verdict\": \"stable\",\n  \"verdict_pid\": %d,", getpid());
 	CHECK(has(text, self));
 	free(text);
-	tear_down(&r);
+	rendered_free(&r);
 }
 
 static void test_svg_title(void)
@@ -199,11 +129,11 @@ static void test_svg_title(void)
 	static struct rendered r;
 	char *text;
 
-	build(&r, true);
-	text = render(&r, HS_FORMAT_SVG);
+	rendered_build(&r, true, (uint64_t)steady_holder + 1, "other");
+	text = rendered_text(&r, HS_FORMAT_SVG);
 	CHECK(has(text, ">heapscope: 2 processes, 10.0 s, inuse-bytes: 226,280 bytes</text>"));
 	free(text);
-	tear_down(&r);
+	rendered_free(&r);
 }
 
 int main(void)
