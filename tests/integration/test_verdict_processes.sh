@@ -6,7 +6,7 @@
 # report lays the same out is tests/unit/render/test_render.c's: a second session here
 # would double the probes' cost on the workloads and start before the phase.)
 . "$(dirname "$0")/../lib.sh"
-PHASE_S=5
+PHASE_S=8
 # Three severities (leak > retention > bounded).  Not quiet: its one step at the start is
 # called stable only when the session starts right before it.
 NAMES=(leak_churn retention cache_plateau)

@@ -205,6 +205,26 @@ static bool early_step(const struct hs_verdict_input *in, struct hs_verdict *v)
 	return true;
 }
 
+/*
+ * A rise that fell back to where the heap started by the last point, the fall inside
+ * the last quarter (whose median still sees the top): over the session the heap did
+ * not grow, whatever the quarters' medians say, so it is judged flat, and the level
+ * it ends at is the last point's.  A burst freed near the end of a session looked
+ * "bounded" otherwise, at a level it had already left.  A fall that ends sooner
+ * needs no rule: the last quarter's median is already low.
+ */
+static bool fell_back(struct hs_verdict *v)
+{
+	double base = fmin(v->live_first, v->live_start);
+
+	if (v->live_last > base + v->detect_bytes || v->live_end <= v->live_last + v->detect_bytes)
+		return false;
+	v->fell_back = true;
+	v->live_end = v->live_last;
+	v->live_rise = v->live_end - v->live_start;
+	return true;
+}
+
 /* When (since the first point) the live heap first reached 90% of a rise from..to. */
 static double rise_end(const struct hs_verdict_input *in, double from, double to)
 {
@@ -234,7 +254,9 @@ static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v
 	v->live_rise = v->live_end - v->live_start;
 	v->detect_bytes =
 		fmax(HS_VERDICT_MIN_GROWTH_BYTES, HS_VERDICT_NOISE_FACTOR * v->live.noise);
-	if (v->live_rise >= HS_VERDICT_MIN_GROWTH_BYTES && v->live.z >= HS_VERDICT_TREND_Z)
+	if (fell_back(v))
+		v->kind = classify_flat(v);
+	else if (v->live_rise >= HS_VERDICT_MIN_GROWTH_BYTES && v->live.z >= HS_VERDICT_TREND_Z)
 		classify_growth(v);
 	else if (early_step(in, v))
 		v->kind = HS_VERDICT_BOUNDED;

@@ -60,6 +60,7 @@ struct hs_verdict {
 	struct hs_trend live;		       /* the live heap over the whole session */
 	struct hs_trend live_early, live_late; /* its first two thirds and last third */
 	double live_start, live_end;	       /* medians of the first and the last quarter */
+					       /* (live_end: the last point if fell_back) */
 	double live_rise;		       /* live_end - live_start */
 	double live_peak;
 	double live_first, live_last; /* at the first and the last point */
@@ -67,6 +68,7 @@ struct hs_verdict {
 	 * first point); early_step: it ended within the first quarter */
 	double rise_from, rise_to, rise_end_s;
 	bool early_step;
+	bool fell_back; /* it rose, then fell back to its start by the last point */
 	bool ended; /* as in the input */
 	double detect_bytes; /* the smallest rise this session tells from noise */
 	bool memory_known;   /* the /proc figures below were read at start and end */

@@ -208,6 +208,44 @@ static void test_retention(void)
 	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
 }
 
+/* The same burst, slower and later: 30 MiB over 2-4 s, freed at 5.6 s of 6. */
+static double late_burst(double t, unsigned *state)
+{
+	(void)state;
+	return t < 2 ? 0 : t < 4 ? 15 * MiB * (t - 2) : t < 5.6 ? 30 * MiB : 4 * KiB;
+}
+
+static double anon_keeps_late_peak(double t, double live)
+{
+	(void)live;
+	return 5 * MiB + 30 * MiB * (t < 2 ? 0 : t < 4 ? (t - 2) / 2 : 1);
+}
+
+/*
+ * A burst freed inside the last quarter (a slow target under load did this in CI):
+ * the last quarter's median still sees the top, yet the heap fell back to where it
+ * started.  Retention when the memory stays, stable when it went back; never
+ * "bounded" at a level it had already left.
+ */
+static void test_fell_back(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 25, 6, late_burst, anon_keeps_late_peak);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_RETENTION);
+	CHECK(sc.v.fell_back);
+	CHECK_EQ(sc.v.live_end, 4 * KiB);
+	CHECK(sc.v.live_peak >= 29 * MiB);
+	CHECK(strstr(sc.text, "it ends at 4.0 KiB, after a peak of 30.0 MiB") != NULL);
+	run(&sc, 25, 6, late_burst, anon_follows_live);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	/* Still up at the last point: a rise that held is not this rule's. */
+	sc.points[24].live_bytes = 30 * MiB;
+	CHECK_EQ(hs_verdict_classify(&sc.in, &sc.v), 0);
+	CHECK(!sc.v.fell_back);
+	CHECK(sc.v.kind != HS_VERDICT_STABLE && sc.v.kind != HS_VERDICT_RETENTION);
+}
+
 static double quiet(double t, unsigned *state)
 {
 	return t > 0 ? 64 * KiB + 1 * KiB * noise(state) + 1 * KiB : 0;
@@ -396,6 +434,7 @@ int main(void)
 	TEST(test_step_told_as_step);
 	TEST(test_ended_process);
 	TEST(test_retention);
+	TEST(test_fell_back);
 	TEST(test_stable);
 	TEST(test_inconclusive);
 	TEST(test_noisy);
