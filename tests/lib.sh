@@ -227,6 +227,15 @@ json_folded() {
 # jq_true JQ-ARGS...: the jq expression holds.
 jq_true() { jq -e "$@" > /dev/null; }
 
+# untraced_and_running PID: TracerPid 0 and not stopped (state t or T): what a leak check
+# leaves behind, whether or not it ran.
+untraced_and_running() {
+	local tracer state
+	tracer=$(awk '/^TracerPid:/ {print $2}' "/proc/$1/status")
+	state=$(awk '/^State:/ {print $2}' "/proc/$1/status")
+	[ "$tracer" = 0 ] && [ "$state" != t ] && [ "$state" != T ]
+}
+
 # json_process_field JSON PID FIELD: FIELD of the process PID in "processes".
 json_process_field() {
 	jq -r --argjson pid "$2" ".processes[] | select(.pid == \$pid) | .$3" "$1"

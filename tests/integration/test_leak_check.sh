@@ -13,14 +13,6 @@
 LEAK_FUNCTIONS="leak_loop leak_list leak_widgets leak_cycle"
 KEEP_FUNCTIONS="keep_global keep_interior keep_pre keep_stack keep_tls keep_vector keep_chain"
 
-# untraced_and_running PID: TracerPid 0 and not stopped (state t or T)
-untraced_and_running() {
-	local tracer state
-	tracer=$(awk '/^TracerPid:/ {print $2}' "/proc/$1/status")
-	state=$(awk '/^State:/ {print $2}' "/proc/$1/status")
-	[ "$tracer" = 0 ] && [ "$state" != t ] && [ "$state" != T ]
-}
-
 # leaked FILE FIELD FUNCTION: the leak_check stack whose leaf is FUNCTION()
 leaked() {
 	jq -r --arg f "$3()" "[.leak_check.stacks[] | select(.frames[-1] == \$f) | .$2] | add // 0" "$1"

@@ -14,6 +14,7 @@
 int main(int argc, char **argv)
 {
 	struct hs_leak_snapshot snap;
+	struct hs_objects objects;
 	struct hs_leak_result res;
 	double max_pause_ms = 0;
 	pid_t pid = 0;
@@ -29,7 +30,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: leak_driver -p PID [--max-pause MS]\n");
 		return 2;
 	}
-	err = hs_leak_check_inspect(pid, max_pause_ms, &res, &snap);
+	hs_objects_init(&objects);
+	err = hs_leak_check_inspect(pid, &objects, max_pause_ms, &res, &snap);
+	hs_objects_free(&objects);
 	printf("{\"done\":%s,\"reason\":\"%s\",\"roots\":\"%s\",\"pause_ms\":%.3f,"
 	       "\"analysis_ms\":%.3f,\"copied_bytes\":%llu,\"scanned_bytes\":%llu,\"threads\":%zu,"
 	       "\"nodes\":%llu,\"unreachable_blocks\":%llu,\"unreachable_bytes\":%llu,"

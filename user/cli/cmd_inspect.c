@@ -3,12 +3,18 @@
  * cmd_inspect.c - `heapscope inspect`: the allocator's own state of running processes, read
  * from outside with no probes and no ptrace: glibc's free and trimmable bytes, how much of
  * the free memory is resident, the in-use heap by C++ type and size.  The first look at a
- * production process, before deciding whether a traced session is worth its cost.
+ * production process, before deciding whether a traced session is worth its cost.  With
+ * --leak-check, each glibc process is also frozen briefly (ptrace) and its in-use chunks
+ * marked: the blocks no pointer reaches, by size and type (no session: no stacks).
  *
  *   heapscope inspect -p PID[,PID...] [--exe PATH] [-f report|json] [-o FILE]
+ *                     [--leak-check [--max-pause MS]]
  *
- * Owns: its command line, its stderr lines and exit code.
- * Does not own: the reading (inspect/), the wording (render/heap_state.c).
+ * Owns: its command line, its stderr lines and exit code.  A leak check that cannot run
+ * (another allocator, a traced target, a copy over --max-pause) is one stderr line and its
+ * reason in the output; the rest is written and the exit code is 0, as in a session.
+ * Does not own: the reading (inspect/), the check (reach/), the wording
+ * (render/heap_state.c, render/leaks.c).
  */
 #include "cli/commands.h"
 
@@ -22,6 +28,7 @@
 #include "cli/options.h"
 #include "inspect/inspect.h"
 #include "lib/output.h"
+#include "reach/leak_check.h"
 #include "render/heap_state.h"
 #include "target/exe.h"
 
@@ -32,12 +39,17 @@ struct inspect_args {
 	const char *output_path;
 	bool json;
 	bool no_debug_file;
+	bool leak_check;
+	double max_pause_ms; /* --max-pause: the freeze's bound, as the session's */
+	bool max_pause_given;
 	bool help;
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: heapscope inspect -p PID[,PID...] [--exe PATH] [-f report|json] [-o FILE]\n"
+	fprintf(out,
+	      "usage: heapscope inspect -p PID[,PID...] [--exe PATH] [-f report|json] [-o FILE]\n"
+	      "                         [--leak-check [--max-pause MS]]\n"
 	      "\n"
 	      "The allocator's own state, read from outside: no probes, no ptrace, no stop.\n"
 	      "glibc: free bytes in its arenas (top, fastbins, bins, tcache), how much of it is\n"
@@ -50,8 +62,17 @@ static void usage(FILE *out)
 	      "  -o PATH           write here (default stdout)\n"
 	      "  --no-debug-file   find glibc's state from its code alone, as on a host without\n"
 	      "                    libc's debug file\n"
+	      "  --leak-check      also stop each glibc process for a moment (ptrace), copy its\n"
+	      "                    writable memory and let it go; then find the in-use blocks\n"
+	      "                    no pointer reaches: leaked for certain (LEAKS in the report,\n"
+	      "                    leak_check in JSON), by size and C++ type; no stacks (a\n"
+	      "                    traced session with --leak-check has them)\n"
+	      "  --max-pause MS    the longest a process may stay stopped (default %.0f): a\n"
+	      "                    copy that would take longer is not done, and says why\n"
 	      "\n"
-	      "example: sudo heapscope inspect -p 4242\n", out);
+	      "examples: sudo heapscope inspect -p 4242\n"
+	      "          sudo heapscope inspect -p 4242 --leak-check -f json\n",
+	      HS_DEFAULT_MAX_PAUSE_MS);
 }
 
 static int parse_args(int argc, char **argv, struct inspect_args *args, char *error, size_t len)
@@ -59,6 +80,8 @@ static int parse_args(int argc, char **argv, struct inspect_args *args, char *er
 	static const struct option longopts[] = {
 		{ "exe", required_argument, NULL, 'e' },
 		{ "no-debug-file", no_argument, NULL, 'n' },
+		{ "leak-check", no_argument, NULL, 'l' },
+		{ "max-pause", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -66,6 +89,7 @@ static int parse_args(int argc, char **argv, struct inspect_args *args, char *er
 	int c;
 
 	memset(args, 0, sizeof(*args));
+	args->max_pause_ms = HS_DEFAULT_MAX_PAUSE_MS;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:f:o:h", longopts, NULL)) != -1) {
@@ -87,6 +111,14 @@ static int parse_args(int argc, char **argv, struct inspect_args *args, char *er
 			break;
 		case 'n':
 			args->no_debug_file = true;
+			break;
+		case 'l':
+			args->leak_check = true;
+			break;
+		case 'm':
+			if (hs_parse_max_pause(optarg, &args->max_pause_ms, error, len))
+				return -EINVAL;
+			args->max_pause_given = true;
 			break;
 		case 'h':
 			args->help = true;
@@ -112,6 +144,10 @@ static int parse_args(int argc, char **argv, struct inspect_args *args, char *er
 			     strcmp(args->output_path + strlen(args->output_path) - 5, ".json") == 0;
 	if (!args->pid_count && !args->exe_path) {
 		snprintf(error, len, "say which processes: -p PID or --exe PATH");
+		return -EINVAL;
+	}
+	if (args->max_pause_given && !args->leak_check) {
+		snprintf(error, len, "--max-pause bounds --leak-check's freeze: add --leak-check");
 		return -EINVAL;
 	}
 	return 0;
@@ -150,15 +186,42 @@ static int collect_pids(struct inspect_args *args)
 	return 0;
 }
 
+/*
+ * --leak-check of one inspected process: frozen only when its heap was walked (the nodes are
+ * the walk's chunks: without it there is nothing to mark).  A check that cannot run says why
+ * in one line and in res; inspect's own results stand.
+ */
+static void leak_check(struct hs_objects *objects, const struct hs_inspection *insp,
+		       double max_pause_ms, struct hs_leak_result *res)
+{
+	struct hs_leak_snapshot snap;
+
+	if (!insp->heap_read) {
+		memset(res, 0, sizeof(*res));
+		res->pid = insp->pid;
+		res->error = -ENOTSUP;
+		snprintf(res->reason, sizeof(res->reason), "without a session it marks the chunks of "
+			 "glibc's heap walk, and %s; a traced session checks it (heapscope -p %d "
+			 "--leak-check)", insp->reason, insp->pid);
+		hs_fail("no leak check of PID %d: %s", insp->pid, res->reason);
+		return;
+	}
+	if (hs_leak_check_inspect(insp->pid, objects, max_pause_ms, res, &snap))
+		hs_fail("no leak check of PID %d: %s; the target runs on", insp->pid, res->reason);
+	hs_leak_snapshot_free(&snap); /* the copy: as big as the target's writable memory */
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	struct hs_inspect_options opts = { .census = true };
 	struct hs_objects objects;
 	struct hs_inspection *insps;
+	struct hs_leak_result *leaks = NULL;
 	struct inspect_args args;
 	struct hs_output out;
 	char error[256];
 	size_t done = 0;
+	bool failed = false;
 	int err;
 
 	if (parse_args(argc, argv, &args, error, sizeof(error)))
@@ -199,18 +262,31 @@ int cmd_inspect(int argc, char **argv)
 	for (size_t i = 0; !err && i < done; i++)
 		if (!insps[i].heap_read)
 			fprintf(stderr, "heapscope: PID %d: %s\n", insps[i].pid, insps[i].reason);
+	if (!err && args.leak_check && done) {
+		leaks = calloc(done, sizeof(*leaks));
+		if (!leaks) { /* inspect's own results are still written */
+			hs_fail("no leak check: %s", strerror(ENOMEM));
+			failed = true;
+		}
+	}
+	for (size_t i = 0; leaks && i < done; i++) /* one process stopped at a time */
+		leak_check(&objects, &insps[i], args.max_pause_ms, &leaks[i]);
 	if (!err)
 		err = hs_output_open(&out, args.output_path);
 	if (!err) {
-		err = args.json ? hs_render_inspect_json(out.file, insps, done) :
-				  hs_render_inspect_report(out.file, insps, done);
+		err = args.json ? hs_render_inspect_json(out.file, insps, leaks, done) :
+				  hs_render_inspect_report(out.file, insps, leaks, done);
 		err = err ? (hs_output_abort(&out), err) : hs_output_commit(&out);
 		if (err)
 			hs_fail_write(args.output_path, err);
 	}
-	for (size_t i = 0; i < done; i++)
+	for (size_t i = 0; i < done; i++) {
 		hs_inspection_free(&insps[i]);
+		if (leaks)
+			hs_leak_result_free(&leaks[i]);
+	}
+	free(leaks);
 	hs_objects_free(&objects);
 	free(insps);
-	return err ? 1 : 0;
+	return err || failed ? 1 : 0;
 }

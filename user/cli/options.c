@@ -241,6 +241,17 @@ static int parse_seconds(const char *text, double *seconds)
 	return errno || end == text || *end || !(*seconds > 0) || *seconds > 1e7 ? -EINVAL : 0;
 }
 
+/* --max-pause MS, for the session and for inspect: the same bound, the same message. */
+int hs_parse_max_pause(const char *text, double *max_pause_ms, char *error, size_t error_len)
+{
+	if (parse_seconds(text, max_pause_ms) || *max_pause_ms < 1) {
+		snprintf(error, error_len, "invalid --max-pause '%s': expected milliseconds >= 1",
+			 text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_pid(const char *text, pid_t *pid)
 {
 	size_t value;
@@ -390,8 +401,8 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 			opts->leak_check = true;
 			break;
 		case OPT_MAX_PAUSE:
-			if (parse_seconds(optarg, &opts->max_pause_ms) || opts->max_pause_ms < 1)
-				FAIL("invalid --max-pause '%s': expected milliseconds >= 1", optarg);
+			if (hs_parse_max_pause(optarg, &opts->max_pause_ms, error, error_len))
+				return -EINVAL;
 			break;
 		case OPT_MIN_AGE:
 			if (parse_seconds(optarg, &opts->min_age_s))

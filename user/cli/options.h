@@ -55,6 +55,7 @@ struct hs_diff_options {
 
 int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error, size_t error_len);
 void hs_options_usage(FILE *out);
+int hs_parse_max_pause(const char *text, double *max_pause_ms, char *error, size_t error_len);
 int hs_diff_options_parse(int argc, char **argv, struct hs_diff_options *opts, char *error,
 			  size_t error_len);
 void hs_diff_usage(FILE *out);

@@ -420,7 +420,15 @@ static void describe_roots(const struct hs_leak_snapshot *snap, const struct hs_
 			   uint64_t session_in_walk, uint64_t session_blocks,
 			   struct hs_leak_result *res)
 {
-	if (snap->have_glibc && (!live || !session_blocks || session_in_walk)) {
+	if (snap->have_glibc && !live) { /* heapscope inspect: no session */
+		res->roots = HS_LEAK_ROOTS_GLIBC;
+		snprintf(res->roots_detail, sizeof(res->roots_detail),
+			 "glibc %s arenas walked: their free chunks are not roots, their %llu in-use "
+			 "chunks are the nodes (no session: no stacks)", snap->loc.version,
+			 (unsigned long long)res->untracked_nodes);
+		return;
+	}
+	if (snap->have_glibc && (!session_blocks || session_in_walk)) {
 		res->roots = HS_LEAK_ROOTS_GLIBC;
 		snprintf(res->roots_detail, sizeof(res->roots_detail),
 			 "glibc %s arenas walked: their free chunks are not roots, %llu chunks "
@@ -496,6 +504,8 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 	}
 	if (!err)
 		err = leak_sum_types(snap, &nodes, &mem, res);
+	if (!err)
+		err = leak_sum_sizes(&nodes, res);
 	res->analysis_ms = now_ms() - started;
 	if (err) {
 		snprintf(res->reason, sizeof(res->reason), "the analysis failed: %s", strerror(-err));
@@ -515,19 +525,16 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 
 /*
  * heapscope inspect --leak-check: no session, so the nodes are the glibc walk's in-use
- * chunks (no stacks); sizes and types still known.  snap is the caller's to free.
+ * chunks (no stacks); sizes and types still known.  objects: the caller's cache (inspect
+ * opened libc and the vtables' files already); what the freeze reads of files, it reads
+ * before it stops.  snap is the caller's to free.
  */
-int hs_leak_check_inspect(pid_t pid, double max_pause_ms, struct hs_leak_result *res,
-			  struct hs_leak_snapshot *snap)
+int hs_leak_check_inspect(pid_t pid, struct hs_objects *objects, double max_pause_ms,
+			  struct hs_leak_result *res, struct hs_leak_snapshot *snap)
 {
-	struct hs_objects objects;
-	struct hs_leak_config config = { .pid = pid, .objects = &objects,
+	struct hs_leak_config config = { .pid = pid, .objects = objects,
 					 .max_pause_ms = max_pause_ms };
-	int err;
-
-	hs_objects_init(&objects); /* what the freeze reads of files, it reads before it stops */
-	err = hs_leak_freeze(&config, snap, res);
-	hs_objects_free(&objects);
+	int err = hs_leak_freeze(&config, snap, res);
 
 	if (err)
 		return err;
@@ -551,11 +558,14 @@ void hs_leak_result_free(struct hs_leak_result *res)
 	for (size_t i = 0; i < res->type_count; i++)
 		free(res->types[i].name);
 	free(res->types);
+	free(res->sizes);
 	free(res->stacks);
 	free(res->stack_leaked_bytes);
 	free(res->stack_leaked_blocks);
 	res->types = NULL;
+	res->sizes = NULL;
 	res->stacks = NULL;
 	res->stack_leaked_bytes = res->stack_leaked_blocks = NULL;
 	res->type_count = res->stack_count = res->stack_id_count = 0;
+	res->size_count = res->sizes_not_kept = 0;
 }

@@ -43,6 +43,17 @@ struct hs_leak_stack {
 	uint64_t live_blocks, live_bytes; /* of that stack, in the check's node set */
 };
 
+/* Unreachable blocks of one size (what the program asked for; usable bytes for walked chunks):
+ * without stacks (heapscope inspect), a leak's size is what names it. */
+struct hs_leak_size {
+	uint64_t size_bytes;
+	uint64_t blocks, bytes; /* every node of this size */
+	uint64_t unreachable_blocks, unreachable_bytes, direct_blocks;
+};
+
+/* Sizes kept, the most unreachable bytes first; the others are in the totals only. */
+#define HS_LEAK_MAX_SIZES 64
+
 /* Blocks whose first word names a C++ class (a vtable pointer). */
 struct hs_leak_type {
 	char *name; /* owned by the result */
@@ -71,6 +82,8 @@ struct hs_leak_result {
 	size_t stack_count;
 	struct hs_leak_type *types; /* most unreachable bytes first, then most bytes */
 	size_t type_count;
+	struct hs_leak_size *sizes; /* at most HS_LEAK_MAX_SIZES */
+	size_t size_count, sizes_not_kept; /* distinct unreachable sizes beyond the kept ones */
 	/* per stack id (session stacks): leaked bytes and blocks, for -w leaked-* */
 	uint64_t *stack_leaked_bytes, *stack_leaked_blocks;
 	size_t stack_id_count;
@@ -88,8 +101,8 @@ int hs_leak_freeze(const struct hs_leak_config *config, struct hs_leak_snapshot 
 		   struct hs_leak_result *res);
 int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *live,
 		    struct hs_leak_result *res);
-int hs_leak_check_inspect(pid_t pid, double max_pause_ms, struct hs_leak_result *res,
-			  struct hs_leak_snapshot *snap);
+int hs_leak_check_inspect(pid_t pid, struct hs_objects *objects, double max_pause_ms,
+			  struct hs_leak_result *res, struct hs_leak_snapshot *snap);
 int hs_leak_fill_profile(struct hs_profile *profile, const struct hs_leak_result *res);
 void hs_leak_snapshot_free(struct hs_leak_snapshot *snap);
 void hs_leak_result_free(struct hs_leak_result *res);

@@ -16,6 +16,7 @@ struct nodes {
 int leak_sum_stacks(const struct nodes *nodes, struct hs_leak_result *res);
 int leak_sum_types(struct hs_leak_snapshot *snap, const struct nodes *nodes,
 		   const struct hs_reach_memory *mem, struct hs_leak_result *res);
+int leak_sum_sizes(const struct nodes *nodes, struct hs_leak_result *res);
 void leak_sum_totals(const struct nodes *nodes, struct hs_leak_result *res);
 
 #endif

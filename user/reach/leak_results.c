@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * leak_results.c - what a leak check found, summed for the outputs: unreachable bytes and
- * blocks (direct, indirect) in all, by allocating stack and by C++ type; and the leaked
+ * blocks (direct, indirect) in all, by allocating stack, by C++ type and by size; and the leaked
  * weights of the profile's samples (-w leaked-bytes, leaked-count).
  *
  * Owns: the sums in struct hs_leak_result.  Does not own: the mark (mark.c), the node set
@@ -151,6 +151,74 @@ int leak_sum_types(struct hs_leak_snapshot *snap, const struct nodes *nodes,
 	}
 	qsort(res->types, res->type_count, sizeof(*res->types), by_type);
 	free(by_id);
+	return 0;
+}
+
+static int by_size(const void *a, const void *b)
+{
+	const struct hs_leak_size *x = a, *y = b;
+
+	return x->size_bytes != y->size_bytes ? (x->size_bytes < y->size_bytes ? -1 : 1) : 0;
+}
+
+static int by_unreachable_bytes(const void *a, const void *b)
+{
+	const struct hs_leak_size *x = a, *y = b;
+
+	if (x->unreachable_bytes != y->unreachable_bytes)
+		return x->unreachable_bytes > y->unreachable_bytes ? -1 : 1;
+	return by_size(a, b);
+}
+
+/*
+ * Sum the unreachable blocks by size: one entry per unreachable node, sorted and merged;
+ * the HS_LEAK_MAX_SIZES with the most unreachable bytes kept, then every node counted into
+ * its kept size (a binary search each: the kept sizes are few, the nodes may be millions).
+ */
+int leak_sum_sizes(const struct nodes *nodes, struct hs_leak_result *res)
+{
+	struct hs_leak_size *sizes = calloc(res->unreachable_blocks + 1, sizeof(*sizes));
+	size_t count = 0, distinct = 0;
+
+	if (!sizes)
+		return -ENOMEM;
+	for (size_t i = 0; i < nodes->count && count < res->unreachable_blocks; i++) {
+		const struct hs_reach_node *n = &nodes->items[i];
+
+		if (n->state == HS_NODE_REACHABLE) /* as leak_sum_totals counts them */
+			continue;
+		sizes[count++] = (struct hs_leak_size){
+			.size_bytes = n->size, .unreachable_blocks = 1, .unreachable_bytes = n->size,
+			.direct_blocks = n->state == HS_NODE_DIRECT,
+		};
+	}
+	qsort(sizes, count, sizeof(*sizes), by_size);
+	for (size_t i = 0; i < count; i++) {
+		struct hs_leak_size *last = distinct ? &sizes[distinct - 1] : NULL;
+
+		if (last && last->size_bytes == sizes[i].size_bytes) {
+			last->unreachable_blocks++;
+			last->unreachable_bytes += sizes[i].unreachable_bytes;
+			last->direct_blocks += sizes[i].direct_blocks;
+		} else {
+			sizes[distinct++] = sizes[i];
+		}
+	}
+	qsort(sizes, distinct, sizeof(*sizes), by_unreachable_bytes);
+	res->size_count = distinct < HS_LEAK_MAX_SIZES ? distinct : HS_LEAK_MAX_SIZES;
+	res->sizes_not_kept = distinct - res->size_count;
+	qsort(sizes, res->size_count, sizeof(*sizes), by_size);
+	for (size_t i = 0; i < nodes->count; i++) {
+		struct hs_leak_size key = { .size_bytes = nodes->items[i].size };
+		struct hs_leak_size *s = bsearch(&key, sizes, res->size_count, sizeof(*sizes), by_size);
+
+		if (s) {
+			s->blocks++;
+			s->bytes += key.size_bytes;
+		}
+	}
+	qsort(sizes, res->size_count, sizeof(*sizes), by_unreachable_bytes);
+	res->sizes = sizes;
 	return 0;
 }
 

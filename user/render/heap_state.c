@@ -3,7 +3,8 @@
  * heap_state.c - the allocator's own state in words and in JSON: how much glibc holds free
  * and how much of that is resident, what malloc_trim(0) would return, the arenas one by one,
  * the in-use heap by C++ type and size class, and the advice that follows.  Used by
- * `heapscope inspect` (its whole output) and by a traced session (the ALLOCATOR STATE
+ * `heapscope inspect` (its whole output; with --leak-check, the leak check's section in the
+ * words of render/leaks.c) and by a traced session (the ALLOCATOR STATE
  * section of its report, allocator_state in its JSON, the advice that ends a retention
  * verdict measured inside glibc).  Prose is wrapped at HS_HEAP_STATE_WIDTH (lib/text.c), as
  * the session's report is.
@@ -22,6 +23,7 @@
 #include "lib/json_writer.h"
 #include "lib/text.h"
 #include "lib/units.h"
+#include "render/leaks.h"
 
 #define TOP_TYPES 20
 /* Free memory worth a word of advice: both this much and this share of the RSS. */
@@ -340,7 +342,8 @@ static void json_census(FILE *out, const struct hs_census *census)
 	json_u64(out, ",", "typed_bytes", census->typed_bytes);
 }
 
-void hs_heap_state_json(FILE *out, const struct hs_inspection *insp)
+/* One process's state as JSON fields, its object left open (inspect adds leak_check). */
+static void state_json_fields(FILE *out, const struct hs_inspection *insp)
 {
 	const struct hs_glibc_heap *heap = &insp->heap;
 
@@ -378,6 +381,11 @@ void hs_heap_state_json(FILE *out, const struct hs_inspection *insp)
 	hs_json_number(out, insp->locate_ms + insp->read_ms + insp->census_ms);
 	json_u64(out, ",", "read_syscalls", insp->syscalls);
 	json_u64(out, ",", "read_bytes", insp->bytes_read);
+}
+
+void hs_heap_state_json(FILE *out, const struct hs_inspection *insp)
+{
+	state_json_fields(out, insp);
 	fputc('}', out);
 }
 
@@ -406,7 +414,18 @@ void hs_heap_reading_json(FILE *out, const struct hs_heap_reading *r, double ses
 	fputc('}', out);
 }
 
-int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps, size_t count)
+/* inspect's LEAKS: the session's words, with sizes where a session has stacks. */
+static void report_leaks(FILE *out, const struct hs_leak_result *r)
+{
+	fputc('\n', out);
+	if (!hs_leaks_report_head(out, r))
+		return;
+	hs_leaks_report_sizes(out, r);
+	hs_leaks_report_tail(out, r);
+}
+
+int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps,
+			     const struct hs_leak_result *leaks, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct hs_inspection *insp = &insps[i];
@@ -420,17 +439,34 @@ int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps, size_
 				insp->locate_ms + insp->read_ms + insp->census_ms);
 		fputs("\n\n", out);
 		hs_heap_state_report(out, insp);
+		if (leaks)
+			report_leaks(out, &leaks[i]);
 	}
 	return ferror(out) ? -EIO : 0;
 }
 
-int hs_render_inspect_json(FILE *out, const struct hs_inspection *insps, size_t count)
+/* ,"leak_check":{...}: the session's names, sizes where a session has stacks. */
+static void leak_json(FILE *out, const struct hs_leak_result *r)
+{
+	fputs(",\"leak_check\":", out);
+	if (!hs_leaks_json_head(out, r))
+		return;
+	hs_leaks_json_totals(out, r);
+	hs_leaks_json_sizes(out, r);
+	hs_leaks_json_tail(out, r);
+}
+
+int hs_render_inspect_json(FILE *out, const struct hs_inspection *insps,
+			   const struct hs_leak_result *leaks, size_t count)
 {
 	fputs("{\"processes\":[", out);
 	for (size_t i = 0; i < count; i++) {
 		if (i)
 			fputc(',', out);
-		hs_heap_state_json(out, &insps[i]);
+		state_json_fields(out, &insps[i]);
+		if (leaks)
+			leak_json(out, &leaks[i]);
+		fputc('}', out);
 	}
 	fputs("]}\n", out);
 	return ferror(out) ? -EIO : 0;

@@ -42,8 +42,15 @@ void hs_heap_state_json(FILE *out, const struct hs_inspection *insp);
 void hs_heap_reading_report(FILE *out, const struct hs_heap_reading *r, double session_s);
 void hs_heap_reading_json(FILE *out, const struct hs_heap_reading *r, double session_s);
 
-/* heapscope inspect's whole output: report or JSON, one process or several. */
-int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps, size_t count);
-int hs_render_inspect_json(FILE *out, const struct hs_inspection *insps, size_t count);
+struct hs_leak_result;
+
+/*
+ * heapscope inspect's whole output: report or JSON, one process or several.  leaks: NULL
+ * without --leak-check, else one result per inspection (LEAKS, leak_check).
+ */
+int hs_render_inspect_report(FILE *out, const struct hs_inspection *insps,
+			     const struct hs_leak_result *leaks, size_t count);
+int hs_render_inspect_json(FILE *out, const struct hs_inspection *insps,
+			   const struct hs_leak_result *leaks, size_t count);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * leaks.c - what --leak-check found, for the report (LEAKS), JSON (leak_check) and the
- * verdict line of both.
+ * verdict line of both; the totals, sizes, types and limits also for heapscope inspect's
+ * report and JSON (render/heap_state.c), so that both say them in the same words.
  *
  * Owns: the wording of the leak check's results, per profile sample (the raw stacks a sample
  * merges are added), the proof the verdict gets from it.
@@ -133,19 +134,15 @@ static int write_growing(FILE *out, const struct hs_render_input *in)
 	return 0;
 }
 
-int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
+/*
+ * The LEAKS heading and totals, said alike by a session's report and by heapscope inspect's
+ * (whose nodes are the heap walk's chunks); "LEAKS: not checked" and false when it did not run.
+ */
+bool hs_leaks_report_head(FILE *out, const struct hs_leak_result *r)
 {
-	const struct hs_leak_result *r = in->leaks;
-	const struct hs_profile *p = in->profile;
-	size_t *order, count;
-	uint64_t *direct;
-	int err;
-
-	if (!r)
-		return 0;
 	if (!r->done) {
 		fprintf(out, "LEAKS: not checked: %s\n\n", r->reason);
-		return 0;
+		return false;
 	}
 	fprintf(out, "LEAKS (--leak-check: PID %d paused %.1f ms, %s scanned, analysed in %.0f ms)\n",
 		r->pid, r->pause_ms, HS_BYTES(r->scanned_bytes), r->analysis_ms);
@@ -162,6 +159,47 @@ int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
 	if (r->stale_blocks)
 		fprintf(out, "  %llu blocks whose free was missed (the heap shows them free) were "
 			"left out.\n", (unsigned long long)r->stale_blocks);
+	return true;
+}
+
+/* Without stacks, the size of a leak is what names it: "By size" lines, most bytes first. */
+void hs_leaks_report_sizes(FILE *out, const struct hs_leak_result *r)
+{
+	for (size_t i = 0; i < r->size_count; i++) {
+		const struct hs_leak_size *z = &r->sizes[i];
+
+		fprintf(out, "  %s %8llu B: %llu of %llu blocks unreachable (%s, %llu direct)\n",
+			i ? "       " : "By size", (unsigned long long)z->size_bytes,
+			(unsigned long long)z->unreachable_blocks, (unsigned long long)z->blocks,
+			HS_BYTES(z->unreachable_bytes), (unsigned long long)z->direct_blocks);
+	}
+	if (r->sizes_not_kept)
+		fprintf(out, "  ... %zu more sizes (in the totals)\n", r->sizes_not_kept);
+}
+
+/* The types, what the check cannot see, and the blank line that ends the section. */
+void hs_leaks_report_tail(FILE *out, const struct hs_leak_result *r)
+{
+	for (size_t i = 0; i < r->type_count; i++)
+		fprintf(out, "  %s  %s: %llu of %llu blocks unreachable (%s of %s)\n",
+			i ? "       " : "By type", r->types[i].name,
+			(unsigned long long)r->types[i].unreachable_blocks,
+			(unsigned long long)r->types[i].blocks, HS_BYTES(r->types[i].unreachable_bytes),
+			HS_BYTES(r->types[i].bytes));
+	wrap(out, HS_LEAKS_CANNOT_SEE);
+	fputc('\n', out);
+}
+
+int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
+{
+	const struct hs_leak_result *r = in->leaks;
+	const struct hs_profile *p = in->profile;
+	size_t *order, count;
+	uint64_t *direct;
+	int err;
+
+	if (!r || !hs_leaks_report_head(out, r))
+		return 0;
 	err = write_growing(out, in);
 	if (err)
 		return err;
@@ -187,14 +225,7 @@ int hs_render_leaks_report(FILE *out, const struct hs_render_input *in)
 		fprintf(out, "  and %s in %llu blocks allocated before attach (no stack)\n",
 			HS_BYTES(r->untracked_unreachable_bytes),
 			(unsigned long long)r->untracked_unreachable_blocks);
-	for (size_t i = 0; i < r->type_count; i++)
-		fprintf(out, "  %s  %s: %llu of %llu blocks unreachable (%s of %s)\n",
-			i ? "       " : "By type", r->types[i].name,
-			(unsigned long long)r->types[i].unreachable_blocks,
-			(unsigned long long)r->types[i].blocks, HS_BYTES(r->types[i].unreachable_bytes),
-			HS_BYTES(r->types[i].bytes));
-	wrap(out, HS_LEAKS_CANNOT_SEE);
-	fputc('\n', out);
+	hs_leaks_report_tail(out, r);
 	free(order);
 	free(direct);
 	return 0;
@@ -253,14 +284,37 @@ int hs_render_leaks_json(FILE *out, const struct hs_render_input *in)
 
 	if (!r)
 		return 0;
-	fprintf(out, ",\n  \"leak_check\": {\"done\": %s", r->done ? "true" : "false");
-	string(out, "reason", r->reason);
-	if (!r->done) {
-		fputs("}", out);
+	fputs(",\n  \"leak_check\": ", out);
+	if (!hs_leaks_json_head(out, r))
 		return 0;
-	}
 	hs_render_leak_verdict(in, verdict, sizeof(verdict));
 	string(out, "verdict", verdict);
+	hs_leaks_json_totals(out, r);
+	if (leaking_samples(in->profile, &order, &count) ||
+	    !(direct = direct_per_sample(in))) {
+		free(order);
+		return -ENOMEM;
+	}
+	write_json_stacks(out, in, order, count, direct);
+	hs_leaks_json_tail(out, r);
+	free(order);
+	free(direct);
+	return 0;
+}
+
+/* {"done": ..., "reason": ...: the object opened (and closed, false, when not done). */
+bool hs_leaks_json_head(FILE *out, const struct hs_leak_result *r)
+{
+	fprintf(out, "{\"done\": %s", r->done ? "true" : "false");
+	string(out, "reason", r->reason);
+	if (!r->done)
+		fputs("}", out);
+	return r->done;
+}
+
+/* What was checked, the pause and the unreachable totals: session and inspect alike. */
+void hs_leaks_json_totals(FILE *out, const struct hs_leak_result *r)
+{
 	string(out, "roots", hs_leak_roots_name(r->roots));
 	string(out, "roots_detail", r->roots_detail);
 	fputs("\n   ", out);
@@ -284,26 +338,47 @@ int hs_render_leaks_json(FILE *out, const struct hs_render_input *in)
 	number(out, "indirect_blocks", r->indirect_blocks);
 	number(out, "before_attach_unreachable_bytes", r->untracked_unreachable_bytes);
 	number(out, "before_attach_unreachable_blocks", r->untracked_unreachable_blocks);
-	if (leaking_samples(in->profile, &order, &count) ||
-	    !(direct = direct_per_sample(in))) {
-		free(order);
-		return -ENOMEM;
+}
+
+/* A size's or a type's blocks, and how many of them are unreachable: the same four names. */
+static void json_counts(FILE *out, uint64_t blocks, uint64_t bytes, uint64_t unreachable_blocks,
+			uint64_t unreachable_bytes)
+{
+	number(out, "blocks", blocks);
+	number(out, "bytes", bytes);
+	number(out, "unreachable_blocks", unreachable_blocks);
+	number(out, "unreachable_bytes", unreachable_bytes);
+}
+
+/* "sizes": the unreachable blocks by size (the kept ones), and how many sizes were not kept. */
+void hs_leaks_json_sizes(FILE *out, const struct hs_leak_result *r)
+{
+	fputs(",\n    \"sizes\": [", out);
+	for (size_t i = 0; i < r->size_count; i++) {
+		const struct hs_leak_size *z = &r->sizes[i];
+
+		fprintf(out, "%s\n      {\"size_bytes\": %llu", i ? "," : "",
+			(unsigned long long)z->size_bytes);
+		json_counts(out, z->blocks, z->bytes, z->unreachable_blocks, z->unreachable_bytes);
+		number(out, "direct_blocks", z->direct_blocks);
+		fputs("}", out);
 	}
-	write_json_stacks(out, in, order, count, direct);
+	fputs("\n    ]", out);
+	number(out, "sizes_not_kept", r->sizes_not_kept);
+}
+
+/* The types, what the check cannot see, and the object's end. */
+void hs_leaks_json_tail(FILE *out, const struct hs_leak_result *r)
+{
 	fputs(",\n    \"types\": [", out);
 	for (size_t i = 0; i < r->type_count; i++) {
 		fprintf(out, "%s\n      {\"name\": ", i ? "," : "");
 		hs_json_string(out, r->types[i].name);
-		number(out, "blocks", r->types[i].blocks);
-		number(out, "bytes", r->types[i].bytes);
-		number(out, "unreachable_blocks", r->types[i].unreachable_blocks);
-		number(out, "unreachable_bytes", r->types[i].unreachable_bytes);
+		json_counts(out, r->types[i].blocks, r->types[i].bytes,
+			    r->types[i].unreachable_blocks, r->types[i].unreachable_bytes);
 		fputs("}", out);
 	}
 	fputs("\n    ]", out);
 	string(out, "cannot_see", HS_LEAKS_CANNOT_SEE);
 	fputs("}", out);
-	free(order);
-	free(direct);
-	return 0;
 }

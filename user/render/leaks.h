@@ -2,6 +2,7 @@
 #ifndef HEAPSCOPE_RENDER_LEAKS_H
 #define HEAPSCOPE_RENDER_LEAKS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "render/render.h"
@@ -18,5 +19,14 @@
 void hs_render_leak_verdict(const struct hs_render_input *in, char *out, size_t len);
 int hs_render_leaks_report(FILE *out, const struct hs_render_input *in);
 int hs_render_leaks_json(FILE *out, const struct hs_render_input *in);
+
+/* The pieces a session's LEAKS and leak_check share with heapscope inspect's (no stacks). */
+bool hs_leaks_report_head(FILE *out, const struct hs_leak_result *r);
+void hs_leaks_report_sizes(FILE *out, const struct hs_leak_result *r);
+void hs_leaks_report_tail(FILE *out, const struct hs_leak_result *r);
+bool hs_leaks_json_head(FILE *out, const struct hs_leak_result *r);
+void hs_leaks_json_totals(FILE *out, const struct hs_leak_result *r);
+void hs_leaks_json_sizes(FILE *out, const struct hs_leak_result *r);
+void hs_leaks_json_tail(FILE *out, const struct hs_leak_result *r);
 
 #endif
