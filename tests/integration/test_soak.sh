@@ -4,10 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 DURATION=${SOAK_SECONDS:-15}
 
-# Under make test SANITIZE=1, ASan's quarantine holds up to 256 MiB of freed memory, so
-# heapscope's RSS climbs while it fills whatever the collector does (measured: +13 MiB in 15 s
-# with the default, flat with 1 MiB).  A small quarantine keeps the measure about heapscope.
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1
+small_asan_quarantine
 W=$OUT/work
 start_workload churn_checked "$W"
 touch "$W/go"

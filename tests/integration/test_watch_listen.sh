@@ -5,6 +5,7 @@
 # second), the readings go on (the recording keeps growing), and heapscope's memory and
 # descriptors stay bounded.
 . "$(dirname "$0")/../lib.sh"
+small_asan_quarantine
 
 W=$OUT/w
 mkdir -p "$W"
