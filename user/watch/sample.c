@@ -206,7 +206,8 @@ static bool locate_due(const struct hs_watch_process *p)
 
 /*
  * r->types: the largest C++ types of the heap just read (top_types.c), from the chunks its walk
- * kept; the vtable table is p's, refreshed before the heap was read.  A census that cannot be
+ * kept; the vtable table is p's, refreshed before the heap was read.  A process that maps no
+ * vtable at all (a C program) has none, and its walk kept nothing.  A census that cannot be
  * taken leaves the reading without types (types_error says why), not without its heap.
  */
 static void read_types(struct hs_target_memory *tm, struct hs_watch_process *p,
@@ -214,7 +215,7 @@ static void read_types(struct hs_target_memory *tm, struct hs_watch_process *p,
 {
 	int err = p->vtables.error;
 
-	if (!err)
+	if (!err && p->vtables.types.count)
 		err = hs_watch_top_types(tm, &p->vtables.types, heap, p->max_types, r->types,
 					 &r->type_count);
 	r->types_read = !err;
@@ -225,8 +226,7 @@ static void read_types(struct hs_target_memory *tm, struct hs_watch_process *p,
 
 static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r)
 {
-	/* The census replays the chunks the read's walk kept: the heap is read once. */
-	struct hs_glibc_read_options read = { .keep_in_use = p->max_types > 0 };
+	struct hs_glibc_read_options read = { 0 };
 	struct hs_target_memory tm;
 	struct hs_glibc_heap heap;
 	double cpu_s;
@@ -268,6 +268,9 @@ static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r
 	 * above, and again only when its mappings change. */
 	if (p->max_types)
 		hs_watch_vtables_refresh(&p->vtables, p->objects, &tm);
+	/* The census replays the chunks the read's walk kept (the heap is read once); only a
+	 * process with vtables needs them kept (24 bytes a chunk while it is read). */
+	read.keep_in_use = p->max_types && !p->vtables.error && p->vtables.types.count;
 	/* The cost the budget plans with: this read and its census, not the one-off searches. */
 	cpu_s = thread_cpu_s();
 	err = hs_glibc_heap_read_with(&tm, &p->loc, &read, &heap);
