@@ -184,3 +184,8 @@ tests-build: $(TEST_BIN)/leaks $(TEST_BIN)/leak_driver
 $(TEST_BIN)/bigheap_live: tests/workloads/bigheap_live.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
 tests-build: $(TEST_BIN)/bigheap_live
+
+# heapscope watch's largest C++ types: fourteen classes of known counts, then one deleted.
+$(TEST_BIN)/watch_types: tests/workloads/watch_types.cc tests/workloads/workload.h | $(TEST_BIN)
+	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -o $@ $<
+tests-build: $(TEST_BIN)/watch_types

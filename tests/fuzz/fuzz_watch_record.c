@@ -3,7 +3,8 @@
  * fuzz_watch_record.c - what `heapscope watch` takes from outside as bytes: a recording's line
  * (user/watch/record.c, read back by `watch --report`: any file may be passed) and an HTTP
  * request (user/watch/http.c's judge: any client may send it).  Both on arbitrary input:
- * a parsed line has a pid, a finite time and NUL-terminated names; the judge gives a known
+ * a parsed line has a pid, a finite time, NUL-terminated names and at most HS_WATCH_MAX_TYPES
+ * types; the judge gives a known
  * verdict; a whole input as a recording goes through the report (grouping, thinning,
  * verdict) without fault.
  */
@@ -29,6 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rec.t_s >= 0 && rec.t_s < 1e11);
 		FUZZ_ASSERT(memchr(rec.comm, '\0', sizeof(rec.comm)) != NULL);
 		FUZZ_ASSERT(memchr(rec.exe, '\0', sizeof(rec.exe)) != NULL);
+		FUZZ_ASSERT(rec.type_count <= HS_WATCH_MAX_TYPES);
+		FUZZ_ASSERT(rec.has_types || rec.type_count == 0);
+		for (size_t i = 0; i < rec.type_count; i++)
+			FUZZ_ASSERT(memchr(rec.types[i].name, '\0', sizeof(rec.types[i].name)));
 	}
 	verdict = hs_http_judge(text, size);
 	FUZZ_ASSERT(verdict == HS_HTTP_INCOMPLETE || verdict == HS_HTTP_OK ||

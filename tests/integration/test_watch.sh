@@ -12,6 +12,11 @@
 # the right to read its target counts read errors and goes on.  The recording (-o) turned
 # into a verdict says retention.  The README's scrape configuration and alert rules pass
 # promtool, and its rule tests show each alert firing on its shape only.
+# The largest C++ types: a second heapscope watches a C++ workload of fourteen classes whose
+# instances and usable bytes it counts itself; Prometheus has exactly its ten largest (a long
+# name cut, an anonymous namespace's as it demangles), and once the largest class is deleted
+# its series ends and the eleventh comes in; the recording and its report carry them;
+# --types bounds the count.
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v prometheus > /dev/null || ! command -v promtool > /dev/null; then
@@ -51,7 +56,8 @@ check "promtool: the example configuration and rules are valid" \
 check "promtool: the alerts fire on retention and leak, not on a step or a cache" \
 	quietly promtool test rules "$ROOT/tools/prometheus/heapscope_alerts_test.yml"
 
-HPORT=$(free_port) && PPORT=$(free_port) || { not_ok "no free port"; finish; exit; }
+HPORT=$(free_port) && PPORT=$(free_port) && TPORT=$(free_port) ||
+	{ not_ok "no free port"; finish; exit; }
 cat > "$OUT/prometheus.yml" << CONF
 global:
   scrape_interval: 1s
@@ -59,7 +65,7 @@ global:
 scrape_configs:
   - job_name: heapscope
     static_configs:
-      - targets: ['127.0.0.1:$HPORT']
+      - targets: ['127.0.0.1:$HPORT', '127.0.0.1:$TPORT']
 CONF
 prometheus --config.file="$OUT/prometheus.yml" --storage.tsdb.path="$OUT/tsdb" \
 	--web.listen-address="127.0.0.1:$PPORT" --log.level=warn > "$OUT/prometheus.log" 2>&1 &
@@ -126,6 +132,89 @@ wait "$W2PID" 2> /dev/null
 check "--exe: an exited process disappears" wait_until 5 "PID $W2PID gone" \
 	not_on_page "pid=\"$W2PID\""
 check "--exe: the first one is still there" on_page "heapscope_heap_in_use_bytes{pid=\"$WPID\""
+
+# The largest C++ types, against the workload's own count (types.txt: INSTANCES BYTES NAME).
+T=$OUT/types
+mkdir -p "$T"
+"$BIN/watch_types" "$T" > "$T/stdout" 2>&1 &
+TPID=$!
+PIDS_TO_KILL+=("$TPID")
+wait_for "$T/ready"
+touch "$T/go"
+wait_for "$T/built"
+"$HEAPSCOPE" watch -p "$TPID" --interval 0.5 --cpu-budget 0 --listen "127.0.0.1:$TPORT" \
+	-o "$OUT/types.jsonl" 2> "$OUT/types.err" &
+THPID=$!
+PIDS_TO_KILL+=("$THPID")
+type_metrics() { curl -s -m 2 "http://127.0.0.1:$TPORT/metrics"; }
+# type_sel NAME: the PromQL label matcher of NAME as heapscope exports it (over 127 bytes: the
+# first 115, "...~" and a hash of the whole name; the workload's long name is [A-Za-z:] only).
+type_sel() {
+	if [ ${#1} -le 127 ]; then echo "type=\"$1\""
+	else echo "type=~\"${1:0:115}[.][.][.]~[0-9a-f]{8}\""; fi
+}
+largest() { sort -k2,2nr "$1" | head -"${2:-10}"; } # largest TRUTH [N]: by bytes, as exported
+# check_types PHASE TRUTH: Prometheus has exactly the ten largest classes of TRUTH, no other.
+check_types() {
+	local sel="pid=\"$TPID\"" top
+	top=$(largest "$2" 1)
+	check "$1: Prometheus has the largest type (${top#* * })" wait_until 15 "$1 types" \
+		prom_is "heapscope_type_bytes{$sel,$(type_sel "${top#* * }")}" "$(cut -d' ' -f2 <<< "$top")"
+	check_eq "$1: 10 type series (of $(wc -l < "$2") classes)" 10 \
+		"$(prom "count(heapscope_type_bytes{$sel})")"
+	while read -r n bytes name; do
+		check_eq "$1: $name: bytes" "$bytes" "$(prom "heapscope_type_bytes{$sel,$(type_sel "$name")}")"
+		check_eq "$1: $name: instances" "$n" \
+			"$(prom "heapscope_type_instances{$sel,$(type_sel "$name")}")"
+	done < <(largest "$2")
+	while read -r n bytes name; do
+		check_eq "$1: $name (not among the ten largest): no series" "" \
+			"$(prom "heapscope_type_bytes{$sel,$(type_sel "$name")}")"
+	done < <(sort -k2,2nr "$2" | tail -n +11)
+}
+check_types built "$T/types.txt"
+type_metrics > "$OUT/types_page.txt"
+check "types: promtool check metrics accepts the page" \
+	promtool check metrics < "$OUT/types_page.txt"
+check_eq "types: 10 series per metric on the page" "10 10" \
+	"$(grep -c "^heapscope_type_bytes{pid=\"$TPID\"" "$OUT/types_page.txt") $(grep -c \
+	"^heapscope_type_instances{pid=\"$TPID\"" "$OUT/types_page.txt")"
+check "types: a long name is cut to 127 bytes" \
+	grep -qE 'type="shop::AnExtraordinarilyLong[A-Za-z]{88}[.]{3}~[0-9a-f]{8}"' "$OUT/types_page.txt"
+gone=$(largest "$T/types.txt" 1 | cut -d' ' -f3)
+touch "$T/drop"
+wait_for "$T/dropped"
+check "dropped: $gone's series ends" wait_until 15 "$gone gone" \
+	prom_is "heapscope_type_bytes{pid=\"$TPID\",type=\"$gone\"}" ""
+check_types dropped "$T/dropped.txt"
+check "dropped: $gone is gone from the page" eval "! type_metrics | grep -q 'type=\"$gone\"'"
+kill -INT "$THPID"
+wait "$THPID"
+check_eq "types: heapscope watch exits 0" 0 $?
+# The recording: the last reading's types are the ten largest left, in order.
+# last_types FILE.jsonl: "instances bytes" of each type of the last reading with types, on one line.
+last_types() {
+	grep '"types"' "$1" | tail -1 | jq -r '.types[] | "\(.instances) \(.bytes)"' | paste -sd,
+}
+check_eq "recording: the last reading's types (instances bytes)" \
+	"$(largest "$T/dropped.txt" | cut -d' ' -f1,2 | paste -sd,)" "$(last_types "$OUT/types.jsonl")"
+"$HEAPSCOPE" watch --report "$OUT/types.jsonl" > "$OUT/types_report.txt"
+eleventh=$(largest "$T/types.txt" 11 | tail -1 | cut -d' ' -f3)
+check "report: $eleventh came in since the first reading" \
+	grep -qE "^ +$eleventh .*\(not among the largest\)$" "$OUT/types_report.txt"
+# --types bounds them; 0 takes no census; more than 10 is refused.
+"$HEAPSCOPE" watch -p "$TPID" --types 3 --interval 0.2 -d 0.5 -o "$OUT/types3.jsonl" 2> /dev/null
+check_eq "--types 3: the three largest" \
+	"$(largest "$T/dropped.txt" 3 | cut -d' ' -f1,2 | paste -sd,)" "$(last_types "$OUT/types3.jsonl")"
+"$HEAPSCOPE" watch -p "$TPID" --types 0 --interval 0.2 -d 0.5 -o "$OUT/types0.jsonl" 2> /dev/null
+check "--types 0: no census" \
+	quietly jq -s -e 'length > 0 and (map(has("types")) | any | not)' "$OUT/types0.jsonl"
+"$HEAPSCOPE" watch -p "$TPID" --types 11 -o "$OUT/x.jsonl" 2> "$OUT/types11.err"
+check_eq "--types 11: exit 2" 2 $?
+check_eq "... one line saying why" "1 1" \
+	"$(wc -l < "$OUT/types11.err") $(grep -c 'types wants a count 0..10' "$OUT/types11.err")"
+touch "$T/exit"
+wait "$TPID"
 
 # No glibc to read (a static binary): /proc figures and the info metric only.
 S=$OUT/static

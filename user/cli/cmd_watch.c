@@ -55,6 +55,7 @@ struct watch_options {
 	const char *exe_path;
 	double interval_s, duration_s;
 	double cpu_budget_percent; /* 0: no budget, every heap every interval */
+	unsigned types;		   /* the N largest C++ types per process; 0: no census */
 	const char *listen_addr;
 	const char *record_path;
 	const char *report_path;
@@ -67,7 +68,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: heapscope watch (-p PID[,PID...] | --exe PATH) [--interval SECONDS]\n"
 		"                       [--listen [ADDR:]PORT] [-o FILE.jsonl] [-d SECONDS]\n"
-		"                       [--cpu-budget PERCENT]\n"
+		"                       [--cpu-budget PERCENT] [--types N]\n"
 		"       heapscope watch --report FILE.jsonl [-f report|json]\n"
 		"\n"
 		"Reads each process's glibc heap from outside every interval (no probes, no ptrace:\n"
@@ -88,6 +89,10 @@ static void usage(FILE *out)
 		"                       reading copies the whole heap, so when every heap every\n"
 		"                       interval would cost more, each heap is read every N-th\n"
 		"                       interval (N: heapscope_heap_read_stride, at most %d)\n"
+		"  --types N            export the N largest C++ types of each process by bytes\n"
+		"                       (0..%d, default %d; 0: none), named by the vtable each\n"
+		"                       block's first word points into, from the heap reading's\n"
+		"                       own copy (nothing read twice); names cut at %d bytes\n"
 		"  --report FILE.jsonl  turn a recording into a verdict per process: leak, retention,\n"
 		"                       bounded, stable (-f report: text, the default; -f json)\n"
 		"\n"
@@ -101,7 +106,8 @@ static void usage(FILE *out)
 		"  heapscope watch -p 4242 --interval 60 -o /var/log/heapscope/4242.jsonl\n"
 		"  heapscope watch --report /var/log/heapscope/4242.jsonl\n",
 		WATCH_DEFAULT_INTERVAL_S, WATCH_MIN_INTERVAL_S, WATCH_DEFAULT_CPU_BUDGET,
-		HS_WATCH_MAX_HEAP_STRIDE, HS_WATCH_MAX_PROCESSES,
+		HS_WATCH_MAX_HEAP_STRIDE, HS_WATCH_MAX_TYPES, HS_WATCH_MAX_TYPES,
+		HS_WATCH_TYPE_NAME_BYTES - 1, HS_WATCH_MAX_PROCESSES,
 		HS_HTTP_MAX_CONNECTIONS, HS_HTTP_MAX_REQUEST_BYTES, HS_HTTP_HEADER_TIMEOUT_MS,
 		HS_HTTP_WRITE_TIMEOUT_MS, HS_WATCH_EXE_LABEL_BYTES, HS_REPORT_MAX_POINTS);
 }
@@ -154,6 +160,7 @@ static int parse_options(int argc, char **argv, struct watch_options *o, char *e
 		{ "report", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "cpu-budget", required_argument, NULL, 'b' },
+		{ "types", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -163,6 +170,7 @@ static int parse_options(int argc, char **argv, struct watch_options *o, char *e
 	o->interval_s = WATCH_DEFAULT_INTERVAL_S;
 	o->format = "report";
 	o->cpu_budget_percent = WATCH_DEFAULT_CPU_BUDGET;
+	o->types = HS_WATCH_MAX_TYPES;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:d:f:h", longs, NULL)) != -1) {
 		switch (c) {
@@ -202,6 +210,18 @@ static int parse_options(int argc, char **argv, struct watch_options *o, char *e
 				return -EINVAL;
 			}
 			break;
+		case 't': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || n < 0 || n > HS_WATCH_MAX_TYPES) {
+				snprintf(error, error_len, "--types wants a count 0..%d, not '%s'",
+					 HS_WATCH_MAX_TYPES, optarg);
+				return -EINVAL;
+			}
+			o->types = (unsigned)n;
+			break;
+		}
 		case 'r':
 			o->report_path = optarg;
 			break;
@@ -308,7 +328,7 @@ static int run_watch(struct watch_options *o)
 {
 	struct hs_exe_identity exe = { 0 };
 	struct hs_http_server *server = NULL;
-	struct hs_watch w = { 0 };
+	struct hs_watch w = { .max_types = o->types };
 	struct sigaction sa = { .sa_handler = on_stop };
 	FILE *rec = NULL;
 	double started_s, next_s;

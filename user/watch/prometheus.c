@@ -22,6 +22,9 @@
 
 #include "lib/utf8.h"
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 /* A label value between quotes, at most max_bytes of the input read. */
 void hs_prom_label_value(FILE *out, const char *value, size_t max_bytes)
 {
@@ -169,7 +172,11 @@ static void allocator_info(FILE *out, const struct hs_watch *w)
 	}
 }
 
-/* TYPES HOOK: filled by hs_watch_read_types() once the census exists; empty until then. */
+/*
+ * The largest C++ types of each process's last heap reading (at most HS_WATCH_MAX_TYPES each,
+ * named uniquely by top_types.c): a type out of the top N in that reading has no sample, so
+ * Prometheus ends its series instead of keeping a stale value.
+ */
 static void types(FILE *out, const struct hs_watch *w)
 {
 	bool any = false;
@@ -182,8 +189,11 @@ static void types(FILE *out, const struct hs_watch *w)
 		const char *name = instances ? "heapscope_type_instances" : "heapscope_type_bytes";
 
 		family(out, name, "gauge",
-		       instances ? "Live instances of each of the largest C++ types (by vtable)." :
-				   "Bytes in use by each of the largest C++ types (by vtable).");
+		       instances ? "Live instances of each of the process's largest C++ types (blocks "
+				   "whose first word points into the class's vtable)." :
+				   "Bytes in use (usable sizes) by each of the process's largest C++ "
+				   "types (watch --types: at most " STRINGIFY(HS_WATCH_MAX_TYPES)
+				   " per process).");
 		for (size_t i = 0; i < w->count; i++) {
 			const struct hs_watch_process *p = w->items[i];
 

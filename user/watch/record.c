@@ -9,9 +9,10 @@
  * Invariants: one line = one process at one instant, complete or absent: a line is written
  * with one fputs-sized buffer and flushed per interval, so a recording cut by a crash loses
  * at most its last line, which the reader skips.  The reader trusts nothing: a flat object
- * of strings, numbers and booleans is all it accepts (nesting, bad escapes, numbers that do
- * not fit: the line is refused), and unknown keys are ignored so that newer recordings
- * still read.  Fields absent from a line were not measured (has_mem, has_heap).
+ * of strings, numbers and booleans is all it accepts, but for "types", an array of flat
+ * objects (other nesting, bad escapes, numbers that do not fit: the line is refused), and
+ * unknown keys are ignored so that newer recordings still read.  Fields absent from a line
+ * were not measured (has_mem, has_heap, has_types).
  */
 #include "watch/record.h"
 
@@ -31,6 +32,21 @@ static const char *allocator_name(enum hs_watch_allocator a)
 static void u64(FILE *out, const char *key, uint64_t value)
 {
 	fprintf(out, ",\"%s\":%llu", key, (unsigned long long)value);
+}
+
+/* "types":[{"type":NAME,"bytes":N,"instances":N},...], the most bytes first; [] when the
+ * census found none. */
+static void write_types(FILE *out, const struct hs_watch_reading *r)
+{
+	fputs(",\"types\":[", out);
+	for (size_t i = 0; i < r->type_count; i++) {
+		fputs(i ? ",{\"type\":" : "{\"type\":", out);
+		hs_json_string(out, r->types[i].name);
+		u64(out, "bytes", r->types[i].bytes);
+		u64(out, "instances", r->types[i].instances);
+		fputc('}', out);
+	}
+	fputc(']', out);
 }
 
 void hs_record_write(FILE *out, const struct hs_watch_process *p, const struct hs_watch_reading *r)
@@ -66,7 +82,12 @@ void hs_record_write(FILE *out, const struct hs_watch_process *p, const struct h
 		u64(out, "heap_mmapped_bytes", r->mmapped_bytes);
 		u64(out, "heap_arenas", r->arenas);
 		fprintf(out, ",\"consistent\":%s", r->consistent ? "true" : "false");
-		/* TYPES HOOK: r->types[0 .. type_count) go here as "types":[...] once filled. */
+		if (r->types_read)
+			write_types(out, r);
+		if (r->types_error[0]) {
+			fputs(",\"types_error\":", out);
+			hs_json_string(out, r->types_error);
+		}
 	}
 	fprintf(out, ",\"read_duration_seconds\":%.6f", r->read_duration_s);
 	u64(out, "read_errors_total", p->read_errors);
@@ -245,6 +266,62 @@ static int apply(struct hs_record_line *rec, const char *key, double number)
 	return 0; /* a key this version does not know */
 }
 
+/* One {"type":...,"bytes":...,"instances":...} into type (unknown keys skipped). */
+static int type_entry(struct cursor *c, struct hs_watch_type *type)
+{
+	bool named = false;
+
+	memset(type, 0, sizeof(*type));
+	if (!take(c, '{'))
+		return -EINVAL;
+	do {
+		char key[32];
+		double number;
+		int err;
+
+		if (string(c, key, sizeof(key)) || !take(c, ':'))
+			return -EINVAL;
+		skip_space(c);
+		if (c->s < c->end && *c->s == '"') {
+			bool is_name = strcmp(key, "type") == 0;
+
+			err = string(c, is_name ? type->name : NULL, is_name ? sizeof(type->name) : 0);
+			named |= is_name;
+		} else {
+			err = scalar(c, &number);
+			if (!err && strcmp(key, "bytes") == 0)
+				err = count(number, &type->bytes);
+			else if (!err && strcmp(key, "instances") == 0)
+				err = count(number, &type->instances);
+		}
+		if (err)
+			return -EINVAL;
+	} while (take(c, ','));
+	return take(c, '}') && named ? 0 : -EINVAL;
+}
+
+/* The one nested value: "types", an array of flat objects; past HS_WATCH_MAX_TYPES entries
+ * they are checked and not kept. */
+static int types_array(struct cursor *c, struct hs_record_line *rec)
+{
+	struct hs_watch_type skipped;
+
+	if (!take(c, '['))
+		return -EINVAL;
+	rec->has_types = true;
+	rec->type_count = 0;
+	if (take(c, ']'))
+		return 0;
+	do {
+		bool keep = rec->type_count < HS_WATCH_MAX_TYPES;
+
+		if (type_entry(c, keep ? &rec->types[rec->type_count] : &skipped))
+			return -EINVAL;
+		rec->type_count += keep;
+	} while (take(c, ','));
+	return take(c, ']') ? 0 : -EINVAL;
+}
+
 /* One line into rec: 0, or -EINVAL when it is not a reading (the caller skips and counts it). */
 int hs_record_parse(const char *line, size_t len, struct hs_record_line *rec)
 {
@@ -270,6 +347,8 @@ int hs_record_parse(const char *line, size_t len, struct hs_record_line *rec)
 			size_t to_len = to == rec->comm ? sizeof(rec->comm) : sizeof(rec->exe);
 
 			err = string(&c, to, to ? to_len : 0);
+		} else if (c.s < c.end && *c.s == '[' && strcmp(key, "types") == 0) {
+			err = types_array(&c, rec);
 		} else {
 			err = scalar(&c, &number);
 			if (!err)

@@ -25,6 +25,9 @@ struct hs_record_line {
 	uint64_t system_bytes, in_use_bytes, top_bytes, fastbin_bytes, bin_bytes, tcache_bytes;
 	uint64_t trimmable_bytes, free_resident_bytes, mmapped_bytes;
 	uint64_t read_errors;
+	bool has_types; /* the line has "types" (a census was taken; it may be empty) */
+	struct hs_watch_type types[HS_WATCH_MAX_TYPES];
+	size_t type_count;
 };
 
 void hs_record_write(FILE *out, const struct hs_watch_process *p, const struct hs_watch_reading *r);

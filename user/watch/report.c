@@ -36,6 +36,14 @@ static struct hs_report_process *find_process(struct hs_report *report, pid_t pi
 	return NULL;
 }
 
+static void keep_types(struct hs_report_types *to, const struct hs_record_line *rec)
+{
+	to->has = true;
+	to->t_s = rec->t_s;
+	to->count = rec->type_count;
+	memcpy(to->types, rec->types, rec->type_count * sizeof(rec->types[0]));
+}
+
 int hs_report_add_line(struct hs_report *report, const char *line, size_t len)
 {
 	struct hs_record_line rec;
@@ -82,6 +90,12 @@ int hs_report_add_line(struct hs_report *report, const char *line, size_t len)
 	};
 	if (rec.read_errors > p->read_errors)
 		p->read_errors = rec.read_errors;
+	if (rec.has_types) {
+		if (!p->first_types.has || rec.t_s < p->first_types.t_s)
+			keep_types(&p->first_types, &rec);
+		if (!p->last_types.has || rec.t_s >= p->last_types.t_s)
+			keep_types(&p->last_types, &rec);
+	}
 	return 0;
 }
 
@@ -226,6 +240,51 @@ static void explain(const struct hs_report_process *p, char *out, size_t len)
 		 p->free_resident.tau);
 }
 
+/* text with control characters as \xNN: names a target chose must not drive the terminal. */
+static const char *visible(const char *text, char *out, size_t len)
+{
+	size_t at = 0;
+
+	for (const unsigned char *c = (const unsigned char *)text; *c && at + 5 < len; c++) {
+		if (*c < 0x20 || *c == 0x7f || *c == '\\')
+			at += snprintf(out + at, len - at, "\\x%02x", *c);
+		else
+			out[at++] = (char)*c;
+	}
+	out[at] = '\0';
+	return out;
+}
+
+/* The same type at the first reading that named types, or NULL. */
+static const struct hs_watch_type *at_first(const struct hs_report_process *p,
+					    const struct hs_watch_type *type)
+{
+	for (size_t i = 0; i < p->first_types.count; i++)
+		if (strcmp(p->first_types.types[i].name, type->name) == 0)
+			return &p->first_types.types[i];
+	return NULL;
+}
+
+/* The largest C++ types at the last reading, each beside what it held at the first. */
+static void write_types_text(FILE *out, const struct hs_report_process *p)
+{
+	if (!p->last_types.count)
+		return;
+	fprintf(out, "  largest C++ types at the last reading (and at the first):\n");
+	for (size_t i = 0; i < p->last_types.count; i++) {
+		const struct hs_watch_type *type = &p->last_types.types[i], *first = at_first(p, type);
+		char name[4 * sizeof(type->name)];
+
+		fprintf(out, "    %-40s %10s, %llu instances", visible(type->name, name, sizeof(name)),
+			HS_BYTES(type->bytes), (unsigned long long)type->instances);
+		if (first)
+			fprintf(out, " (%s, %llu)\n", HS_BYTES(first->bytes),
+				(unsigned long long)first->instances);
+		else
+			fprintf(out, " (not among the largest)\n");
+	}
+}
+
 int hs_report_write_text(FILE *out, const struct hs_report *report, const char *source)
 {
 	char text[2048], dur[32];
@@ -244,7 +303,10 @@ int hs_report_write_text(FILE *out, const struct hs_report *report, const char *
 		const struct hs_verdict *v = &p->verdict;
 		const struct hs_report_point *first, *last;
 
-		fprintf(out, "\nPID %d (%s) %s: %s\n", p->pid, p->comm, p->exe,
+		char comm[4 * sizeof(p->comm)], exe[4 * sizeof(p->exe)];
+
+		fprintf(out, "\nPID %d (%s) %s: %s\n", p->pid, visible(p->comm, comm, sizeof(comm)),
+			visible(p->exe, exe, sizeof(exe)),
 			p->heap_points ? hs_verdict_name(v->kind) : "allocator not read");
 		first_last_mem(p, &first, &last);
 		say_duration(dur, sizeof(dur), p->count ? p->points[p->count - 1].t_s -
@@ -268,6 +330,7 @@ int hs_report_write_text(FILE *out, const struct hs_report *report, const char *
 			HS_BYTES(p->free_resident.slope * 3600), p->free_resident.tau);
 		explain(p, text, sizeof(text));
 		fprintf(out, "  %s\n", text);
+		write_types_text(out, p);
 	}
 	return ferror(out) ? -EIO : 0;
 }
@@ -276,6 +339,29 @@ static void json_key_number(FILE *out, const char *key, double value)
 {
 	fprintf(out, ",\"%s\":", key);
 	hs_json_number(out, value);
+}
+
+/* "types": the last reading's largest types, with first_bytes and first_instances when the
+ * first reading had them among its largest too. */
+static void write_types_json(FILE *out, const struct hs_report_process *p)
+{
+	if (!p->last_types.has)
+		return;
+	fputs(",\"types\":[", out);
+	for (size_t i = 0; i < p->last_types.count; i++) {
+		const struct hs_watch_type *type = &p->last_types.types[i], *first = at_first(p, type);
+
+		fputs(i ? ",{\"type\":" : "{\"type\":", out);
+		hs_json_string(out, type->name);
+		fprintf(out, ",\"bytes\":%llu,\"instances\":%llu", (unsigned long long)type->bytes,
+			(unsigned long long)type->instances);
+		if (first)
+			fprintf(out, ",\"first_bytes\":%llu,\"first_instances\":%llu",
+				(unsigned long long)first->bytes,
+				(unsigned long long)first->instances);
+		fputc('}', out);
+	}
+	fputc(']', out);
 }
 
 int hs_report_write_json(FILE *out, const struct hs_report *report, const char *source)
@@ -313,6 +399,7 @@ int hs_report_write_json(FILE *out, const struct hs_report *report, const char *
 		explain(p, text, sizeof(text));
 		fputs(",\"explanation\":", out);
 		hs_json_string(out, text);
+		write_types_json(out, p);
 		fputc('}', out);
 	}
 	fputs("]}\n", out);

@@ -21,6 +21,14 @@ struct hs_report_point {
 	uint64_t in_use_bytes, free_resident_bytes, trimmable_bytes;
 };
 
+/* The largest C++ types of one reading of a recording. */
+struct hs_report_types {
+	bool has;
+	double t_s;
+	struct hs_watch_type types[HS_WATCH_MAX_TYPES];
+	size_t count;
+};
+
 /* One process of the recording, its series and what they say. */
 struct hs_report_process {
 	pid_t pid;
@@ -30,6 +38,7 @@ struct hs_report_process {
 	struct hs_report_point *points;
 	size_t count, capacity;
 	uint64_t read_errors;
+	struct hs_report_types first_types, last_types; /* the first and last readings naming them */
 	/* hs_report_judge */
 	struct hs_verdict verdict;      /* the session verdict's rules over in-use bytes */
 	struct hs_trend free_resident;  /* over the same (thinned) points */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * sample.c - the watched processes and one reading of each: /proc figures (RSS, anonymous,
- * threads) and, for glibc processes, the allocator's state read from outside by user/inspect.
+ * threads) and, for glibc processes, the allocator's state read from outside by user/inspect
+ * with, in the same reading, its largest C++ types (top_types.c, over the walk's own copy).
  *
  * Owns: the set of watched processes (found, kept while alive, dropped when gone or when
  * their PID is reused), where each one's glibc state is (located once, refreshed never: the
@@ -111,6 +112,7 @@ static struct hs_watch_process *find(const struct hs_watch *w, pid_t pid)
 
 static void drop(struct hs_watch *w, size_t index)
 {
+	hs_watch_vtables_free(&w->items[index]->vtables);
 	free(w->items[index]);
 	memmove(&w->items[index], &w->items[index + 1],
 		(w->count - index - 1) * sizeof(w->items[0]));
@@ -138,6 +140,7 @@ int hs_watch_add(struct hs_watch *w, pid_t pid)
 		return -ENOMEM;
 	p->pid = pid;
 	p->objects = &w->objects;
+	p->max_types = w->max_types < HS_WATCH_MAX_TYPES ? w->max_types : HS_WATCH_MAX_TYPES;
 	err = hs_watch_proc_stat(pid, &p->start_ticks, &threads, p->comm, sizeof(p->comm));
 	if (err) {
 		free(p);
@@ -202,20 +205,28 @@ static bool locate_due(const struct hs_watch_process *p)
 }
 
 /*
- * TYPES HOOK: fill r->types[0 .. HS_WATCH_MAX_TYPES) with the largest C++ types by bytes
- * (user/inspect/types.h's census over hs_glibc_heap_for_each_in_use) and set r->type_count.
- * Until that census exists, no types: the writers emit nothing for them.
+ * r->types: the largest C++ types of the heap just read (top_types.c), from the chunks its walk
+ * kept; the vtable table is p's, refreshed before the heap was read.  A process that maps no
+ * vtable at all (a C program) has none, and its walk kept nothing.  A census that cannot be
+ * taken leaves the reading without types (types_error says why), not without its heap.
  */
-static int hs_watch_read_types(struct hs_target_memory *tm, const struct hs_watch_process *p,
-			       const struct hs_glibc_heap *heap, struct hs_watch_reading *r)
+static void read_types(struct hs_target_memory *tm, struct hs_watch_process *p,
+		       const struct hs_glibc_heap *heap, struct hs_watch_reading *r)
 {
-	(void)tm, (void)p, (void)heap;
-	r->type_count = 0;
-	return 0;
+	int err = p->vtables.error;
+
+	if (!err && p->vtables.types.count)
+		err = hs_watch_top_types(tm, &p->vtables.types, heap, p->max_types, r->types,
+					 &r->type_count);
+	r->types_read = !err;
+	if (err)
+		snprintf(r->types_error, sizeof(r->types_error), "%s",
+			 err == -E2BIG ? "too many chunks or vtables to name" : strerror(-err));
 }
 
 static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r)
 {
+	struct hs_glibc_read_options read = { 0 };
 	struct hs_target_memory tm;
 	struct hs_glibc_heap heap;
 	double cpu_s;
@@ -253,9 +264,18 @@ static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r
 		return err;
 	}
 	refresh_heap_end(&tm, &p->loc);
-	/* The cost the budget plans with: this read, not the one-off search for glibc above. */
+	/* The vtables of its files, before the clock starts: built once, like the search for glibc
+	 * above, and again only when its mappings change. */
+	if (p->max_types)
+		hs_watch_vtables_refresh(&p->vtables, p->objects, &tm);
+	/* The census replays the chunks the read's walk kept (the heap is read once); only a
+	 * process with vtables needs them kept (24 bytes a chunk while it is read). */
+	read.keep_in_use = p->max_types && !p->vtables.error && p->vtables.types.count;
+	/* The cost the budget plans with: this read and its census, not the one-off searches. */
 	cpu_s = thread_cpu_s();
-	err = hs_glibc_heap_read(&tm, &p->loc, &heap);
+	err = hs_glibc_heap_read_with(&tm, &p->loc, &read, &heap);
+	if (!err && p->max_types)
+		read_types(&tm, p, &heap, r);
 	p->heap_cpu_s = thread_cpu_s() - cpu_s;
 	if (err) {
 		snprintf(r->error, sizeof(r->error), "cannot read the heap: %s", strerror(-err));
@@ -270,10 +290,9 @@ static int read_allocator(struct hs_watch_process *p, struct hs_watch_reading *r
 	r->mmapped_bytes = heap.mmapped_bytes;
 	r->mmapped_chunks = heap.mmapped_chunks;
 	r->arenas = heap.arena_count > UINT32_MAX ? UINT32_MAX : (uint32_t)heap.arena_count;
-	err = hs_watch_read_types(&tm, p, &heap, r);
 	hs_glibc_heap_free(&heap);
 	hs_tm_close(&tm);
-	return err;
+	return 0;
 }
 
 /*
@@ -373,8 +392,10 @@ int hs_watch_read_all(struct hs_watch *w, double budget_cpu_s)
 
 void hs_watch_free(struct hs_watch *w)
 {
-	for (size_t i = 0; i < w->count; i++)
+	for (size_t i = 0; i < w->count; i++) {
+		hs_watch_vtables_free(&w->items[i]->vtables);
 		free(w->items[i]);
+	}
 	free(w->items);
 	hs_objects_free(&w->objects);
 	memset(w, 0, sizeof(*w));

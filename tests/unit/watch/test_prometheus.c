@@ -3,7 +3,8 @@
  * test_prometheus.c - the /metrics page of watch/prometheus.c: label values escaped and
  * bounded whatever a target names itself, every family with HELP and TYPE before its
  * samples, glibc figures only for processes whose heap was read, the info metric for the
- * others, counters ending in _total.
+ * others, counters ending in _total; the largest C++ types as one series per type (a hostile
+ * name escaped), none for a process without them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,13 @@ static void test_page(void)
 	w.items[0] = process(10, "ser\"ver", true);
 	w.items[1] = process(11, "static", false);
 	w.count = 2;
+	w.items[0]->last_heap.type_count = 2;
+	snprintf(w.items[0]->last_heap.types[0].name, HS_WATCH_TYPE_NAME_BYTES, "app::Session");
+	w.items[0]->last_heap.types[0].bytes = 4096;
+	w.items[0]->last_heap.types[0].instances = 64;
+	snprintf(w.items[0]->last_heap.types[1].name, HS_WATCH_TYPE_NAME_BYTES, "x\"}\n\xff");
+	w.items[0]->last_heap.types[1].bytes = 24;
+	w.items[0]->last_heap.types[1].instances = 1;
 	CHECK_EQ(hs_prom_write(out, &w), 0);
 	fclose(out);
 	CHECK(strstr(page, "heapscope_rss_bytes{pid=\"10\",comm=\"ser\\\"ver\","
@@ -84,6 +92,12 @@ static void test_page(void)
 	CHECK(strstr(page, "heapscope_read_errors_total{pid=\"11\",comm=\"static\","
 			   "exe=\"/usr/bin/static\"} 3\n"));
 	CHECK(strstr(page, "heapscope_watched_processes 2\n"));
+	CHECK(strstr(page, "heapscope_type_bytes{pid=\"10\",comm=\"ser\\\"ver\",exe=\"/usr/bin/ser"
+			   "\\\"ver\",type=\"app::Session\"} 4096\n"));
+	CHECK(strstr(page, "heapscope_type_instances{pid=\"10\",comm=\"ser\\\"ver\",exe=\"/usr/bin/"
+			   "ser\\\"ver\",type=\"app::Session\"} 64\n"));
+	CHECK(strstr(page, ",type=\"x\\\"}\\n\xef\xbf\xbd\"} 24\n"));
+	CHECK(!strstr(page, "heapscope_type_bytes{pid=\"11\""));
 	/* Each sample's family was announced by HELP then TYPE just before, once. */
 	for (line = strtok_r(page, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[128];

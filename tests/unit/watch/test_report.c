@@ -3,7 +3,8 @@
  * test_report.c - watch/report.c over synthetic recordings of hours: in-use bytes rising
  * steadily (leak), flat in-use with free-resident bytes rising (retention), everything flat
  * (stable); long series thinned to HS_REPORT_MAX_POINTS; two processes with one PID (a
- * reused PID: another starttime) kept apart; malformed lines counted, not fatal.
+ * reused PID: another starttime) kept apart; malformed lines counted, not fatal; the largest
+ * C++ types of the last reading shown beside the first reading's, a hostile name escaped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,48 @@ static void test_verdicts(void)
 	hs_report_free(&report);
 }
 
+static void add(struct hs_report *report, const char *text)
+{
+	CHECK_EQ(hs_report_add_line(report, text, strlen(text)), 0);
+}
+
+static void test_types(void)
+{
+	struct hs_report report = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	/* Out of order on purpose: first and last are by time, not by line. */
+	add(&report, "{\"t\":200,\"pid\":9,\"heap_in_use_bytes\":1,\"types\":["
+		     "{\"type\":\"Session\",\"bytes\":4096,\"instances\":64},"
+		     "{\"type\":\"Bad\\u001b[2J\",\"bytes\":100,\"instances\":1}]}");
+	add(&report, "{\"t\":100,\"pid\":9,\"heap_in_use_bytes\":1,\"types\":["
+		     "{\"type\":\"Session\",\"bytes\":1024,\"instances\":16}]}");
+	add(&report, "{\"t\":150,\"pid\":9,\"heap_in_use_bytes\":1}"); /* no census */
+	CHECK_EQ(hs_report_judge(&report), 0);
+	CHECK_EQ(hs_report_write_text(out, &report, "r.jsonl"), 0);
+	fflush(out);
+	CHECK(strstr(text, "largest C++ types at the last reading (and at the first):\n"));
+	CHECK(strstr(text, "Session ") && strstr(text, "4.0 KiB, 64 instances (1.0 KiB, 16)\n"));
+	CHECK(strstr(text, "Bad\\x1b[2J"));
+	CHECK(!strchr(text, '\x1b'));
+	CHECK(strstr(text, "100 B, 1 instances (not among the largest)\n"));
+	fclose(out);
+	free(text);
+	text = NULL;
+	out = open_memstream(&text, &len);
+	CHECK_EQ(hs_report_write_json(out, &report, "r.jsonl"), 0);
+	fclose(out);
+	CHECK(strstr(text, "\"types\":[{\"type\":\"Session\",\"bytes\":4096,\"instances\":64,"
+			   "\"first_bytes\":1024,\"first_instances\":16},{"));
+	free(text);
+	hs_report_free(&report);
+}
+
 int main(void)
 {
 	TEST(test_verdicts);
+	TEST(test_types);
 	return check_summary();
 }
