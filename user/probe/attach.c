@@ -494,8 +494,40 @@ int hs_attach_release(struct hs_attachment *a, pid_t pid)
 }
 
 /*
- * Remove every probe from every target; the maps stay readable.  The session
- * is ended first, so the order of removal does not matter.
+ * End the session and start removing every probe in the background: each
+ * removal waits for the kernel's grace periods (~150-200 ms here), which the
+ * caller can spend on work that needs no BPF (reading the target's heap).
+ * hs_attach_detach() waits for them.  On failure to start a thread, the links
+ * stay for hs_attach_detach() to remove.
+ */
+void hs_attach_detach_start(struct hs_attachment *a)
+{
+	struct hs_detach_job *job;
+
+	hs_attach_end_session(a);
+	if (a->link_count == 0 || hs_array_reserve((void **)&a->detaching,
+						   &a->detaching_capacity, a->detaching_count,
+						   sizeof(*a->detaching), 8))
+		return;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return;
+	job->links = a->links;
+	job->count = a->link_count;
+	if (pthread_create(&job->thread, NULL, run_detach_job, job)) {
+		free(job);
+		return;
+	}
+	a->links = NULL; /* the job owns the array now */
+	a->link_count = a->link_capacity = 0;
+	a->detaching[a->detaching_count++] = job;
+}
+
+/*
+ * Remove every probe from every target, and wait until the kernel has: no
+ * program runs after this returns, so what is in the ring is all there is.
+ * The maps stay readable.  The session is ended first, so the order of
+ * removal does not matter.
  */
 void hs_attach_detach(struct hs_attachment *a)
 {

@@ -53,6 +53,7 @@ int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *confi
 int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan);
 int hs_attach_release(struct hs_attachment *a, pid_t pid);
 void hs_attach_end_session(struct hs_attachment *a);
+void hs_attach_detach_start(struct hs_attachment *a);
 void hs_attach_detach(struct hs_attachment *a);
 void hs_attach_free(struct hs_attachment *a);
 int hs_attach_ringbuf_fd(const struct hs_attachment *a);
