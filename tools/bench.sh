@@ -171,7 +171,9 @@ if session overload "" "$FP_FLAGS --ringbuf-size 4096"; then
 fi
 
 # Where the traced pair's extra time goes: each BPF program's run time, from the kernel's own
-# accounting (kernel.bpf_stats_enabled, switched on for these sessions, then restored), per
+# accounting (switched on by build/tools/bpf_stats_on while it runs: the kernel switches it off
+# when that process ends, however the bench ends, and the sysctl's other users are not
+# touched), per
 # malloc+free pair of the 1-thread loop, with frame-pointer stacks and with unwind tables.  The
 # kernel's accounting costs something itself: --probe-only's programs return at once, and what
 # they take is that floor.
@@ -187,7 +189,6 @@ program_ns() {
 	# shellcheck disable=SC2086
 	start_heapscope "$W/hs.err" -p "$WPID" -q -o "$W/out.folded" $flags
 	[ $# -gt 0 ] && unset "${@%%=*}"
-	echo 1 > /proc/sys/kernel/bpf_stats_enabled
 	run_phase "$W"
 	pairs=$(awk '$1 == "phase" { print $5; exit }' "$W/result")
 	for fdinfo in /proc/"$HPID"/fdinfo/*; do
@@ -199,13 +200,14 @@ program_ns() {
 			out = out sprintf(" %s %.0f", $1, $3 / p); sum += $3 }
 		END { printf "BPF ns per malloc+free pair (glibc, 1 thread), %s:%s; total %.0f\n",
 			n, out, sum / p }'
-	echo "$stats_were" > /proc/sys/kernel/bpf_stats_enabled
 	stop_heapscope INT
 	release_workload "$W"
 }
 
-if [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
-	stats_were=$(cat /proc/sys/kernel/bpf_stats_enabled)
+"$ROOT/build/tools/bpf_stats_on" > "$OUT/bpf_stats_on" &
+STATS_PID=$!
+PIDS_TO_KILL+=("$STATS_PID")
+if wait_for_text "$OUT/bpf_stats_on" on 10 > /dev/null; then
 	for round in $(seq "$ROUNDS"); do
 		program_ns "floor (stats' own cost)" --probe-only
 		program_ns fp "$FP_FLAGS"
@@ -214,8 +216,9 @@ if [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
 		[ -n "$FP_FLAGS" ] &&
 			program_ns "tables, a link per probe" "--unwind dwarf" HEAPSCOPE_NO_UPROBE_MULTI=1
 	done
-	echo "$stats_were" > /proc/sys/kernel/bpf_stats_enabled
 fi
+kill "$STATS_PID" 2>/dev/null
+wait "$STATS_PID" 2>/dev/null
 
 # Attach and stop: one process, and --exe over 32 copies of an idle workload; uprobe_multi
 # links (the default where the kernel has them) and one perf-event link per probe.

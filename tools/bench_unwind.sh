@@ -3,8 +3,8 @@
 # walking the stack with unwind tables (--unwind dwarf) against frame pointers
 # (--unwind fp).  build/tools/unwind_loop makes malloc/free pairs at a fixed
 # depth and times them with its own clock (probe traps included); the kernel's
-# BPF statistics (kernel.bpf_stats_enabled, switched on for the measurement and
-# restored) give the time the return program, which walks the stack, runs per
+# BPF statistics (switched on by build/tools/bpf_stats_on for as long as it runs,
+# which the kernel undoes when it ends) give the time the return program, which walks the stack, runs per
 # allocation.  Each mode runs RUNS times; medians count.  Needs root.  Figures
 # only: nothing here passes or fails.
 set -euo pipefail
@@ -13,22 +13,21 @@ PAIRS=${PAIRS:-20000}
 DEPTH=${DEPTH:-20}
 RUNS=${RUNS:-3}
 WORK=$(mktemp -d /tmp/heapscope-bench-unwind.XXXXXX)
-STATS=/proc/sys/kernel/bpf_stats_enabled
-stats_before=$(cat "$STATS")
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	echo "$stats_before" > "$STATS"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-echo 1 > "$STATS"
+build/tools/bpf_stats_on > "$WORK/stats_on" &
+pids+=("$!")
 
 wait_for() { # FILE: until it exists (120 s at most)
 	for _ in $(seq 6000); do [ -e "$1" ] && return 0; sleep 0.02; done
 	echo "bench-unwind: timed out waiting for $1" >&2
 	exit 1
 }
+for _ in $(seq 500); do grep -q on "$WORK/stats_on" && break; sleep 0.02; done
 
 # bpf_ns_per_run HPID: mean run time of heapscope HPID's alloc_return program
 # (its program fds' fdinfo carry the id and the statistics).

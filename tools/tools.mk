@@ -10,8 +10,13 @@ $(BUILD)/tools/unwind_loop: tools/unwind_loop.c tests/workloads/workload.h
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Itests/workloads -Wall \
 		-o $@ $<
 
+# BPF run-time statistics on for as long as it runs (bench.sh, bench_unwind.sh).
+$(BUILD)/tools/bpf_stats_on: tools/bpf_stats_on.c
+	mkdir -p $(BUILD)/tools
+	$(CC) $(CFLAGS) -o $@ $< -lbpf
+
 # Cost per allocation of --unwind dwarf against --unwind fp (root).
-bench-unwind: heapscope $(BUILD)/tools/unwind_loop
+bench-unwind: heapscope $(BUILD)/tools/unwind_loop $(BUILD)/tools/bpf_stats_on
 	tools/bench_unwind.sh
 
 # make bench: probe cost and collector figures (tools/bench.sh).  Prints, never asserts.
@@ -24,7 +29,7 @@ $(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workl
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect \
+bench: heapscope $(BUILD)/tools/bpf_stats_on $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect \
        $(TEST_BIN)/arenas $(TEST_BIN)/leaks $(TEST_BIN)/bigheap_live $(TEST_BIN)/leak_driver
 	tools/bench.sh
 	tools/bench_leak.sh

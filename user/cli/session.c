@@ -212,7 +212,9 @@ static void stop(struct session *s)
 	s->ended_s = now_s();
 	hs_timeline_mark_end(&s->timeline, s->ended_s);
 	sum->duration_s = s->ended_s - s->started_s;
-	heap_read_end(s); /* before detaching, which takes a while: the target is still there */
+	/* The probes' removal waits for the kernel (~150-200 ms): glibc's state is read meanwhile. */
+	hs_attach_detach_start(&s->attachment);
+	heap_read_end(s);
 	hs_attach_detach(&s->attachment);
 	while (hs_collector_poll(c, 0) > 0)
 		;

@@ -172,6 +172,7 @@ static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_ta
 static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 {
 	double started = now_s();
+	int refused_before = s->attachment.multi_refused;
 	int err = hs_attach_plan(&s->attachment, t->pid, &t->plan);
 
 	if (err == -ENOENT && may_retry)
@@ -185,6 +186,10 @@ static int attach_target(struct session *s, struct hs_target *t, bool may_retry)
 	}
 	t->attached = true;
 	t->attach_ms = (now_s() - started) * 1e3;
+	if (s->opts->verbose && !refused_before && s->attachment.multi_refused)
+		fprintf(stderr, "heapscope: the kernel refused a uprobe_multi link (%s): one link "
+			"per probe from PID %d on\n", hs_reason(s->attachment.multi_refused),
+			t->pid);
 	if (t->ns_pid != t->pid)
 		fprintf(stderr, "heapscope: attached to PID %d (%s, %zu probes; PID %d in its "
 			"namespace)\n", t->pid, t->allocator, t->plan.probe_count, t->ns_pid);

@@ -13,7 +13,10 @@
  * return probe on site_return, the cookie saying which function each site is.
  * Elsewhere, or with HEAPSCOPE_NO_UPROBE_MULTI=1 in the environment (tests use
  * it to check both paths), one perf-event link per probe.  The choice is made
- * at load: a program is loaded for one kind of link or the other.
+ * at load, and revised once at attach: the per-function programs are loaded
+ * either way, so when the kernel refuses a uprobe_multi link it said it could
+ * make (a kernel that only knows part of the attribute, a policy), that target
+ * and every later one get one link per probe instead (multi_refused says why).
  *
  * Each link remembers its target's PID, so a target that leaves mid-session
  * gives its probes back alone, by background threads: a link's removal waits
@@ -308,6 +311,17 @@ static int attach_batched(struct hs_attachment *a, pid_t pid, const struct hs_pr
 }
 
 /*
+ * Did the kernel refuse the kind of link, rather than this target?  The
+ * errors of a kernel or a policy that does not make uprobe_multi links; not
+ * those of a target that is gone (ESRCH, ENOENT) or of missing privilege
+ * (EPERM, reported as it is: per-probe links would need the same).
+ */
+static bool multi_link_refused(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -E2BIG;
+}
+
+/*
  * Attach every site of the plan to PID.  Entry probes first: a return (or ret-site) probe
  * armed before its entry program exists would report returns with no entry
  * (counted as losses), while an entry without its return yet is only a stale
@@ -322,6 +336,13 @@ int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_pla
 	int err;
 
 	err = a->multi ? attach_batched(a, pid, plan) : attach_per_probe(a, pid, plan);
+	if (err && a->multi && multi_link_refused(err)) {
+		/* Nothing of PID's armed yet: its links go, and per-probe ones replace them. */
+		drop_links_from(a, first_link);
+		a->multi = false;
+		a->multi_refused = err;
+		err = attach_per_probe(a, pid, plan);
+	}
 	if (!err)
 		err = arm(a, pid);
 	if (err)
@@ -473,8 +494,40 @@ int hs_attach_release(struct hs_attachment *a, pid_t pid)
 }
 
 /*
- * Remove every probe from every target; the maps stay readable.  The session
- * is ended first, so the order of removal does not matter.
+ * End the session and start removing every probe in the background: each
+ * removal waits for the kernel's grace periods (~150-200 ms here), which the
+ * caller can spend on work that needs no BPF (reading the target's heap).
+ * hs_attach_detach() waits for them.  On failure to start a thread, the links
+ * stay for hs_attach_detach() to remove.
+ */
+void hs_attach_detach_start(struct hs_attachment *a)
+{
+	struct hs_detach_job *job;
+
+	hs_attach_end_session(a);
+	if (a->link_count == 0 || hs_array_reserve((void **)&a->detaching,
+						   &a->detaching_capacity, a->detaching_count,
+						   sizeof(*a->detaching), 8))
+		return;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return;
+	job->links = a->links;
+	job->count = a->link_count;
+	if (pthread_create(&job->thread, NULL, run_detach_job, job)) {
+		free(job);
+		return;
+	}
+	a->links = NULL; /* the job owns the array now */
+	a->link_count = a->link_capacity = 0;
+	a->detaching[a->detaching_count++] = job;
+}
+
+/*
+ * Remove every probe from every target, and wait until the kernel has: no
+ * program runs after this returns, so what is in the ring is all there is.
+ * The maps stay readable.  The session is ended first, so the order of
+ * removal does not matter.
  */
 void hs_attach_detach(struct hs_attachment *a)
 {

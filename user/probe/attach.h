@@ -38,8 +38,12 @@ struct hs_attachment {
 	size_t link_count;
 	size_t link_capacity;
 	/* Sites attached by uprobe_multi links, two per object and process; false:
-	 * one perf-event link per probe (older kernels, HEAPSCOPE_NO_UPROBE_MULTI=1). */
+	 * one perf-event link per probe (older kernels, HEAPSCOPE_NO_UPROBE_MULTI=1,
+	 * or the kernel refused a uprobe_multi link at attach). */
 	bool multi;
+	/* Why the kernel refused a uprobe_multi link (-errno; 0: it never did), from
+	 * which attach on the session used one link per probe (the caller says so). */
+	int multi_refused;
 	/* Targets that left, their probes being removed by background threads. */
 	struct hs_detach_job **detaching;
 	size_t detaching_count, detaching_capacity;
@@ -49,6 +53,7 @@ int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *confi
 int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan);
 int hs_attach_release(struct hs_attachment *a, pid_t pid);
 void hs_attach_end_session(struct hs_attachment *a);
+void hs_attach_detach_start(struct hs_attachment *a);
 void hs_attach_detach(struct hs_attachment *a);
 void hs_attach_free(struct hs_attachment *a);
 int hs_attach_ringbuf_fd(const struct hs_attachment *a);
