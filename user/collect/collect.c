@@ -168,10 +168,10 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 		return 0;
 	}
 	c->events++;
-	/* A free carries no time (0). */
-	if (!c->first_ts_ns)
+	/* A free carries no time: its chunk_word shares the place. */
+	if (ev->kind != HS_EV_FREE && !c->first_ts_ns)
 		c->first_ts_ns = ev->ts_ns;
-	if (ev->ts_ns > c->last_ts_ns)
+	if (ev->kind != HS_EV_FREE && ev->ts_ns > c->last_ts_ns)
 		c->last_ts_ns = ev->ts_ns;
 	switch (ev->kind) {
 	case HS_EV_ALLOC:

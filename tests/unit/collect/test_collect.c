@@ -69,6 +69,8 @@ static void apply(struct session *s, uint8_t kind, uint32_t pid, uint64_t addr, 
 	size_t len = make_event(&ev, kind, pid, addr, old_addr, size, entry_ts_ns, ++s->clock_ns,
 				stack_of(callsite), nr_frames);
 
+	if (kind == HS_EV_FREE)
+		ev.chunk_word = 0; /* a free carries no time; no chunk header was read */
 	CHECK_EQ(hs_collector_apply(&s->c, &ev, len), 0);
 }
 
@@ -136,7 +138,7 @@ static void test_alloc_and_free(void)
 	CHECK_EQ(s.c.frees, 1);
 	CHECK_EQ(s.c.events, 4);
 	CHECK_EQ(s.c.first_ts_ns, 1001);
-	CHECK_EQ(s.c.last_ts_ns, 1004);
+	CHECK_EQ(s.c.last_ts_ns, 1003); /* the free's place holds no time */
 	check_invariant(&s);
 	hs_collector_free(&s.c);
 }
