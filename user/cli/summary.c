@@ -90,6 +90,8 @@ static void summarize_counts(struct session *s)
 	sum->frees = c->frees;
 	sum->reallocs = c->reallocs;
 	sum->unknown_frees = c->unknown_frees;
+	sum->unknown_free_bytes = c->unknown_free_bytes;
+	sum->unknown_frees_unmeasured = c->unknown_frees_unmeasured;
 	sum->live_bytes = c->live_bytes;
 	sum->live_count = c->live.count;
 	sum->untracked_allocs = c->untracked_allocs;
@@ -124,6 +126,7 @@ static int summarize_processes(struct session *s)
 	for (size_t i = 0; i < s->targets.count; i++) {
 		const struct hs_target *t = s->targets.items[i];
 		struct hs_process_summary *p = &s->processes[n];
+		struct hs_unknown_frees unknown;
 
 		if (!t->attached) {
 			s->short_lived += hs_target_exited(t);
@@ -134,6 +137,10 @@ static int summarize_processes(struct session *s)
 		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
 		p->exited = t->exited;
 		p->execed = t->execed;
+		unknown = hs_collector_unknown_frees(&s->collector, (uint32_t)t->pid);
+		p->unknown_frees = unknown.count;
+		p->unknown_free_bytes = unknown.bytes;
+		p->unknown_frees_unmeasured = unknown.unmeasured;
 		all_exited &= t->exited;
 		all_execed &= t->execed;
 		s->labels[n].pid = t->pid;
@@ -161,6 +168,7 @@ static int summarize_processes(struct session *s)
 	s->summary.processes = s->processes;
 	s->summary.process_count = n;
 	s->summary.merged = s->opts->merge;
+	s->summary.short_lived_processes = s->short_lived;
 	s->summary.target_exited = all_exited;
 	s->summary.target_execed = all_execed;
 	return 0;
