@@ -8,8 +8,8 @@
  *
  * Invariants:
  *  - An allocation or reallocation record is HS_EVENT_HDR_SIZE bytes plus
- *    nr_frames * 8: frames are sent only as far as they were captured.  A free
- *    or exec record is the HS_FREE_EVENT_SIZE bytes before entry_ts_ns.
+ *    nr_frames * 8: frames are sent only as far as they were captured.  A free,
+ *    exec or fork record is the HS_FREE_EVENT_SIZE bytes before entry_ts_ns.
  *  - frames[] are user return addresses, leaf first: frames[0] is the return
  *    address into the function that called the allocator.
  *  - Records arrive in reservation order across CPUs (one MPSC ring), so a
@@ -30,6 +30,7 @@ enum hs_event_kind {
 	HS_EV_FREE = 2,    /* addr: block released */
 	HS_EV_REALLOC = 3, /* old_addr moved/resized to addr (size bytes); addr 0: old freed */
 	HS_EV_EXEC = 4,	   /* the target exec()ed: its later events belong to another program */
+	HS_EV_FORK = 5,	   /* the target pid forked a new process: tid is its tgid */
 };
 
 /* Which allocator entry point a probe stands on; decides how arguments are read. */

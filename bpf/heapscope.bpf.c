@@ -823,3 +823,33 @@ int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	count(HS_STAT_EVENTS);
 	return 0;
 }
+
+/*
+ * --follow: a target forked a new process (not a thread, nor a child sharing its
+ * memory, as vfork()'s does until it exec()s): userspace is told at once, woken, and
+ * attaches the child without waiting for its next /proc scan.  Attached only with
+ * --follow; the child's tgid is its first thread's id.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(target_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = parent->tgid;
+	struct hs_event *ev;
+
+	if (session_over || child->tgid == tgid || child->mm == parent->mm ||
+	    !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
+	if (!ev) {
+		count(HS_STAT_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(ev, 0, HS_FREE_EVENT_SIZE);
+	ev->kind = HS_EV_FORK;
+	ev->pid = tgid;
+	ev->tid = child->tgid;
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	count(HS_STAT_EVENTS);
+	return 0;
+}

@@ -80,6 +80,24 @@ static int watch_exec(struct hs_attachment *a)
 	return err;
 }
 
+/*
+ * --follow: report the processes targets fork (target_fork), so the session attaches
+ * them at once.  Not needed for anything else; on failure the session's /proc scan
+ * still finds them.  0 or -errno.
+ */
+int hs_attach_watch_forks(struct hs_attachment *a)
+{
+	struct bpf_link *link = bpf_program__attach(a->skel->progs.target_fork);
+	int err;
+
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	err = keep_link(a, link, -1, 0);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 /* Load the multi-link programs for uprobe_multi links, or not at all.  0 or -errno. */
 static int choose_links(struct hs_attachment *a)
 {
