@@ -29,7 +29,7 @@ $(TEST_BIN)/churn_truth: tests/workloads/churn_truth.c tests/workloads/workload.
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
 # The verdict scenarios: one workload each, built alike.
-SCENARIOS := leak_churn retention cache_plateau quiet early_growth
+SCENARIOS := leak_churn retention cache_plateau quiet early_growth old_blocks
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
