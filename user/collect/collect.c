@@ -39,6 +39,7 @@ void hs_collector_free(struct hs_collector *c)
 	hs_stacks_free(&c->stacks);
 	free(c->execed_pids);
 	free(c->unknown_by_pid);
+	free(c->forked);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -214,6 +215,43 @@ static int record_exec(struct hs_collector *c, uint32_t pid)
 	return 0;
 }
 
+/* Target parent forked child (tgids): kept for the session to attach it (--follow). */
+static int record_fork(struct hs_collector *c, uint32_t parent, uint32_t child)
+{
+	struct hs_fork *bigger;
+	size_t capacity;
+
+	c->forks++;
+	if (c->forked_count == HS_COLLECT_MAX_FORKS) {
+		c->forks_not_kept++;
+		return 0;
+	}
+	if (c->forked_count == c->forked_capacity) {
+		capacity = c->forked_capacity ? 2 * c->forked_capacity : 16;
+		bigger = realloc(c->forked, capacity * sizeof(*bigger));
+		if (!bigger)
+			return -ENOMEM;
+		c->forked = bigger;
+		c->forked_capacity = capacity;
+	}
+	c->forked[c->forked_count++] = (struct hs_fork){ parent, child };
+	return 0;
+}
+
+/* Up to max of the forks not taken yet, oldest first; returns how many.  Those taken are
+ * forgotten. */
+size_t hs_collector_take_forks(struct hs_collector *c, struct hs_fork *forks, size_t max)
+{
+	size_t n = c->forked_count < max ? c->forked_count : max;
+
+	if (!n)
+		return 0;
+	memcpy(forks, c->forked, n * sizeof(*forks));
+	memmove(c->forked, c->forked + n, (c->forked_count - n) * sizeof(*forks));
+	c->forked_count -= n;
+	return n;
+}
+
 /* Does the record decode?  Address 0 is never a block: the kernel side reports
  * no NULL results and no free(NULL), and the live table cannot hold it. */
 static bool well_formed(const struct hs_event *ev, size_t size)
@@ -224,6 +262,8 @@ static bool well_formed(const struct hs_event *ev, size_t size)
 		return ev->addr != 0;
 	if (ev->kind == HS_EV_EXEC)
 		return true;
+	if (ev->kind == HS_EV_FORK)
+		return ev->tid != 0 && ev->tid != ev->pid;
 	if (size < HS_EVENT_HDR_SIZE || ev->nr_frames > HS_MAX_FRAMES ||
 	    size < HS_EVENT_HDR_SIZE + ev->nr_frames * sizeof(ev->frames[0]))
 		return false;
@@ -267,6 +307,8 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size)
 		break;
 	case HS_EV_EXEC:
 		return record_exec(c, ev->pid);
+	case HS_EV_FORK:
+		return record_fork(c, ev->pid, ev->tid);
 	default:
 		c->malformed_events++;
 	}

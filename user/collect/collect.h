@@ -12,6 +12,9 @@ struct ring_buffer;
 
 /* Processes whose unknown frees are told apart; the ones after count only in the totals. */
 #define HS_COLLECT_MAX_PIDS 4096
+/* Forked processes (--follow) waiting for the session to look at them; later ones are
+ * counted only (the session's /proc scan still finds them). */
+#define HS_COLLECT_MAX_FORKS 4096
 /* A glibc chunk size word above this is not believed (the target wrote it). */
 #define HS_MAX_CHUNK_BYTES (1ull << 40)
 
@@ -35,6 +38,11 @@ struct hs_collect_limits {
 	size_t max_stacks; /* distinct stacks kept */
 };
 
+/* A target (parent, a tgid) forked a new process (child, its tgid). */
+struct hs_fork {
+	uint32_t parent, child;
+};
+
 struct hs_collector {
 	struct hs_live_table live;
 	struct hs_stack_table stacks;
@@ -54,6 +62,10 @@ struct hs_collector {
 	uint64_t events_after_exec; /* from a target's new program: ignored */
 	uint32_t *execed_pids;	    /* targets that exec()ed, in the order seen */
 	size_t execed_count;
+	/* --follow: processes targets forked, not yet taken by the session (hs_collector_take_forks) */
+	struct hs_fork *forked;
+	size_t forked_count, forked_capacity;
+	uint64_t forks, forks_not_kept; /* fork events; those past HS_COLLECT_MAX_FORKS */
 	uint64_t live_bytes;
 	uint64_t first_ts_ns, last_ts_ns;
 };
@@ -64,6 +76,7 @@ int hs_collector_apply(struct hs_collector *c, const void *record, size_t size);
 int hs_collector_open_ring(struct hs_collector *c, int ringbuf_map_fd);
 int hs_collector_poll(struct hs_collector *c, int timeout_ms);
 size_t hs_collector_memory_bytes(const struct hs_collector *c);
+size_t hs_collector_take_forks(struct hs_collector *c, struct hs_fork *forks, size_t max);
 struct hs_unknown_frees hs_collector_unknown_frees(const struct hs_collector *c, uint32_t pid);
 uint64_t hs_chunk_usable_bytes(uint64_t chunk_word);
 

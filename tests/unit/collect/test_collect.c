@@ -219,6 +219,37 @@ static void test_unknown_free_bytes(void)
 	hs_collector_free(&s.c);
 }
 
+/* A fork record (--follow): kept until the session takes it; one naming no child, or the
+ * parent itself, does not decode. */
+static void test_fork_events(void)
+{
+	struct session s;
+	struct hs_event ev;
+	struct hs_fork forks[4];
+
+	session_start(&s, 1000, 100);
+	for (uint32_t child = 201; child <= 203; child++) {
+		make_event(&ev, HS_EV_FORK, PID, 0, 0, 0, 0, 5000, NULL, 0);
+		ev.tid = child;
+		CHECK_EQ(hs_collector_apply(&s.c, &ev, HS_FREE_EVENT_SIZE), 0);
+	}
+	ev.tid = 0;
+	CHECK_EQ(hs_collector_apply(&s.c, &ev, HS_FREE_EVENT_SIZE), 0);
+	ev.tid = PID;
+	CHECK_EQ(hs_collector_apply(&s.c, &ev, HS_FREE_EVENT_SIZE), 0);
+	CHECK_EQ(s.c.malformed_events, 2);
+	CHECK_EQ(s.c.forks, 3);
+	CHECK_EQ(hs_collector_take_forks(&s.c, forks, 2), 2);
+	CHECK_EQ(forks[0].parent, PID);
+	CHECK_EQ(forks[0].child, 201);
+	CHECK_EQ(forks[1].child, 202);
+	CHECK_EQ(hs_collector_take_forks(&s.c, forks, 4), 1);
+	CHECK_EQ(forks[0].child, 203);
+	CHECK_EQ(hs_collector_take_forks(&s.c, forks, 4), 0);
+	CHECK_EQ(s.c.live_bytes, 0);
+	hs_collector_free(&s.c);
+}
+
 static void test_realloc(void)
 {
 	struct session s;
@@ -498,6 +529,7 @@ int main(void)
 	TEST(test_unknown_free);
 	TEST(test_chunk_usable_bytes);
 	TEST(test_unknown_free_bytes);
+	TEST(test_fork_events);
 	TEST(test_realloc);
 	TEST(test_failed_realloc_keeps_block);
 	TEST(test_realloc_old_block_reused_by_other_thread);
