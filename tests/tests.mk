@@ -35,7 +35,7 @@ $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests
 
 # Services as real ones behave under --follow (forker: a child per connection,
 # reloader: nginx's reload) and a JIT that writes a perf map (jit): built alike.
-SERVICES := forker reloader jit
+SERVICES := forker reloader jit fork_children
 $(addprefix $(TEST_BIN)/,$(SERVICES)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 

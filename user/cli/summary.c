@@ -121,7 +121,7 @@ static int summarize_processes(struct session *s)
 	s->labels = calloc(capacity ? capacity : 1, sizeof(*s->labels));
 	if (!s->processes || !s->labels)
 		return -ENOMEM;
-	s->short_lived = 0;
+	s->short_lived = s->forks_gone;
 	all_exited = all_execed = true;
 	for (size_t i = 0; i < s->targets.count; i++) {
 		const struct hs_target *t = s->targets.items[i];
@@ -306,8 +306,7 @@ void print_summary(struct session *s)
 		fprintf(stderr, "heapscope: lost events: 0\n");
 	if (s->short_lived)
 		fprintf(stderr, "heapscope: %zu short-lived processes of %s exited before they "
-			"could be attached (not counted; --follow scans every %d ms)\n",
-			s->short_lived, s->opts->exe_path, HS_FOLLOW_SCAN_MS);
+			"could be attached (not counted)\n", s->short_lived, s->opts->exe_path);
 	print_missing_symbols(s);
 	print_empty_profile(s);
 	if (s->targets.not_attached)
