@@ -8,8 +8,8 @@
  *
  * Invariants:
  *  - An allocation or reallocation record is HS_EVENT_HDR_SIZE bytes plus
- *    nr_frames * 8: frames are sent only as far as they were captured.  A free
- *    or exec record is the HS_FREE_EVENT_SIZE bytes before entry_ts_ns.
+ *    nr_frames * 8: frames are sent only as far as they were captured.  A free,
+ *    exec or fork record is the HS_FREE_EVENT_SIZE bytes before entry_ts_ns.
  *  - frames[] are user return addresses, leaf first: frames[0] is the return
  *    address into the function that called the allocator.
  *  - Records arrive in reservation order across CPUs (one MPSC ring), so a
@@ -30,6 +30,7 @@ enum hs_event_kind {
 	HS_EV_FREE = 2,    /* addr: block released */
 	HS_EV_REALLOC = 3, /* old_addr moved/resized to addr (size bytes); addr 0: old freed */
 	HS_EV_EXEC = 4,	   /* the target exec()ed: its later events belong to another program */
+	HS_EV_FORK = 5,	   /* the target pid forked a new process: tid is its tgid */
 };
 
 /* Which allocator entry point a probe stands on; decides how arguments are read. */
@@ -68,6 +69,9 @@ enum hs_probe_fn {
 #define HS_COOKIE(site, adjust_bytes) ((__u64)(site) << 32 | (__u32)(adjust_bytes))
 #define HS_COOKIE_SITE(cookie) ((__u32)((cookie) >> 32) & 0xff)
 #define HS_COOKIE_ADJUST(cookie) ((__u32)(cookie))
+/* Bit 40 of a free or dealloc site's cookie: the blocks it releases are glibc malloc chunks,
+ * whose size word sits in the 8 bytes before the block: the free record carries it. */
+#define HS_COOKIE_GLIBC_CHUNK (1ull << 40)
 
 /* Per-CPU counters.  Everything below HS_STAT_LOSS_END is a lost or unpaired event. */
 enum hs_stat {
@@ -99,7 +103,14 @@ struct hs_event {
 	__u32 pid;	   /* tgid, root PID namespace */
 	__u32 tid;
 	__u64 addr;	   /* block returned (alloc/realloc) or released (free) */
-	__u64 ts_ns;	   /* CLOCK_MONOTONIC when the event was emitted; a free: 0 */
+	union {
+		__u64 ts_ns;	  /* CLOCK_MONOTONIC when the event was emitted (not a free) */
+		/* A free: the block's glibc chunk size word, as read from the target at
+		 * addr - 8 (size | PREV_INUSE 1 | IS_MMAPPED 2 | NON_MAIN_ARENA 4), when
+		 * its site has HS_COOKIE_GLIBC_CHUNK; 0: not glibc's, or the read failed.
+		 * Untrusted: the collector bounds it (collect.c, chunk_usable_bytes). */
+		__u64 chunk_word;
+	};
 	/* Allocations and reallocations only from here on. */
 	__u64 entry_ts_ns; /* reallocations: when the outermost call was entered */
 	__u64 old_addr;	   /* realloc: the block passed in */

@@ -467,8 +467,24 @@ static __always_inline int on_wrapper_enter(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * The size word of a glibc chunk being freed, for the collector to count the bytes
+ * of blocks allocated before attach (unknown frees): at entry the chunk is still
+ * in use and its header untouched.  Only on sites userspace marked as releasing
+ * glibc chunks (HS_COOKIE_GLIBC_CHUNK); a failed read gives 0.
+ */
+static __always_inline __u64 glibc_chunk_word(struct pt_regs *ctx, __u64 addr)
+{
+	__u64 word;
+
+	if (!(bpf_get_attach_cookie(ctx) & HS_COOKIE_GLIBC_CHUNK) ||
+	    bpf_probe_read_user(&word, sizeof(word), (void *)(addr - sizeof(word))))
+		return 0;
+	return word;
+}
+
 /* A free is the short record (HS_FREE_EVENT_SIZE), written in place in the ring. */
-static __always_inline void emit_free(__u64 addr, __u8 fn)
+static __always_inline void emit_free(__u64 addr, __u8 fn, __u64 chunk_word)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct hs_event *ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
@@ -486,8 +502,9 @@ static __always_inline void emit_free(__u64 addr, __u8 fn)
 	ev->addr = addr;
 	/* No time: nothing downstream asks when a block was freed, and reading the
 	 * clock costs a trap to the hypervisor on some VMs (the coarse clock is not
-	 * allowed here: it takes a seqlock, unsafe in NMI). */
-	ev->ts_ns = 0;
+	 * allowed here: it takes a seqlock, unsafe in NMI).  Its place holds the
+	 * chunk's size word instead. */
+	ev->chunk_word = chunk_word;
 	bpf_ringbuf_submit(ev, wakeup_flag());
 	count(HS_STAT_EVENTS);
 }
@@ -502,7 +519,7 @@ static __always_inline int on_free_enter(struct pt_regs *ctx)
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
 	}
-	emit_free(addr, HS_FN_FREE);
+	emit_free(addr, HS_FN_FREE, glibc_chunk_word(ctx, addr));
 	return 0;
 }
 
@@ -520,7 +537,7 @@ static __always_inline int on_dealloc_enter(struct pt_regs *ctx)
 	if (inactive())
 		return 0;
 	if (enter_call(ctx, &fresh) && addr)
-		emit_free(addr, HS_FN_DEALLOC);
+		emit_free(addr, HS_FN_DEALLOC, glibc_chunk_word(ctx, addr));
 	return 0;
 }
 
@@ -801,6 +818,36 @@ int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	ev->kind = HS_EV_EXEC;
 	ev->pid = tgid;
 	ev->tid = task->pid;
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	count(HS_STAT_EVENTS);
+	return 0;
+}
+
+/*
+ * --follow: a target forked a new process (not a thread, nor a child sharing its
+ * memory, as vfork()'s does until it exec()s): userspace is told at once, woken, and
+ * attaches the child without waiting for its next /proc scan.  Attached only with
+ * --follow; the child's tgid is its first thread's id.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(target_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = parent->tgid;
+	struct hs_event *ev;
+
+	if (session_over || child->tgid == tgid || child->mm == parent->mm ||
+	    !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
+	if (!ev) {
+		count(HS_STAT_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(ev, 0, HS_FREE_EVENT_SIZE);
+	ev->kind = HS_EV_FORK;
+	ev->pid = tgid;
+	ev->tid = child->tgid;
 	ev->ts_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	count(HS_STAT_EVENTS);

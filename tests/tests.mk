@@ -29,13 +29,13 @@ $(TEST_BIN)/churn_truth: tests/workloads/churn_truth.c tests/workloads/workload.
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
 # The verdict scenarios: one workload each, built alike.
-SCENARIOS := leak_churn retention cache_plateau quiet early_growth
+SCENARIOS := leak_churn retention cache_plateau quiet early_growth old_blocks
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
 # Services as real ones behave under --follow (forker: a child per connection,
 # reloader: nginx's reload) and a JIT that writes a perf map (jit): built alike.
-SERVICES := forker reloader jit
+SERVICES := forker reloader jit fork_children
 $(addprefix $(TEST_BIN)/,$(SERVICES)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 

@@ -330,3 +330,6 @@ awk -v b="$before" -v d="$during" 'BEGIN { printf "target pace during inspects: 
 
 # heapscope watch: its CPU for 50 processes and what it costs a target (tools/bench_watch.sh).
 "$(dirname "$0")/bench_watch.sh"
+
+# --follow: fork -> probes live in the child, fork event against the /proc scan.
+"$(dirname "$0")/bench_follow.sh"

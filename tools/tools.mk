@@ -29,8 +29,9 @@ $(TEST_BIN)/bench_newdelete: tests/workloads/bench_alloc.c tests/workloads/workl
 $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a | $(TEST_BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
-bench: heapscope $(BUILD)/tools/bpf_stats_on $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete $(TEST_BIN)/bench_collect \
-       $(TEST_BIN)/arenas $(TEST_BIN)/leaks $(TEST_BIN)/bigheap_live $(TEST_BIN)/leak_driver
+bench: heapscope $(BUILD)/tools/bpf_stats_on $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete \
+       $(TEST_BIN)/bench_collect $(TEST_BIN)/arenas $(TEST_BIN)/leaks $(TEST_BIN)/bigheap_live \
+       $(TEST_BIN)/leak_driver $(TEST_BIN)/fork_children
 	tools/bench.sh
 	tools/bench_leak.sh
 

@@ -21,6 +21,8 @@ short=$(sed -n 's/^heapscope: \([0-9]*\) short-lived processes of .* exited befo
 	"$OUT/f.err")
 echo "  ($attached attached, ${short:-no} short-lived; the workload forked $(cat "$W/stdout"))"
 check "the short-lived children are one line" [ "${short:-0}" -gt 0 ]
+check_eq "JSON: short_lived_processes says as many" "${short:-0}" \
+	"$(jq .short_lived_processes "$OUT/f.json")"
 check_eq "JSON: only the attached processes" "$attached" "$(jq '.processes | length' "$OUT/f.json")"
 check "JSON: every process listed has a verdict" \
 	jq_true '[.processes[] | .verdict != null] | all' "$OUT/f.json"
@@ -40,6 +42,39 @@ json_folded "$OUT/f.json" > "$OUT/f.all"
 if [ "$attached" = 1 ]; then cp "$OUT/f.all" "$OUT/f.folded"
 else process_folded "$OUT/f.all" "forker [$FORKER]" > "$OUT/f.folded"; fi
 check_truth "$OUT/f.folded" "$W/truth"
+
+echo "# children living 30 ms of their CPU, attached on their fork event (issue 18)"
+# Each child allocates a 777-byte block per millisecond of its CPU and writes down each
+# one; a /proc scan every 100 ms finds few of them alive, the fork event attaches them
+# while they run.  Judged by what was recorded: the blocks heapscope saw of a child are
+# its last ones, as many as it had live.
+W=$OUT/children
+start_workload fork_children "$W" CHILDREN=5 CHILD_MS=30
+PARENT=$WPID
+start_heapscope "$OUT/c.err" --exe "$BIN/fork_children" --follow -v -f json -o "$OUT/c.json"
+run_phase "$W"
+wait_until 30 "the five children wrote their blocks" \
+	test "$(find "$W" -name 'child.*' | wc -l)" -ge 5
+stop_heapscope INT
+release_workload "$W"
+check_eq "heapscope exits 0" 0 "$HRC"
+children=$(jq --argjson p "$PARENT" '[.processes[] | select(.pid != $p)] | length' "$OUT/c.json")
+echo "  ($children of 5 children attached)"
+check "a child was attached and its blocks counted" [ "$children" -gt 0 ]
+for f in "$W"/child.*; do
+	pid=${f##*.}
+	jq -e --argjson p "$pid" '.processes[] | select(.pid == $p)' "$OUT/c.json" > /dev/null ||
+		continue
+	n=$(wc -l < "$f")
+	check "PID $pid: heard of by its fork event" grep -q "^heapscope: PID $PARENT forked PID $pid$" \
+		"$OUT/c.err"
+	check "PID $pid: at most its $n blocks, all live, 777 bytes each" \
+		jq_true --argjson p "$pid" --argjson n "$n" '.processes[] | select(.pid == $p)
+			| .alloc_count > 0 and .alloc_count <= $n and .live_count == .alloc_count
+			and .live_bytes == 777 * .alloc_count' "$OUT/c.json"
+done
+json_folded "$OUT/c.json" | process_folded /dev/stdin "fork_children [$PARENT]" > "$OUT/c.folded"
+check_truth "$OUT/c.folded" "$W/truth"
 
 echo "# a reload, as nginx -s reload does it"
 W=$OUT/reload

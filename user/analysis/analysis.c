@@ -161,7 +161,6 @@ static int classify(const struct hs_timeline_point *points, size_t count, bool e
 		.count = count,
 		.events = config->events,
 		.lost_events = config->lost_events, /* not told per process: each gets them all */
-		.unknown_frees = config->unknown_frees, /* likewise */
 		.ended = ended,
 	};
 

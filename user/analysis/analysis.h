@@ -25,7 +25,6 @@ struct hs_analysis_config {
 	double min_age_s; /* 0: every live block */
 	double end_s;	  /* CLOCK_MONOTONIC seconds at which the session ended */
 	uint64_t events, lost_events;
-	uint64_t unknown_frees; /* of the session: see struct hs_verdict_input */
 	const struct hs_profile_scope *scope; /* the session's processes; NULL: one */
 };
 

@@ -16,6 +16,9 @@ struct hs_process_summary {
 	bool exited, execed;
 	uint64_t live_bytes, live_count;
 	uint64_t alloc_bytes, alloc_count;
+	/* frees of blocks allocated before attach, their bytes (glibc's chunk headers), and
+	 * how many of them have no such figure */
+	uint64_t unknown_frees, unknown_free_bytes, unknown_frees_unmeasured;
 };
 
 /* What a session did, for the stderr summary and for every output format. */
@@ -29,6 +32,8 @@ struct hs_summary {
 	bool target_execed; /* it exec()ed another program; later events were ignored */
 	uint64_t events, allocs, frees, reallocs;
 	uint64_t unknown_frees;
+	uint64_t unknown_free_bytes;	   /* their bytes, where glibc's chunk headers told them */
+	uint64_t unknown_frees_unmeasured; /* unknown frees without such a figure */
 	uint64_t live_bytes, live_count;
 	uint64_t kernel_stats[HS_STAT_COUNT];
 	uint64_t untracked_allocs; /* collector's live table full */
@@ -44,6 +49,7 @@ struct hs_summary {
 	const struct hs_process_summary *processes; /* every target, in attach order */
 	size_t process_count;
 	bool merged; /* --merge: one profile across processes */
+	uint64_t short_lived_processes; /* --follow: found, but gone before they were attached */
 };
 
 #endif

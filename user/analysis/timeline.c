@@ -410,6 +410,23 @@ static struct hs_malloc_figures summed_malloc(const struct hs_timeline *tl)
 	return sum;
 }
 
+/* Each process's unknown frees into the point just added for it (the collector counts
+ * them per process; the stacks cannot: those blocks have none). */
+static void add_unknown_frees(struct hs_timeline *tl, const struct hs_collector *c)
+{
+	for (size_t i = 0; i < tl->process_count; i++) {
+		struct hs_process_timeline *p = &tl->processes[i];
+		struct hs_unknown_frees u;
+
+		if (p->ended || !p->count)
+			continue;
+		u = hs_collector_unknown_frees(c, (uint32_t)p->pid);
+		p->points[p->count - 1].unknown_frees = u.count;
+		p->points[p->count - 1].unknown_free_bytes = u.bytes;
+		p->points[p->count - 1].unknown_frees_unmeasured = u.unmeasured;
+	}
+}
+
 static int add_collector_point(struct hs_timeline *tl, const struct hs_collector *c, double at_s)
 {
 	struct hs_timeline_point point = {
@@ -418,11 +435,17 @@ static int add_collector_point(struct hs_timeline *tl, const struct hs_collector
 		.live_count = c->live.count,
 		.allocs = c->allocs + c->reallocs,
 		.frees = c->frees,
+		.unknown_frees = c->unknown_frees,
+		.unknown_free_bytes = c->unknown_free_bytes,
+		.unknown_frees_unmeasured = c->unknown_frees_unmeasured,
 		.mem = summed_memory(tl),
 		.malloc_state = summed_malloc(tl), /* before the processes' points clear theirs */
 	};
+	int err = hs_timeline_add(tl, &c->stacks, &point);
 
-	return hs_timeline_add(tl, &c->stacks, &point);
+	if (!err)
+		add_unknown_frees(tl, c);
+	return err;
 }
 
 /*

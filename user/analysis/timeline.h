@@ -35,6 +35,9 @@ struct hs_timeline_point {
 	uint64_t frees;	      /* free calls so far; of one process: frees of its blocks seen
 			       * allocated (its unknown frees are not told apart) */
 	uint64_t alloc_bytes; /* bytes allocated so far */
+	/* Frees so far of blocks not allocated in the session (before attach), their bytes
+	 * where glibc's chunk header told them, and how many have no such figure. */
+	uint64_t unknown_frees, unknown_free_bytes, unknown_frees_unmeasured;
 	struct hs_proc_memory mem; /* the session's: the sum over its live processes */
 	struct hs_malloc_figures malloc_state; /* the session's: the sum, when every live
 						 * process had its state read for this point */
@@ -43,8 +46,8 @@ struct hs_timeline_point {
 /*
  * One process's own points, at the session's instants from when it was added
  * until it ended (exited or exec()ed).  Grows as points come, up to
- * HS_TIMELINE_MAX_POINTS (sizeof(struct hs_timeline_point) = 120 bytes each:
- * at most 30 KiB per process).
+ * HS_TIMELINE_MAX_POINTS (sizeof(struct hs_timeline_point) = 144 bytes each:
+ * at most 36 KiB per process).
  */
 struct hs_process_timeline {
 	pid_t pid;

@@ -185,20 +185,46 @@ static void classify_growth(struct hs_verdict *v)
 	}
 }
 
+/* Blocks allocated before attach and freed from the first point to the last one at or
+ * before to_s: the points' unknown frees are counted since attach. */
+static void read_replaced(const struct hs_verdict_input *in, double to_s, struct hs_verdict *v)
+{
+	const struct hs_timeline_point *first = &in->points[0], *last = first;
+
+	for (size_t i = 1; i < in->count && in->points[i].t_s <= to_s; i++)
+		last = &in->points[i];
+	if (last->unknown_frees >= first->unknown_frees)
+		v->replaced_frees = last->unknown_frees - first->unknown_frees;
+	if (last->unknown_frees_unmeasured >= first->unknown_frees_unmeasured)
+		v->replaced_unmeasured =
+			last->unknown_frees_unmeasured - first->unknown_frees_unmeasured;
+	if (last->unknown_free_bytes >= first->unknown_free_bytes)
+		v->replaced_bytes = (double)(last->unknown_free_bytes - first->unknown_free_bytes);
+}
+
 /*
  * A rise that ended within the first quarter: the quarters' medians both see its
- * top, so it is no rise between them.  Right after attach such a step is usually
- * blocks allocated before attach being replaced by ones heapscope sees (their frees
- * are unknown frees); with no unknown free in the session nothing was replaced, and
- * the step is the heap growing.  It then must have stayed: the last quarter is not
+ * top, so it is no rise between them.  Right after attach such a step may be blocks
+ * allocated before attach being replaced by ones heapscope sees (their frees are
+ * unknown frees).  Where glibc's chunk headers told their bytes, only those are
+ * discounted: the step is growth if what is left is still above noise.  Frees whose
+ * bytes are not known (another allocator, a realloc) in that window leave it unsaid:
+ * the step may be all replacement.  It then must have stayed: the last quarter is not
  * back down.
  */
-static bool early_step(const struct hs_verdict_input *in, struct hs_verdict *v)
+static bool early_step(const struct hs_verdict_input *in, double quarter_end_s,
+		       struct hs_verdict *v)
 {
 	double step = v->live_start - v->live_first;
 
-	if (in->unknown_frees || step < v->detect_bytes || v->live_rise <= -v->detect_bytes)
+	if (step < v->detect_bytes || v->live_rise <= -v->detect_bytes)
 		return false;
+	read_replaced(in, quarter_end_s, v);
+	v->early_rise = step;
+	if (v->replaced_unmeasured || step - v->replaced_bytes < v->detect_bytes) {
+		v->early_replaced = v->replaced_frees > 0;
+		return false;
+	}
 	v->early_step = true;
 	v->rise_from = v->live_first;
 	v->rise_to = v->live_start;
@@ -258,7 +284,7 @@ static int classify_live(const struct hs_verdict_input *in, struct hs_verdict *v
 		v->kind = classify_flat(v);
 	else if (v->live_rise >= HS_VERDICT_MIN_GROWTH_BYTES && v->live.z >= HS_VERDICT_TREND_Z)
 		classify_growth(v);
-	else if (early_step(in, v))
+	else if (early_step(in, t0 + span / 4, v))
 		v->kind = HS_VERDICT_BOUNDED;
 	else
 		v->kind = classify_flat(v);
@@ -374,9 +400,16 @@ static void explain_bounded(const struct hs_verdict *v, struct text *text)
 		    "of %.1f s, then stayed flat (ending at %s; %s/s over the last third).",
 		    HS_BYTES(rise), HS_BYTES(v->rise_from), HS_BYTES(v->rise_to), v->rise_end_s,
 		    v->duration_s, HS_BYTES(v->live_last), HS_BYTES(v->live_late.slope));
-	if (v->early_step)
-		say(text, " No block allocated before attach was freed during the session, so "
-			  "the step is new memory, not old blocks replaced.");
+	if (v->early_step && !v->replaced_frees)
+		say(text, " No block allocated before attach was freed while it rose, so the step "
+			  "is new memory, not old blocks replaced.");
+	else if (v->early_step)
+		say(text,
+		    " Blocks allocated before attach were freed while it rose: %llu, %s by "
+		    "their glibc chunk headers; the step is %s more than they were, new memory, "
+		    "not only old blocks replaced.",
+		    (unsigned long long)v->replaced_frees, HS_BYTES(v->replaced_bytes),
+		    HS_BYTES(v->early_rise - v->replaced_bytes));
 	say(text, " A cache or pool reaching its size looks like this, not a leak; if it grows "
 		  "again later, a longer session will show it.");
 	explain_memory(v, text);
@@ -450,6 +483,27 @@ static void explain_retention_measured(const struct hs_verdict *v, struct text *
 	explain_overruled(v, text);
 }
 
+/* A rise in the first quarter was read as old blocks replaced: what it was and why. */
+static void explain_replaced(const struct hs_verdict *v, struct text *text)
+{
+	if (!v->early_replaced)
+		return;
+	if (v->replaced_unmeasured)
+		say(text,
+		    " It rose by %s in the first quarter, while %llu blocks allocated before "
+		    "attach were freed, %llu of them of unknown size: the rise may be them being "
+		    "replaced by blocks heapscope sees.",
+		    HS_BYTES(v->early_rise), (unsigned long long)v->replaced_frees,
+		    (unsigned long long)v->replaced_unmeasured);
+	else
+		say(text,
+		    " It rose by %s in the first quarter, while %llu blocks allocated before "
+		    "attach were freed, %s by their glibc chunk headers: net of them the rise "
+		    "is within noise, old blocks replaced by ones heapscope sees, not growth.",
+		    HS_BYTES(v->early_rise), (unsigned long long)v->replaced_frees,
+		    HS_BYTES(v->replaced_bytes));
+}
+
 static void explain_stable(const struct hs_verdict *v, struct text *text)
 {
 	double visible = v->detect_bytes / (0.75 * v->duration_s);
@@ -457,6 +511,7 @@ static void explain_stable(const struct hs_verdict *v, struct text *text)
 	say(text, "The live heap did not grow beyond noise: %s to %s in %.1f s%s.",
 	    HS_BYTES(v->live_start), HS_BYTES(v->live_end), v->duration_s,
 	    v->ended ? " (the process ended then)" : "");
+	explain_replaced(v, text);
 	explain_memory(v, text);
 	if (v->malloc_known)
 		explain_malloc(v, text);

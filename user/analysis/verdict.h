@@ -46,9 +46,6 @@ struct hs_verdict_input {
 	const struct hs_timeline_point *points;
 	size_t count;
 	uint64_t events, lost_events;
-	/* Frees of blocks allocated before attach (the session's, not told per process):
-	 * without any, a rise right after attach is new blocks, not old ones replaced. */
-	uint64_t unknown_frees;
 	bool ended; /* the process exited or exec()ed: judged on what it lived */
 };
 
@@ -69,6 +66,12 @@ struct hs_verdict {
 	double rise_from, rise_to, rise_end_s;
 	bool early_step;
 	bool fell_back; /* it rose, then fell back to its start by the last point */
+	/* The first quarter's blocks allocated before attach and freed (the points' unknown
+	 * frees): how many, their bytes where glibc's chunk headers told them, how many
+	 * without; early_replaced: a rise in it was read as them being replaced, not growth. */
+	uint64_t replaced_frees, replaced_unmeasured;
+	double replaced_bytes, early_rise;
+	bool early_replaced;
 	bool ended; /* as in the input */
 	double detect_bytes; /* the smallest rise this session tells from noise */
 	bool memory_known;   /* the /proc figures below were read at start and end */

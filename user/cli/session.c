@@ -241,7 +241,6 @@ static int write_output(struct session *s)
 		.end_s = s->ended_s,
 		.events = s->summary.events,
 		.lost_events = s->summary.lost_events,
-		.unknown_frees = s->summary.unknown_frees,
 		.scope = &scope,
 	};
 	int err = hs_analysis_build(&analysis, &s->collector, &s->timeline, &s->sym, &config);

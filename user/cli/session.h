@@ -54,6 +54,8 @@ struct session {
 	/* --follow: processes found but gone before they could be attached; neither
 	 * counted nor listed as the session's processes, only told on one line */
 	size_t short_lived;
+	size_t forks_gone; /* of those, forked (fork event) and gone before they were looked at */
+	int fork_watch;	   /* --follow's fork events: 0 not started yet, 1 on, -errno off */
 	/* follow_process at work: a process that exits while planned or attached is
 	 * one of those, not an error to tell (a -p PID's exit is) */
 	bool following;

@@ -208,14 +208,44 @@ static int plan_and_attach(struct session *s, struct hs_target *t, bool may_retr
 }
 
 /*
+ * --follow: the BPF side tells when a target forks (target_fork), so a child is
+ * attached as soon as the collector reads the event, not at the next /proc scan
+ * (HS_FOLLOW_SCAN_MS): a child living 30 ms is caught.  Started once, before the first
+ * target is attached (or at the first turn of the collect loop when --follow waits for
+ * one); HEAPSCOPE_NO_FORK_EVENT=1 leaves the scan alone (the benchmark compares
+ * both).  The scan stays: for exec()s of the executable, and if the tracepoint cannot
+ * be attached.
+ */
+static void watch_forks(struct session *s)
+{
+	const char *off = getenv("HEAPSCOPE_NO_FORK_EVENT");
+
+	if (s->fork_watch)
+		return;
+	s->fork_watch = off && *off && strcmp(off, "0") ? -ECANCELED
+							: hs_attach_watch_forks(&s->attachment);
+	if (!s->fork_watch)
+		s->fork_watch = 1;
+	if (s->fork_watch < 0 && s->opts->verbose)
+		fprintf(stderr, "heapscope: --follow without fork events (%s): new processes are "
+			"found by scanning /proc every %d ms\n",
+			s->fork_watch == -ECANCELED ? "HEAPSCOPE_NO_FORK_EVENT" :
+						      hs_reason(s->fork_watch),
+			HS_FOLLOW_SCAN_MS);
+}
+
+/*
  * A target planned before the BPF object was loaded.  A process that had just
  * exec()ed may have had the very mappings planned replaced by the dynamic linker
  * since (-ENOENT): it is planned and attached again, a few times, while it lives.
  */
 int attach_planned_target(struct session *s, struct hs_target *t)
 {
-	int err = attach_target(s, t, true);
+	int err;
 
+	if (s->opts->follow)
+		watch_forks(s); /* on before the first target is: none of its forks is missed */
+	err = attach_target(s, t, true);
 	for (int tries = 1; err == -ENOENT; tries++) {
 		bool may_retry = tries + 1 < HS_REPLAN_TRIES && !hs_target_exited(t);
 
@@ -330,32 +360,69 @@ static int follow_process(struct session *s, pid_t pid, struct hs_target **t)
 	return -EAGAIN;
 }
 
-/* --follow: attach to processes of the executable that started since the last scan.
- * Their allocations before this point are not seen. */
+/* --follow: attach process pid of the executable, unless done or given up.  Returns
+ * follow_process's error (-ESRCH or -ECHILD: gone before it could be added). */
+static int follow_one(struct session *s, pid_t pid)
+{
+	struct hs_target *t = hs_targets_find(&s->targets, pid);
+	int err;
+
+	if (t && (t->attached || t->exited))
+		return 0;
+	err = follow_process(s, pid, &t);
+	if (!err)
+		err = hs_timeline_add_process(&s->timeline, t->pid);
+	if (err && err != -EAGAIN && t) { /* gone, or not attachable: never tried again */
+		t->exited = true;
+		retire_target(s, t);
+	}
+	return err;
+}
+
+/* The children targets forked since the last look: attached now.  A fork keeps its
+ * parent's executable; one that exec()ed another since is not followed.  One already
+ * gone counts as short-lived if its parent still runs the executable. */
+static void follow_forked(struct session *s)
+{
+	struct hs_fork forks[64];
+	size_t n;
+
+	while ((n = hs_collector_take_forks(&s->collector, forks, 64))) {
+		for (size_t i = 0; i < n; i++) {
+			pid_t child = (pid_t)forks[i].child, parent = (pid_t)forks[i].parent;
+			int err = 0;
+
+			if (s->opts->verbose)
+				fprintf(stderr, "heapscope: PID %d forked PID %d\n", parent, child);
+			if (hs_exe_runs(&s->exe, child))
+				err = follow_one(s, child);
+			else if (!hs_proc_alive(child) && hs_exe_runs(&s->exe, parent))
+				err = -ESRCH;
+			if ((err == -ESRCH || err == -ECHILD) &&
+			    !hs_targets_find(&s->targets, child))
+				s->forks_gone++;
+		}
+	}
+}
+
+/* --follow: attach to processes of the executable forked (fork event) or started (scan)
+ * since the last look.  Their allocations before this point are not seen. */
 void follow_new_processes(struct session *s)
 {
 	pid_t *pids;
 	size_t count;
 
-	if (!s->opts->follow || now_s() - s->last_scan_s < HS_FOLLOW_SCAN_MS / 1e3)
+	if (!s->opts->follow)
+		return;
+	watch_forks(s);
+	follow_forked(s);
+	if (now_s() - s->last_scan_s < HS_FOLLOW_SCAN_MS / 1e3)
 		return;
 	s->last_scan_s = now_s();
 	if (hs_exe_processes(&s->exe, &pids, &count))
 		return;
-	for (size_t i = 0; i < count; i++) {
-		struct hs_target *t = hs_targets_find(&s->targets, pids[i]);
-		int err;
-
-		if (t && (t->attached || t->exited))
-			continue;
-		err = follow_process(s, pids[i], &t);
-		if (!err)
-			err = hs_timeline_add_process(&s->timeline, t->pid);
-		if (err && err != -EAGAIN && t) { /* gone, or not attachable: never tried again */
-			t->exited = true;
-			retire_target(s, t);
-		}
-	}
+	for (size_t i = 0; i < count; i++)
+		follow_one(s, pids[i]);
 	free(pids);
 }
 

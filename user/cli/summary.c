@@ -90,6 +90,8 @@ static void summarize_counts(struct session *s)
 	sum->frees = c->frees;
 	sum->reallocs = c->reallocs;
 	sum->unknown_frees = c->unknown_frees;
+	sum->unknown_free_bytes = c->unknown_free_bytes;
+	sum->unknown_frees_unmeasured = c->unknown_frees_unmeasured;
 	sum->live_bytes = c->live_bytes;
 	sum->live_count = c->live.count;
 	sum->untracked_allocs = c->untracked_allocs;
@@ -119,11 +121,12 @@ static int summarize_processes(struct session *s)
 	s->labels = calloc(capacity ? capacity : 1, sizeof(*s->labels));
 	if (!s->processes || !s->labels)
 		return -ENOMEM;
-	s->short_lived = 0;
+	s->short_lived = s->forks_gone;
 	all_exited = all_execed = true;
 	for (size_t i = 0; i < s->targets.count; i++) {
 		const struct hs_target *t = s->targets.items[i];
 		struct hs_process_summary *p = &s->processes[n];
+		struct hs_unknown_frees unknown;
 
 		if (!t->attached) {
 			s->short_lived += hs_target_exited(t);
@@ -134,6 +137,10 @@ static int summarize_processes(struct session *s)
 		snprintf(p->comm, sizeof(p->comm), "%s", t->comm);
 		p->exited = t->exited;
 		p->execed = t->execed;
+		unknown = hs_collector_unknown_frees(&s->collector, (uint32_t)t->pid);
+		p->unknown_frees = unknown.count;
+		p->unknown_free_bytes = unknown.bytes;
+		p->unknown_frees_unmeasured = unknown.unmeasured;
 		all_exited &= t->exited;
 		all_execed &= t->execed;
 		s->labels[n].pid = t->pid;
@@ -161,6 +168,7 @@ static int summarize_processes(struct session *s)
 	s->summary.processes = s->processes;
 	s->summary.process_count = n;
 	s->summary.merged = s->opts->merge;
+	s->summary.short_lived_processes = s->short_lived;
 	s->summary.target_exited = all_exited;
 	s->summary.target_execed = all_execed;
 	return 0;
@@ -298,8 +306,7 @@ void print_summary(struct session *s)
 		fprintf(stderr, "heapscope: lost events: 0\n");
 	if (s->short_lived)
 		fprintf(stderr, "heapscope: %zu short-lived processes of %s exited before they "
-			"could be attached (not counted; --follow scans every %d ms)\n",
-			s->short_lived, s->opts->exe_path, HS_FOLLOW_SCAN_MS);
+			"could be attached (not counted)\n", s->short_lived, s->opts->exe_path);
 	print_missing_symbols(s);
 	print_empty_profile(s);
 	if (s->targets.not_attached)

@@ -83,6 +83,24 @@ static int watch_exec(struct hs_attachment *a)
 	return err;
 }
 
+/*
+ * --follow: report the processes targets fork (target_fork), so the session attaches
+ * them at once.  Not needed for anything else; on failure the session's /proc scan
+ * still finds them.  0 or -errno.
+ */
+int hs_attach_watch_forks(struct hs_attachment *a)
+{
+	struct bpf_link *link = bpf_program__attach(a->skel->progs.target_fork);
+	int err;
+
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	err = keep_link(a, link, -1, 0);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 /* Load the multi-link programs for uprobe_multi links, or not at all.  0 or -errno. */
 static int choose_links(struct hs_attachment *a)
 {
@@ -214,6 +232,12 @@ static int arm(struct hs_attachment *a, pid_t pid)
 	return 0;
 }
 
+/* A free site's cookie bit: its blocks' glibc chunk headers are read (probes.c says when). */
+static uint64_t chunk_bit(const struct hs_probe_plan *plan, const struct hs_probe_site *site)
+{
+	return hs_probes_releases_glibc_chunks(plan, site) ? HS_COOKIE_GLIBC_CHUNK : 0;
+}
+
 /* One probe per site, each its own perf-event link (the fallback). */
 static int attach_per_probe(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
 {
@@ -224,7 +248,7 @@ static int attach_per_probe(struct hs_attachment *a, pid_t pid, const struct hs_
 
 		err = attach_one(a, entry_program(a->skel, site->fn), pid,
 				 plan->objects[site->object].attach_path, site->file_offset, false,
-				 site->site.stack_adjust_bytes);
+				 site->site.stack_adjust_bytes | chunk_bit(plan, site));
 	}
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
 		const struct hs_probe_site *site = &plan->sites[i];
@@ -273,7 +297,8 @@ static int attach_object_batch(struct hs_attachment *a, pid_t pid, const struct 
 			continue;
 		if (!returns)
 			batch_add(batch, site->file_offset,
-				  HS_COOKIE(site->fn, site->site.stack_adjust_bytes));
+				  HS_COOKIE(site->fn, site->site.stack_adjust_bytes) |
+					  chunk_bit(plan, site));
 		else if (site->has_return)
 			batch_add(batch, site->file_offset, 0);
 	}

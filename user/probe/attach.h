@@ -50,6 +50,7 @@ struct hs_attachment {
 };
 
 int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config);
+int hs_attach_watch_forks(struct hs_attachment *a);
 int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan);
 int hs_attach_release(struct hs_attachment *a, pid_t pid);
 void hs_attach_end_session(struct hs_attachment *a);

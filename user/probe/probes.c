@@ -434,6 +434,35 @@ void hs_probes_free(struct hs_probe_plan *plan)
 	plan->object_count = plan->site_count = plan->probe_count = plan->ret_probe_count = 0;
 }
 
+static bool object_named(const struct hs_probe_plan *plan, size_t object, const char *prefix)
+{
+	const char *path = plan->objects[object].path;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	return strncmp(base, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * Does the site release glibc malloc chunks, whose size word precedes the block
+ * (heapscope.bpf.c reads it, HS_COOKIE_GLIBC_CHUNK)?  When malloc binds to glibc's
+ * libc: its own free, and libstdc++'s operator delete, which calls it.  Not a delete
+ * the program defines itself: its blocks may come from anywhere.
+ */
+bool hs_probes_releases_glibc_chunks(const struct hs_probe_plan *plan,
+				     const struct hs_probe_site *site)
+{
+	size_t malloc_object = SIZE_MAX;
+
+	for (size_t i = 0; i < plan->site_count && malloc_object == SIZE_MAX; i++)
+		if (strcmp(plan->sites[i].function, "malloc") == 0)
+			malloc_object = plan->sites[i].object;
+	if (malloc_object == SIZE_MAX || !object_named(plan, malloc_object, "libc.so"))
+		return false;
+	if (site->fn == HS_FN_FREE)
+		return site->object == malloc_object;
+	return site->fn == HS_FN_DEALLOC && object_named(plan, site->object, "libstdc++.so");
+}
+
 static void append(char *out, size_t len, size_t *at, const char *text)
 {
 	int wrote = snprintf(out + *at, len - *at, "%s", text);

@@ -73,6 +73,8 @@ struct hs_probe_plan {
 int hs_probes_plan(struct hs_objects *objects, pid_t pid, const struct hs_maps *maps,
 		   struct hs_probe_plan *plan);
 void hs_probes_free(struct hs_probe_plan *plan);
+bool hs_probes_releases_glibc_chunks(const struct hs_probe_plan *plan,
+				     const struct hs_probe_site *site);
 void hs_probes_describe(const struct hs_probe_plan *plan, char *out, size_t len);
 
 #endif

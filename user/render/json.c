@@ -97,6 +97,9 @@ static void write_session(FILE *out, const struct hs_render_input *in)
 	field(out, "events", sum->events);
 	field(out, "lost_events", sum->lost_events);
 	field(out, "unknown_frees", sum->unknown_frees);
+	field(out, "unknown_free_bytes", sum->unknown_free_bytes);
+	field(out, "unknown_frees_unmeasured", sum->unknown_frees_unmeasured);
+	field(out, "short_lived_processes", sum->short_lived_processes);
 	field(out, "stacks_without_series", a->stacks_without_series);
 	field(out, "min_age_s", a->min_age_s);
 }
@@ -187,6 +190,12 @@ static void write_processes(FILE *out, const struct hs_render_input *in)
 			p->exited ? "true" : "false", p->execed ? "true" : "false",
 			(unsigned long long)p->live_bytes, (unsigned long long)p->live_count,
 			(unsigned long long)p->alloc_bytes, (unsigned long long)p->alloc_count);
+		fprintf(out,
+			", \"unknown_frees\": %llu, \"unknown_free_bytes\": %llu, "
+			"\"unknown_frees_unmeasured\": %llu",
+			(unsigned long long)p->unknown_frees,
+			(unsigned long long)p->unknown_free_bytes,
+			(unsigned long long)p->unknown_frees_unmeasured);
 		write_process_verdict(out, in, hs_analysis_process(a, p->pid));
 		fputs(", \"allocator_state\": ", out);
 		if (hs_render_heap_reading(in, p->pid))

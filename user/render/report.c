@@ -134,12 +134,21 @@ static void write_memory(FILE *out, const struct hs_render_input *in)
 	fprintf(out, "MEMORY %-25s %12s %12s %12s\n",
 		a->process_count > 1 ? "(processes alive, summed)" : "", "start", "end", "change");
 	write_memory_rows(out, v, tl->points, tl->count);
-	if (in->summary->unknown_frees)
+	if (in->summary->unknown_frees && !in->summary->unknown_free_bytes)
 		fprintf(out,
 			"  (the live heap counts blocks allocated since attach; %llu older blocks "
 			"were freed, sizes unknown,\n"
 			"   so anonymous - live heap falls as they go)\n",
 			(unsigned long long)in->summary->unknown_frees);
+	else if (in->summary->unknown_frees)
+		fprintf(out,
+			"  (the live heap counts blocks allocated since attach; %llu older blocks "
+			"were freed, %s by glibc's\n"
+			"   chunk headers (%llu of unknown size), so anonymous - live heap falls as "
+			"they go)\n",
+			(unsigned long long)in->summary->unknown_frees,
+			HS_BYTES(in->summary->unknown_free_bytes),
+			(unsigned long long)in->summary->unknown_frees_unmeasured);
 	if (tl->count > 1) {
 		hs_timeline_rates(tl, 0, tl->count - 1, &rates);
 		fprintf(out,
@@ -362,8 +371,10 @@ static void write_losses(FILE *out, const struct hs_render_input *in)
 		HS_TIMELINE_MAX_STACKS);
 	fprintf(out,
 		"UNKNOWN FREES: %llu (blocks allocated before attach: not in the live heap, "
-		"which counts only blocks allocated since)\n",
-		(unsigned long long)sum->unknown_frees);
+		"which counts only blocks allocated since); %s by glibc's chunk headers, %llu "
+		"of unknown size\n",
+		(unsigned long long)sum->unknown_frees, HS_BYTES(sum->unknown_free_bytes),
+		(unsigned long long)sum->unknown_frees_unmeasured);
 }
 
 int hs_render_report(FILE *out, const struct hs_render_input *input)

@@ -31,7 +31,8 @@ int hs_exe_identity(const char *path, struct hs_exe_identity *exe)
 	return 0;
 }
 
-static bool runs(pid_t pid, const struct hs_exe_identity *exe)
+/* Does pid run the executable exe (now: it may exec() another at any time)? */
+bool hs_exe_runs(const struct hs_exe_identity *exe, pid_t pid)
 {
 	struct hs_exe_identity seen;
 
@@ -56,7 +57,7 @@ int hs_exe_processes(const struct hs_exe_identity *exe, pid_t **pids, size_t *co
 		char *end;
 		long pid = strtol(entry->d_name, &end, 10);
 
-		if (*end || pid <= 0 || !runs((pid_t)pid, exe) || !hs_proc_alive((pid_t)pid))
+		if (*end || pid <= 0 || !hs_exe_runs(exe, (pid_t)pid) || !hs_proc_alive((pid_t)pid))
 			continue;
 		err = hs_array_reserve((void **)pids, &capacity, *count, sizeof(**pids), 16);
 		if (!err)

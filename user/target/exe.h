@@ -2,6 +2,7 @@
 #ifndef HEAPSCOPE_TARGET_EXE_H
 #define HEAPSCOPE_TARGET_EXE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,6 +14,7 @@ struct hs_exe_identity {
 };
 
 int hs_exe_identity(const char *path, struct hs_exe_identity *exe);
+bool hs_exe_runs(const struct hs_exe_identity *exe, pid_t pid);
 int hs_exe_processes(const struct hs_exe_identity *exe, pid_t **pids, size_t *count);
 
 #endif

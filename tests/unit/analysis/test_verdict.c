@@ -43,10 +43,12 @@ static void run(struct scenario *sc, size_t n, double seconds, double (*live)(do
 		p->mem.anon_bytes = anon(p->t_s, p->live_bytes);
 		p->mem.rss_bytes = p->mem.anon_bytes + 3 * MiB;
 		p->mem.heap_bytes = p->mem.anon_bytes;
+		/* Blocks allocated before attach are freed, as in most sessions, sizes
+		 * unknown: the step after attach may be them being replaced
+		 * (test_early_growth says otherwise). */
+		p->unknown_frees = p->unknown_frees_unmeasured = 10 * i;
 	}
-	/* Blocks allocated before attach were freed, as in most sessions: the step after
-	 * attach may be them being replaced (test_early_growth has none). */
-	sc->in = (struct hs_verdict_input){sc->points, n, 100000, 0, .unknown_frees = 100};
+	sc->in = (struct hs_verdict_input){sc->points, n, 100000, 0};
 	CHECK_EQ(hs_verdict_classify(&sc->in, &sc->v), 0);
 	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
 }
@@ -105,6 +107,56 @@ static void reclassify(struct scenario *sc)
 	hs_verdict_explain(&sc->v, sc->text, sizeof(sc->text));
 }
 
+/* Unknown frees, cumulative as the timeline counts them: from from_s on, `frees` blocks
+ * of `bytes` in all (their glibc chunk sizes), `unmeasured` more without a size. */
+static void set_unknown_frees(struct scenario *sc, double from_s, uint64_t frees, double bytes,
+			      uint64_t unmeasured)
+{
+	for (size_t i = 0; i < sc->in.count; i++) {
+		struct hs_timeline_point *p = &sc->points[i];
+		bool after = p->t_s >= from_s && (from_s > 0 || i > 0);
+
+		p->unknown_frees = after ? frees + unmeasured : 0;
+		p->unknown_free_bytes = after ? (uint64_t)bytes : 0;
+		p->unknown_frees_unmeasured = after ? unmeasured : 0;
+	}
+}
+
+/* Issue 18: the bytes of old blocks freed in the step's window, measured from glibc's chunk
+ * headers, are what is discounted from it: all of it, part of it, or none when they were
+ * freed later. */
+static void test_early_growth_measured(void)
+{
+	static struct scenario sc;
+
+	run(&sc, 31, 30, early_growth, anon_follows_live);
+	set_unknown_frees(&sc, 1, 368, 23 * MiB, 0); /* 23 MiB of old blocks freed by 1 s */
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	CHECK(sc.v.early_replaced);
+	CHECK_EQ(sc.v.replaced_frees, 368);
+	CHECK(NEAR(sc.v.replaced_bytes, 23 * MiB, 1));
+	CHECK(strstr(sc.text, "368 blocks allocated before attach were freed, 23.0 MiB by their "
+			      "glibc chunk headers") != NULL);
+	set_unknown_frees(&sc, 1, 160, 10 * MiB, 0); /* only 10 of the 23 MiB replaced */
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_BOUNDED);
+	CHECK(sc.v.early_step);
+	CHECK(strstr(sc.text, "160, 10.0 MiB by their glibc chunk headers; the step is 13.0 MiB "
+			      "more than they were") != NULL);
+	set_unknown_frees(&sc, 20, 368, 23 * MiB, 0); /* freed after the first quarter */
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_BOUNDED);
+	CHECK(strstr(sc.text, "No block allocated before attach was freed while it rose") != NULL);
+	set_unknown_frees(&sc, 1, 160, 10 * MiB, 1); /* one of unknown size: nothing said */
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+	/* A hostile size word: the bytes discounted are the ones measured, however large. */
+	set_unknown_frees(&sc, 1, 1, 1e12, 0);
+	reclassify(&sc);
+	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE);
+}
+
 /* Issue 18: a rise that ends in the first quarter is growth when nothing old was replaced. */
 static void test_early_growth(void)
 {
@@ -112,7 +164,9 @@ static void test_early_growth(void)
 
 	run(&sc, 31, 30, early_growth, anon_follows_live);
 	CHECK_EQ(sc.v.kind, HS_VERDICT_STABLE); /* unknown frees: maybe old blocks replaced */
-	sc.in.unknown_frees = 0;
+	CHECK(sc.v.early_replaced);
+	CHECK(strstr(sc.text, "of unknown size: the rise may be them being replaced") != NULL);
+	set_unknown_frees(&sc, 0, 0, 0, 0);
 	reclassify(&sc);
 	CHECK_EQ(sc.v.kind, HS_VERDICT_BOUNDED);
 	CHECK(sc.v.early_step);
@@ -431,6 +485,7 @@ int main(void)
 	TEST(test_leak);
 	TEST(test_bounded);
 	TEST(test_early_growth);
+	TEST(test_early_growth_measured);
 	TEST(test_step_told_as_step);
 	TEST(test_ended_process);
 	TEST(test_retention);

@@ -69,7 +69,19 @@ static void apply(struct session *s, uint8_t kind, uint32_t pid, uint64_t addr, 
 	size_t len = make_event(&ev, kind, pid, addr, old_addr, size, entry_ts_ns, ++s->clock_ns,
 				stack_of(callsite), nr_frames);
 
+	if (kind == HS_EV_FREE)
+		ev.chunk_word = 0; /* a free carries no time; no chunk header was read */
 	CHECK_EQ(hs_collector_apply(&s->c, &ev, len), 0);
+}
+
+/* A free whose probe read glibc's chunk size word (HS_COOKIE_GLIBC_CHUNK sites). */
+static void free_chunk(struct session *s, uint32_t pid, uint64_t addr, uint64_t chunk_word)
+{
+	struct hs_event ev;
+
+	make_event(&ev, HS_EV_FREE, pid, addr, 0, 0, 0, 0, NULL, 0);
+	ev.chunk_word = chunk_word;
+	CHECK_EQ(hs_collector_apply(&s->c, &ev, HS_FREE_EVENT_SIZE), 0);
 }
 
 static void alloc(struct session *s, uint64_t addr, uint64_t size, unsigned callsite)
@@ -136,7 +148,7 @@ static void test_alloc_and_free(void)
 	CHECK_EQ(s.c.frees, 1);
 	CHECK_EQ(s.c.events, 4);
 	CHECK_EQ(s.c.first_ts_ns, 1001);
-	CHECK_EQ(s.c.last_ts_ns, 1004);
+	CHECK_EQ(s.c.last_ts_ns, 1003); /* the free's place holds no time */
 	check_invariant(&s);
 	hs_collector_free(&s.c);
 }
@@ -156,6 +168,85 @@ static void test_unknown_free(void)
 	CHECK_EQ(s.c.unknown_frees, 3);
 	CHECK_EQ(s.c.live_bytes, 0);
 	check_invariant(&s);
+	hs_collector_free(&s.c);
+}
+
+/* glibc 2.36: usable = chunk size - 8, or - 16 for a chunk of its own mapping; the word's
+ * low three bits are flags; words no chunk can have are refused (0). */
+static void test_chunk_usable_bytes(void)
+{
+	CHECK_EQ(hs_chunk_usable_bytes(0x20 | 1), 24);	    /* malloc(1..24), PREV_INUSE */
+	CHECK_EQ(hs_chunk_usable_bytes(0x410 | 1 | 4), 0x408); /* a thread arena's chunk */
+	CHECK_EQ(hs_chunk_usable_bytes(0x21000 | 2), 0x21000 - 16); /* mmapped */
+	CHECK_EQ(hs_chunk_usable_bytes(0x21000 | 2 | 1), 0);	    /* mmapped has no other flag */
+	CHECK_EQ(hs_chunk_usable_bytes(0), 0);			    /* not read */
+	CHECK_EQ(hs_chunk_usable_bytes(0x10 | 1), 0);		    /* below MINSIZE */
+	CHECK_EQ(hs_chunk_usable_bytes(0x28 | 1), 0);		    /* not 16-aligned */
+	CHECK_EQ(hs_chunk_usable_bytes((128ull << 20) | 1), (128ull << 20) - 8); /* main arena */
+	CHECK_EQ(hs_chunk_usable_bytes(HS_MAX_CHUNK_BYTES + 16), 0);
+	CHECK_EQ(hs_chunk_usable_bytes(~0ull), 0);
+}
+
+/* Unknown frees' bytes, per process, from the chunk words; the rest counted unmeasured. */
+static void test_unknown_free_bytes(void)
+{
+	struct session s;
+	struct hs_unknown_frees mine, other;
+
+	session_start(&s, 1000, 100);
+	alloc(&s, 0x1000, 10, 1);
+	free_chunk(&s, PID, 0x1000, 0x20 | 1);	   /* seen allocated: not unknown */
+	free_chunk(&s, PID, 0x9000, 0x40 | 1);	   /* 56 usable bytes */
+	free_chunk(&s, PID, 0xa000, 0x21000 | 2);  /* mmapped */
+	free_chunk(&s, PID, 0xb000, 0x1234567);	   /* mmapped with arena bits: unmeasured */
+	free_chunk(&s, PID + 1, 0xc000, 0);	   /* not read (not glibc's) */
+	free_chunk(&s, PID + 1, 0xd000, 0x30 | 5); /* 40 */
+	realloc_block(&s, 0xe000, 0xf000, 100, 1); /* an old block reallocated: no word */
+	CHECK_EQ(s.c.unknown_frees, 6);
+	CHECK_EQ(s.c.unknown_free_bytes, 56 + 0x21000 - 16 + 40);
+	CHECK_EQ(s.c.unknown_frees_unmeasured, 3);
+	CHECK_EQ(s.c.implausible_chunk_words, 1);
+	mine = hs_collector_unknown_frees(&s.c, PID);
+	other = hs_collector_unknown_frees(&s.c, PID + 1);
+	CHECK_EQ(mine.count, 4);
+	CHECK_EQ(mine.bytes, 56 + 0x21000 - 16);
+	CHECK_EQ(mine.unmeasured, 2);
+	CHECK_EQ(other.count, 2);
+	CHECK_EQ(other.bytes, 40);
+	CHECK_EQ(other.unmeasured, 1);
+	CHECK_EQ(hs_collector_unknown_frees(&s.c, PID + 2).count, 0);
+	check_invariant(&s);
+	hs_collector_free(&s.c);
+}
+
+/* A fork record (--follow): kept until the session takes it; one naming no child, or the
+ * parent itself, does not decode. */
+static void test_fork_events(void)
+{
+	struct session s;
+	struct hs_event ev;
+	struct hs_fork forks[4];
+
+	session_start(&s, 1000, 100);
+	for (uint32_t child = 201; child <= 203; child++) {
+		make_event(&ev, HS_EV_FORK, PID, 0, 0, 0, 0, 5000, NULL, 0);
+		ev.tid = child;
+		CHECK_EQ(hs_collector_apply(&s.c, &ev, HS_FREE_EVENT_SIZE), 0);
+	}
+	ev.tid = 0;
+	CHECK_EQ(hs_collector_apply(&s.c, &ev, HS_FREE_EVENT_SIZE), 0);
+	ev.tid = PID;
+	CHECK_EQ(hs_collector_apply(&s.c, &ev, HS_FREE_EVENT_SIZE), 0);
+	CHECK_EQ(s.c.malformed_events, 2);
+	CHECK_EQ(s.c.forks, 3);
+	CHECK_EQ(hs_collector_take_forks(&s.c, forks, 2), 2);
+	CHECK_EQ(forks[0].parent, PID);
+	CHECK_EQ(forks[0].child, 201);
+	CHECK_EQ(forks[1].child, 202);
+	CHECK_EQ(hs_collector_take_forks(&s.c, forks, 4), 1);
+	CHECK_EQ(forks[0].child, 203);
+	CHECK_EQ(hs_collector_take_forks(&s.c, forks, 4), 0);
+	CHECK_EQ(s.c.live_bytes, 0);
 	hs_collector_free(&s.c);
 }
 
@@ -436,6 +527,9 @@ int main(void)
 {
 	TEST(test_alloc_and_free);
 	TEST(test_unknown_free);
+	TEST(test_chunk_usable_bytes);
+	TEST(test_unknown_free_bytes);
+	TEST(test_fork_events);
 	TEST(test_realloc);
 	TEST(test_failed_realloc_keeps_block);
 	TEST(test_realloc_old_block_reused_by_other_thread);

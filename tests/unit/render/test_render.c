@@ -94,14 +94,16 @@ static void test_report(void)
 static void test_json(void)
 {
 	static struct rendered r;
-	char self[256], *text;
+	char self[512], *text;
 
 	rendered_build(&r, true, (uint64_t)steady_holder + 1, "other");
 	text = rendered_text(&r, HS_FORMAT_JSON);
 	snprintf(self, sizeof(self),
 		 "{\"pid\": %d, \"ns_pid\": %d, \"comm\": \"self\", \"exited\": false, "
 		 "\"execed\": false, \"live_bytes\": 0, \"live_count\": 0, \"alloc_bytes\": 0, "
-		 "\"alloc_count\": 0, \"verdict\": \"stable\", \"explanation\": \"The live heap",
+		 "\"alloc_count\": 0, \"unknown_frees\": 0, \"unknown_free_bytes\": 0, "
+		 "\"unknown_frees_unmeasured\": 0, \"verdict\": \"stable\", "
+		 "\"explanation\": \"The live heap",
 		 getpid(), getpid());
 	CHECK(has(text, "\"version\": 2,"));
 	CHECK(has(text, "\"verdict\": \"leak\",\n  \"verdict_pid\": 1,\n  \"explanation\": "
