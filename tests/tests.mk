@@ -184,3 +184,9 @@ tests-build: $(TEST_BIN)/leaks $(TEST_BIN)/leak_driver
 $(TEST_BIN)/bigheap_live: tests/workloads/bigheap_live.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -O2 -o $@ $<
 tests-build: $(TEST_BIN)/bigheap_live
+
+# The overhead meter: malloc+free pairs with a set amount of work between them (a hot loop,
+# a calm one; tools/bench_overhead.sh's three workloads).
+$(TEST_BIN)/paced_pairs: tests/workloads/paced_pairs.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+tests-build: $(TEST_BIN)/paced_pairs

@@ -44,6 +44,12 @@ struct hs_summary {
 	const struct hs_process_summary *processes; /* every target, in attach order */
 	size_t process_count;
 	bool merged; /* --merge: one profile across processes */
+	/* the overhead meter (analysis/overhead.c): the probes' share of the targets' CPU */
+	bool overhead_known;	  /* the targets ran enough for a share */
+	double overhead_pct;	  /* over the session */
+	double max_overhead_pct;  /* --max-overhead; 0: none */
+	bool overhead_stopped;	  /* --max-overhead ended the session */
+	double overhead_stop_pct; /* ... with this share over its last second */
 };
 
 #endif

@@ -14,12 +14,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "analysis/overhead.h"
 #include "analysis/profile.h"
 #include "analysis/summary.h"
 #include "analysis/timeline.h"
 #include "cli/options.h"
 #include "collect/collect.h"
 #include "probe/attach.h"
+#include "probe/probe_cost.h"
 #include "probe/probes.h"
 #include "render/heap_state.h"
 #include "symbol/symbolize.h"
@@ -59,6 +61,12 @@ struct session {
 	bool following;
 	struct hs_heap_reading *heap_readings; /* per target, in attach order (session_heap.c) */
 	size_t heap_reading_count, heap_reading_capacity;
+	/* the overhead meter (session_overhead.c) */
+	int stats_fd; /* BPF run statistics on while open; -1: none */
+	struct hs_probe_cost probe_cost;
+	bool overhead_calibrated;
+	struct hs_overhead overhead;
+	double overhead_sampled_s;
 };
 
 static inline double now_s(void)
@@ -85,6 +93,13 @@ void heap_read_start(struct session *s);
 void heap_read_point(struct session *s, double now);
 void heap_read_end(struct session *s);
 void heap_readings_free(struct session *s);
+
+/* session_overhead.c: the overhead meter and --max-overhead. */
+void overhead_start(struct session *s);
+void overhead_attached(struct session *s, double now);
+bool overhead_check(struct session *s, double now);
+void overhead_end(struct session *s, double now);
+void overhead_progress(const struct session *s, char *out, size_t len);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * session_overhead.c - the session's overhead meter and --max-overhead: at
+ * start, the kernel's program statistics switched on (for this session only:
+ * an fd, closed at the end) and a probe hit's cost calibrated; while
+ * collecting, a sample every OVERHEAD_SAMPLE_S of the targets' CPU clocks and
+ * the programs' counters; at the end, the session's share into the summary.
+ *
+ * Owns: when the meter is fed and the guard's decision and stderr line.  Does
+ * not own: the arithmetic (analysis/overhead.c), the calibration and the
+ * counters (probe/probe_cost.c), the outputs' wording (render/).
+ *
+ * Hits come from the programs' run counts (every trap, nested calls and
+ * ignored ones too); without the kernel's statistics (a kernel that refuses
+ * BPF_ENABLE_STATS), from the events collected, and the programs' run time
+ * is then not counted: -v says so.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/errors.h"
+#include "cli/session.h"
+
+#define OVERHEAD_SAMPLE_S 0.1	/* the guard judges a 1 s window to this precision */
+#define OVERHEAD_WINDOW_S 1.0	/* --max-overhead's "last second" */
+
+/* Entry probes of the calls most programs make most (malloc, free, operator
+ * new/delete): the share of them the kernel single-steps.  Sites are weighed
+ * alike; the run counts do not say which site a hit was on. */
+static double stepped_share(const struct session *s)
+{
+	size_t sites = 0, stepped = 0;
+
+	for (size_t i = 0; i < s->targets.count; i++) {
+		const struct hs_probe_plan *plan = &s->targets.items[i]->plan;
+
+		for (size_t j = 0; j < plan->site_count; j++) {
+			enum hs_probe_fn fn = plan->sites[j].fn;
+
+			if (fn != HS_FN_MALLOC && fn != HS_FN_FREE && fn != HS_FN_NEW &&
+			    fn != HS_FN_WRAPPER && fn != HS_FN_DEALLOC)
+				continue;
+			sites++;
+			stepped += !plan->sites[j].site.emulated;
+		}
+	}
+	return sites ? (double)stepped / sites : 0;
+}
+
+static void read_hits(struct session *s, struct hs_hits *hits)
+{
+	struct hs_program_totals totals;
+	const struct hs_collector *c = &s->collector;
+
+	memset(hits, 0, sizeof(*hits));
+	if (s->stats_fd >= 0 &&
+	    !hs_program_totals(hs_attach_bpf_object(&s->attachment), &totals)) {
+		hits->entry_hits = totals.entry_hits;
+		hits->stepped_hits = totals.stepped_hits;
+		hits->return_hits = totals.return_hits;
+		hits->run_ns = totals.run_ns;
+		return;
+	}
+	/* an allocation: its entry and its return; a free: its entry */
+	hits->entry_hits = c->allocs + c->reallocs + c->frees;
+	hits->return_hits = c->allocs + c->reallocs;
+}
+
+/* The targets' CPU clocks (every thread, living and gone) and the programs' counters. */
+static void take_sample(struct session *s, double now)
+{
+	struct hs_hits hits;
+
+	for (size_t i = 0; i < s->targets.count; i++) {
+		const struct hs_target *t = s->targets.items[i];
+		struct timespec cpu;
+		clockid_t clock;
+
+		if (!t->attached || clock_getcpuclockid(t->pid, &clock) ||
+		    clock_gettime(clock, &cpu))
+			continue; /* gone: its last reading stands */
+		hs_overhead_process_cpu(&s->overhead, t->pid, cpu.tv_sec * 1e9 + cpu.tv_nsec);
+	}
+	read_hits(s, &hits);
+	hs_overhead_add(&s->overhead, now, &hits);
+	s->overhead_sampled_s = now;
+}
+
+/* Before the probes are attached: statistics on, one hit's cost measured. */
+void overhead_start(struct session *s)
+{
+	struct hs_probe_cost *cost = &s->probe_cost;
+	int err;
+
+	s->stats_fd = hs_bpf_stats_enable();
+	if (s->stats_fd < 0 && s->opts->verbose)
+		fprintf(stderr, "heapscope: overhead meter: no BPF run statistics (%s): hits "
+			"counted from events, the programs' run time not counted\n",
+			strerror(-s->stats_fd));
+	err = hs_probe_cost_calibrate(cost);
+	if (err) {
+		/* without a calibration the meter would say nothing true: it says 0 hits cost */
+		memset(cost, 0, sizeof(*cost));
+		fprintf(stderr, "heapscope: overhead meter: cannot time a probe hit (%s); "
+			"overhead_pct counts only the programs' run time\n", strerror(-err));
+	} else if (s->opts->verbose) {
+		fprintf(stderr, "heapscope: overhead meter: a probe hit costs %.2f us emulated, "
+			"%.2f us single-stepped, a return %.2f us more (medians of %d runs; "
+			"calibrated in %.0f ms CPU, %.0f ms wall)\n", cost->emulated_ns / 1e3,
+			cost->stepped_ns / 1e3, cost->return_ns / 1e3, HS_COST_ROUNDS,
+			cost->cpu_ms, cost->took_ms);
+	}
+	s->overhead_calibrated = !err;
+}
+
+/* Once the targets are attached: the meter's first sample. */
+void overhead_attached(struct session *s, double now)
+{
+	struct hs_hit_cost cost = {
+		.emulated_ns = s->probe_cost.emulated_ns,
+		.stepped_ns = s->probe_cost.stepped_ns,
+		.return_ns = s->probe_cost.return_ns,
+		.stepped_share = stepped_share(s),
+	};
+
+	hs_overhead_init(&s->overhead, &cost);
+	take_sample(s, now);
+}
+
+/* While collecting: true when --max-overhead says the session must stop now. */
+bool overhead_check(struct session *s, double now)
+{
+	double pct;
+	char who[64];
+
+	if (now - s->overhead_sampled_s < OVERHEAD_SAMPLE_S)
+		return false;
+	take_sample(s, now);
+	if (!s->opts->max_overhead_pct ||
+	    !hs_overhead_recent_pct(&s->overhead, OVERHEAD_WINDOW_S, &pct) ||
+	    pct <= s->opts->max_overhead_pct)
+		return false;
+	s->summary.overhead_stopped = true;
+	s->summary.overhead_stop_pct = pct;
+	if (s->targets.count == 1)
+		snprintf(who, sizeof(who), "PID %d's", s->targets.items[0]->pid);
+	else
+		snprintf(who, sizeof(who), "the targets'");
+	fprintf(stderr, "heapscope: stopping: the probes took %.0f%% of %s CPU time over the last "
+		"second, more than --max-overhead %g%%; writing what was collected\n", pct, who,
+		s->opts->max_overhead_pct);
+	return true;
+}
+
+/* The probes are off: the last sample, the session's share, statistics off again. */
+void overhead_end(struct session *s, double now)
+{
+	struct hs_summary *sum = &s->summary;
+
+	if (s->overhead.sample_count)
+		take_sample(s, now);
+	sum->overhead_known = hs_overhead_session_pct(&s->overhead, &sum->overhead_pct);
+	sum->max_overhead_pct = s->opts->max_overhead_pct;
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	s->stats_fd = -1;
+}
+
+/* Progress line: the last second's share, "-" until there is one. */
+void overhead_progress(const struct session *s, char *out, size_t len)
+{
+	double pct;
+
+	if (hs_overhead_recent_pct(&s->overhead, OVERHEAD_WINDOW_S, &pct))
+		snprintf(out, len, "%.0f%%", pct);
+	else
+		snprintf(out, len, "-");
+}
