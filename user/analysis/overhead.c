@@ -110,6 +110,12 @@ static const struct hs_overhead_sample *latest(const struct hs_overhead *m)
 	return &m->recent[(m->sample_count - 1) % HS_OVERHEAD_SAMPLES];
 }
 
+/* The newest sample (only when there is one). */
+const struct hs_overhead_sample *hs_overhead_last(const struct hs_overhead *m)
+{
+	return latest(m);
+}
+
 /* Over the session: from the first sample to the last. */
 bool hs_overhead_session_pct(const struct hs_overhead *m, double *pct)
 {

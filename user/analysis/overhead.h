@@ -51,6 +51,7 @@ void hs_overhead_free(struct hs_overhead *m);
 double hs_overhead_probe_ns(const struct hs_hit_cost *cost, const struct hs_hits *hits);
 int hs_overhead_process_cpu(struct hs_overhead *m, pid_t pid, double cpu_ns);
 void hs_overhead_add(struct hs_overhead *m, double t_s, const struct hs_hits *hits);
+const struct hs_overhead_sample *hs_overhead_last(const struct hs_overhead *m);
 bool hs_overhead_session_pct(const struct hs_overhead *m, double *pct);
 bool hs_overhead_recent_pct(const struct hs_overhead *m, double window_s, double *pct);
 

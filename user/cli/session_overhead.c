@@ -163,6 +163,20 @@ void overhead_end(struct session *s, double now)
 	if (s->overhead.sample_count)
 		take_sample(s, now);
 	sum->overhead_known = hs_overhead_session_pct(&s->overhead, &sum->overhead_pct);
+	if (s->opts->verbose && s->overhead.sample_count) {
+		const struct hs_overhead_sample *last = hs_overhead_last(&s->overhead);
+		struct hs_hits hits;
+
+		read_hits(s, &hits);
+		fprintf(stderr, "heapscope: overhead meter: %llu entry hits (%.0f%% on "
+			"single-stepped sites), %llu on ret instructions, %llu returns, programs "
+			"%.1f ms; probes %.1f ms of the targets' %.1f ms CPU\n",
+			(unsigned long long)hits.entry_hits, 100 * s->overhead.cost.stepped_share,
+			(unsigned long long)hits.stepped_hits,
+			(unsigned long long)hits.return_hits, hits.run_ns / 1e6,
+			(last->probe_ns - s->overhead.first.probe_ns) / 1e6,
+			(last->cpu_ns - s->overhead.first.cpu_ns) / 1e6);
+	}
 	sum->max_overhead_pct = s->opts->max_overhead_pct;
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);

@@ -224,7 +224,7 @@ static void time_kinds(struct hs_probe_cost *cost)
 #endif
 
 /*
- * Time a probe hit of each kind: ~40 ms of CPU where a trap costs 5-19 us.  The
+ * Time a probe hit of each kind: ~50 ms of CPU where a trap costs 5-25 us.  The
  * returned cost stays valid for the session: the calibration's probes and
  * program are gone when this returns.
  */

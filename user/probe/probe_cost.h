@@ -15,7 +15,7 @@
 
 struct bpf_object;
 
-#define HS_COST_ROUNDS 5 /* calibration runs per kind; the median is kept */
+#define HS_COST_ROUNDS 7 /* calibration runs per kind; the median is kept */
 
 struct hs_probe_cost {
 	double emulated_ns; /* an entry probe on an instruction the kernel emulates */
