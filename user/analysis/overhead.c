@@ -18,6 +18,9 @@
  * counters, the targets' CPU clocks, the calibration); the collector only sees
  * events.
  *
+ * Samples keep hits, not their price: a cost refined during the session (the
+ * calibration repeated, its median taken) prices every hit alike, early or late.
+ *
  * A window is judged only when the targets spent HS_OVERHEAD_MIN_CPU_NS in it:
  * an idle target's few ticks make a share out of noise.
  *
@@ -33,6 +36,12 @@
 void hs_overhead_init(struct hs_overhead *m, const struct hs_hit_cost *cost)
 {
 	memset(m, 0, sizeof(*m));
+	m->cost = *cost;
+}
+
+/* A better estimate of the same costs (more calibrations): every share from now on uses it. */
+void hs_overhead_set_cost(struct hs_overhead *m, const struct hs_hit_cost *cost)
+{
 	m->cost = *cost;
 }
 
@@ -81,11 +90,10 @@ int hs_overhead_process_cpu(struct hs_overhead *m, pid_t pid, double cpu_ns)
 /* A sample at t_s: the processes' CPU as last read, and the probe time the hits mean. */
 void hs_overhead_add(struct hs_overhead *m, double t_s, const struct hs_hits *hits)
 {
-	struct hs_overhead_sample s = { .t_s = t_s };
+	struct hs_overhead_sample s = { .t_s = t_s, .hits = *hits };
 
 	for (size_t i = 0; i < m->process_count; i++)
 		s.cpu_ns += m->processes[i].last_ns - m->processes[i].first_ns;
-	s.probe_ns = hs_overhead_probe_ns(&m->cost, hits);
 	if (!m->sample_count)
 		m->first = s;
 	m->recent[m->sample_count % HS_OVERHEAD_SAMPLES] = s;
@@ -93,10 +101,12 @@ void hs_overhead_add(struct hs_overhead *m, double t_s, const struct hs_hits *hi
 }
 
 /* The share between two samples, in percent; false when the targets hardly ran. */
-static bool share(const struct hs_overhead_sample *from, const struct hs_overhead_sample *to,
-		  double *pct)
+static bool share(const struct hs_overhead *m, const struct hs_overhead_sample *from,
+		  const struct hs_overhead_sample *to, double *pct)
 {
-	double cpu_ns = to->cpu_ns - from->cpu_ns, probe_ns = to->probe_ns - from->probe_ns;
+	double cpu_ns = to->cpu_ns - from->cpu_ns;
+	double probe_ns = hs_overhead_probe_ns(&m->cost, &to->hits) -
+			  hs_overhead_probe_ns(&m->cost, &from->hits);
 
 	if (cpu_ns < HS_OVERHEAD_MIN_CPU_NS)
 		return false;
@@ -119,7 +129,16 @@ const struct hs_overhead_sample *hs_overhead_last(const struct hs_overhead *m)
 /* Over the session: from the first sample to the last. */
 bool hs_overhead_session_pct(const struct hs_overhead *m, double *pct)
 {
-	return m->sample_count > 1 && share(&m->first, latest(m), pct);
+	return m->sample_count > 1 && share(m, &m->first, latest(m), pct);
+}
+
+/* The probes' time from the first sample to the last, at today's cost (0 without samples). */
+double hs_overhead_span_probe_ns(const struct hs_overhead *m)
+{
+	if (!m->sample_count)
+		return 0;
+	return hs_overhead_probe_ns(&m->cost, &latest(m)->hits) -
+	       hs_overhead_probe_ns(&m->cost, &m->first.hits);
 }
 
 /* Over the last window_s seconds: from the newest sample at least that old to the last;
@@ -139,5 +158,5 @@ bool hs_overhead_recent_pct(const struct hs_overhead *m, double window_s, double
 		if (last->t_s - s->t_s >= window_s)
 			from = s;
 	}
-	return from && share(from, last, pct);
+	return from && share(m, from, last, pct);
 }

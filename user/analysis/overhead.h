@@ -28,8 +28,8 @@ struct hs_hits {
 
 struct hs_overhead_sample {
 	double t_s;
-	double cpu_ns;	 /* the targets' CPU time since each was first seen */
-	double probe_ns; /* what the probes cost them: hits x cost + run time */
+	double cpu_ns;	   /* the targets' CPU time since each was first seen */
+	struct hs_hits hits; /* priced when a share is asked: the cost may be refined */
 };
 
 struct hs_overhead_process {
@@ -48,10 +48,12 @@ struct hs_overhead {
 
 void hs_overhead_init(struct hs_overhead *m, const struct hs_hit_cost *cost);
 void hs_overhead_free(struct hs_overhead *m);
+void hs_overhead_set_cost(struct hs_overhead *m, const struct hs_hit_cost *cost);
 double hs_overhead_probe_ns(const struct hs_hit_cost *cost, const struct hs_hits *hits);
 int hs_overhead_process_cpu(struct hs_overhead *m, pid_t pid, double cpu_ns);
 void hs_overhead_add(struct hs_overhead *m, double t_s, const struct hs_hits *hits);
 const struct hs_overhead_sample *hs_overhead_last(const struct hs_overhead *m);
+double hs_overhead_span_probe_ns(const struct hs_overhead *m);
 bool hs_overhead_session_pct(const struct hs_overhead *m, double *pct);
 bool hs_overhead_recent_pct(const struct hs_overhead *m, double window_s, double *pct);
 

@@ -286,6 +286,7 @@ static int write_output(struct session *s)
 
 static void session_free(struct session *s)
 {
+	overhead_recalibration_stop(s); /* a session that failed after its start */
 	hs_attach_free(&s->attachment);
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);

@@ -30,6 +30,8 @@
 #include "cli/targets.h"
 #include "unwind/unwind_maps.h"
 
+struct hs_recalibration;
+
 /* Everything one session holds; torn down in reverse order by session_free. */
 struct session {
 	struct hs_options *opts;
@@ -67,6 +69,7 @@ struct session {
 	bool overhead_calibrated;
 	struct hs_overhead overhead;
 	double overhead_sampled_s;
+	struct hs_recalibration *recalibration; /* its thread, while the session collects */
 };
 
 static inline double now_s(void)
@@ -100,6 +103,7 @@ void overhead_attached(struct session *s, double now);
 bool overhead_check(struct session *s, double now);
 void overhead_end(struct session *s, double now);
 void overhead_progress(const struct session *s, char *out, size_t len);
+void overhead_recalibration_stop(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);

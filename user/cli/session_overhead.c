@@ -10,13 +10,22 @@
  * not own: the arithmetic (analysis/overhead.c), the calibration and the
  * counters (probe/probe_cost.c), the outputs' wording (render/).
  *
+ * The calibration is repeated every RECALIBRATE_S in a thread of its own (its
+ * probes are on that thread; a run takes ~50 ms of CPU, up to ~0.6 s of wall
+ * time on a loaded machine, which must not stall the ring's draining), and the
+ * meter prices every hit at the median of the last RECALIBRATIONS runs: one run
+ * varies +-15% with what the machine's neighbours do, and the session's traps
+ * are paid under the same neighbours over the whole session.
+ *
  * Hits come from the programs' run counts (every trap, nested calls and
  * ignored ones too); without the kernel's statistics (a kernel that refuses
  * BPF_ENABLE_STATS), from the events collected, and the programs' run time
  * is then not counted: -v says so.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +35,123 @@
 
 #define OVERHEAD_SAMPLE_S 0.1	/* the guard judges a 1 s window to this precision */
 #define OVERHEAD_WINDOW_S 1.0	/* --max-overhead's "last second" */
+#define RECALIBRATE_S 2		/* ~2.5% of one CPU for heapscope, none for the targets */
+#define RECALIBRATIONS 15	/* runs whose median prices a hit: the last 30 s */
+
+/* The recalibrating thread and what it found; the mutex guards everything below it. */
+struct hs_recalibration {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	struct hs_probe_cost runs[RECALIBRATIONS];
+	size_t run_count; /* ever made; runs[] is a ring of the last RECALIBRATIONS */
+	size_t priced;	  /* run_count when the meter's cost was last set (main thread only) */
+};
+
+static void *recalibrate(void *arg)
+{
+	struct hs_recalibration *r = arg;
+	struct timespec until;
+	struct hs_probe_cost cost;
+
+	pthread_mutex_lock(&r->lock);
+	while (!r->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RECALIBRATE_S;
+		pthread_cond_timedwait(&r->wake, &r->lock, &until);
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->lock);
+		if (hs_probe_cost_calibrate(&cost)) {
+			pthread_mutex_lock(&r->lock);
+			continue;
+		}
+		pthread_mutex_lock(&r->lock);
+		r->runs[r->run_count++ % RECALIBRATIONS] = cost;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *values, size_t count)
+{
+	qsort(values, count, sizeof(*values), compare_doubles);
+	return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
+
+/* New runs since the meter was priced: the median of the kept ones, kind by kind. */
+static void reprice(struct session *s)
+{
+	struct hs_recalibration *r = s->recalibration;
+	double emulated[RECALIBRATIONS], stepped[RECALIBRATIONS], returned[RECALIBRATIONS];
+	struct hs_hit_cost cost = s->overhead.cost;
+	size_t n;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	n = r->run_count < RECALIBRATIONS ? r->run_count : RECALIBRATIONS;
+	if (r->run_count == r->priced) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		emulated[i] = r->runs[i].emulated_ns;
+		stepped[i] = r->runs[i].stepped_ns;
+		returned[i] = r->runs[i].return_ns;
+	}
+	r->priced = r->run_count;
+	pthread_mutex_unlock(&r->lock);
+	cost.emulated_ns = median_of(emulated, n);
+	cost.stepped_ns = median_of(stepped, n);
+	cost.return_ns = median_of(returned, n);
+	hs_overhead_set_cost(&s->overhead, &cost);
+}
+
+static void recalibration_start(struct session *s)
+{
+	struct hs_recalibration *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return; /* the first calibration stands */
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	r->runs[0] = s->probe_cost;
+	r->run_count = r->priced = 1;
+	if (pthread_create(&r->thread, NULL, recalibrate, r)) {
+		pthread_cond_destroy(&r->wake);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return;
+	}
+	s->recalibration = r;
+}
+
+/* Stop and join the thread (a run under way finishes first: its probes go with it). */
+void overhead_recalibration_stop(struct session *s)
+{
+	struct hs_recalibration *r = s->recalibration;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	s->recalibration = NULL;
+}
 
 /* Entry probes of the calls most programs make most (malloc, free, operator
  * new/delete): the share of them the kernel single-steps.  Sites are weighed
@@ -128,6 +254,8 @@ void overhead_attached(struct session *s, double now)
 
 	hs_overhead_init(&s->overhead, &cost);
 	take_sample(s, now);
+	if (s->overhead_calibrated)
+		recalibration_start(s);
 }
 
 /* While collecting: true when --max-overhead says the session must stop now. */
@@ -138,6 +266,7 @@ bool overhead_check(struct session *s, double now)
 
 	if (now - s->overhead_sampled_s < OVERHEAD_SAMPLE_S)
 		return false;
+	reprice(s);
 	take_sample(s, now);
 	if (!s->opts->max_overhead_pct ||
 	    !hs_overhead_recent_pct(&s->overhead, OVERHEAD_WINDOW_S, &pct) ||
@@ -159,23 +288,32 @@ bool overhead_check(struct session *s, double now)
 void overhead_end(struct session *s, double now)
 {
 	struct hs_summary *sum = &s->summary;
+	size_t runs;
 
+	reprice(s);
+	runs = s->recalibration ? s->recalibration->priced : 1; /* only this thread writes it */
+	overhead_recalibration_stop(s);
 	if (s->overhead.sample_count)
 		take_sample(s, now);
 	sum->overhead_known = hs_overhead_session_pct(&s->overhead, &sum->overhead_pct);
 	if (s->opts->verbose && s->overhead.sample_count) {
-		const struct hs_overhead_sample *last = hs_overhead_last(&s->overhead);
-		struct hs_hits hits;
+		const struct hs_overhead *m = &s->overhead;
+		const struct hs_overhead_sample *last = hs_overhead_last(m);
+		const struct hs_hits *hits = &last->hits;
 
-		read_hits(s, &hits);
 		fprintf(stderr, "heapscope: overhead meter: %llu entry hits (%.0f%% on "
 			"single-stepped sites), %llu on ret instructions, %llu returns, programs "
-			"%.1f ms; probes %.1f ms of the targets' %.1f ms CPU\n",
-			(unsigned long long)hits.entry_hits, 100 * s->overhead.cost.stepped_share,
-			(unsigned long long)hits.stepped_hits,
-			(unsigned long long)hits.return_hits, hits.run_ns / 1e6,
-			(last->probe_ns - s->overhead.first.probe_ns) / 1e6,
-			(last->cpu_ns - s->overhead.first.cpu_ns) / 1e6);
+			"%.1f ms; priced at %.2f/%.2f/%.2f us (median of %zu calibrations): probes "
+			"%.1f ms of the targets' %.1f ms CPU\n",
+			(unsigned long long)(hits->entry_hits - m->first.hits.entry_hits),
+			100 * m->cost.stepped_share,
+			(unsigned long long)(hits->stepped_hits - m->first.hits.stepped_hits),
+			(unsigned long long)(hits->return_hits - m->first.hits.return_hits),
+			(hits->run_ns - m->first.hits.run_ns) / 1e6, m->cost.emulated_ns / 1e3,
+			m->cost.stepped_ns / 1e3, m->cost.return_ns / 1e3,
+			runs < RECALIBRATIONS ? runs : (size_t)RECALIBRATIONS,
+			hs_overhead_span_probe_ns(m) / 1e6,
+			(last->cpu_ns - m->first.cpu_ns) / 1e6);
 	}
 	sum->max_overhead_pct = s->opts->max_overhead_pct;
 	if (s->stats_fd >= 0)

@@ -127,6 +127,25 @@ static void test_long_session(void)
 	hs_overhead_free(&m);
 }
 
+/* A refined cost prices every hit so far, not only the later ones. */
+static void test_refined_cost(void)
+{
+	struct hs_overhead m;
+	double pct;
+
+	hs_overhead_init(&m, &(struct hs_hit_cost){ .emulated_ns = 1000 });
+	hs_overhead_process_cpu(&m, 1, 0);
+	hs_overhead_add(&m, 0, &(struct hs_hits){ 0 });
+	hs_overhead_process_cpu(&m, 1, 100e6);
+	hs_overhead_add(&m, 1, &(struct hs_hits){ .entry_hits = 10000 });
+	CHECK(hs_overhead_session_pct(&m, &pct) && NEAR(pct, 10, 1e-9));
+	hs_overhead_set_cost(&m, &(struct hs_hit_cost){ .emulated_ns = 3000 });
+	CHECK(hs_overhead_session_pct(&m, &pct) && NEAR(pct, 30, 1e-9));
+	CHECK(hs_overhead_recent_pct(&m, 1.0, &pct) && NEAR(pct, 30, 1e-9));
+	CHECK(NEAR(hs_overhead_span_probe_ns(&m), 30e6, 1e-3));
+	hs_overhead_free(&m);
+}
+
 int main(void)
 {
 	TEST(test_probe_ns);
@@ -134,5 +153,6 @@ int main(void)
 	TEST(test_idle_not_judged);
 	TEST(test_processes);
 	TEST(test_long_session);
+	TEST(test_refined_cost);
 	return check_summary();
 }
