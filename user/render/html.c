@@ -93,8 +93,8 @@ static void write_title(FILE *out, const struct hs_render_input *in)
 	hs_html_count(out, "total-lost-events", sum->lost_events);
 	fputs(" lost</span>", out);
 	if (sum->overhead_known)
-		fprintf(out, "<span id=\"overhead\">probes took %.1f%% of the target's CPU</span>",
-			sum->overhead_pct);
+		fprintf(out, "<span id=\"overhead\">probes took %.1f%% of the %s CPU</span>",
+			sum->overhead_pct, sum->process_count > 1 ? "targets'" : "target's");
 	fputs("<span>heapscope ", out);
 	hs_html_text(out, hs_version());
 	fputs("</span></p>\n</header>\n", out);
