@@ -212,6 +212,7 @@ static void stop(struct session *s)
 	struct hs_collector *c = &s->collector;
 	int err;
 
+	overhead_calibration_end(s); /* its thread's CPU is not the freeze's to share */
 	leak_check_freeze(s); /* the probes stop while the target is stopped: one instant */
 	hs_attach_end_session(&s->attachment);
 	s->ended_s = now_s();

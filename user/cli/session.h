@@ -70,6 +70,7 @@ struct session {
 	struct hs_overhead overhead;
 	double overhead_sampled_s;
 	struct hs_recalibration *recalibration; /* its thread, while the session collects */
+	size_t calibrations; /* runs the meter's price is the median of */
 };
 
 static inline double now_s(void)
@@ -104,6 +105,7 @@ bool overhead_check(struct session *s, double now);
 void overhead_end(struct session *s, double now);
 void overhead_progress(const struct session *s, char *out, size_t len);
 void overhead_recalibration_stop(struct session *s);
+void overhead_calibration_end(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);

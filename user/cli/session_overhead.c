@@ -10,9 +10,10 @@
  * not own: the arithmetic (analysis/overhead.c), the calibration and the
  * counters (probe/probe_cost.c), the outputs' wording (render/).
  *
- * The calibration is repeated every RECALIBRATE_S in a thread of its own (its
- * probes are on that thread; a run takes ~50 ms of CPU, up to ~0.6 s of wall
- * time on a loaded machine, which must not stall the ring's draining), and the
+ * The calibration is repeated every RECALIBRATE_S by a thread of its own, in a
+ * short-lived child (a run takes ~50 ms of CPU, up to ~1 s of wall time on a
+ * loaded machine, which must not stall the ring's draining; its probes are not
+ * to be among heapscope's, which are its targets'), and the
  * meter prices every hit at the median of the last RECALIBRATIONS runs: one run
  * varies +-15% with what the machine's neighbours do, and the session's traps
  * are paid under the same neighbours over the whole session.
@@ -63,7 +64,7 @@ static void *recalibrate(void *arg)
 		if (r->stop)
 			break;
 		pthread_mutex_unlock(&r->lock);
-		if (hs_probe_cost_calibrate(&cost)) {
+		if (hs_probe_cost_calibrate_apart(&cost)) {
 			pthread_mutex_lock(&r->lock);
 			continue;
 		}
@@ -228,7 +229,7 @@ void overhead_start(struct session *s)
 			strerror(-s->stats_fd));
 	err = hs_probe_cost_calibrate(cost);
 	if (err) {
-		/* without a calibration the meter would say nothing true: it says 0 hits cost */
+		/* hits priced at nothing: the share is then a floor, and the line says so */
 		memset(cost, 0, sizeof(*cost));
 		fprintf(stderr, "heapscope: overhead meter: cannot time a probe hit (%s); "
 			"overhead_pct counts only the programs' run time\n", strerror(-err));
@@ -240,6 +241,19 @@ void overhead_start(struct session *s)
 			cost->cpu_ms, cost->took_ms);
 	}
 	s->overhead_calibrated = !err;
+}
+
+/*
+ * The calibrating thread's last runs into the price, then the thread stopped: before the
+ * session's end, so that no calibration competes for the CPU with --leak-check's freeze.
+ */
+void overhead_calibration_end(struct session *s)
+{
+	if (!s->recalibration)
+		return;
+	reprice(s);
+	s->calibrations = s->recalibration->priced; /* written by this thread only */
+	overhead_recalibration_stop(s);
 }
 
 /* Once the targets are attached: the meter's first sample. */
@@ -254,6 +268,7 @@ void overhead_attached(struct session *s, double now)
 
 	hs_overhead_init(&s->overhead, &cost);
 	take_sample(s, now);
+	s->calibrations = s->overhead_calibrated;
 	if (s->overhead_calibrated)
 		recalibration_start(s);
 }
@@ -290,9 +305,8 @@ void overhead_end(struct session *s, double now)
 	struct hs_summary *sum = &s->summary;
 	size_t runs;
 
-	reprice(s);
-	runs = s->recalibration ? s->recalibration->priced : 1; /* only this thread writes it */
-	overhead_recalibration_stop(s);
+	overhead_calibration_end(s);
+	runs = s->calibrations;
 	if (s->overhead.sample_count)
 		take_sample(s, now);
 	sum->overhead_known = hs_overhead_session_pct(&s->overhead, &sum->overhead_pct);

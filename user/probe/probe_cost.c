@@ -36,8 +36,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +259,49 @@ int hs_probe_cost_calibrate(struct hs_probe_cost *cost)
 	memset(cost, 0, sizeof(*cost));
 	return -EOPNOTSUPP;
 #endif
+}
+
+/*
+ * The same, in a short-lived child: for calibrations repeated during a session, whose probes
+ * and program must not appear among heapscope's fds (what it holds is its targets' probes,
+ * and tests count them), nor the child hold the parent's links.  The child keeps only the
+ * pipe its figures go back by, and dies with the thread that forked it.
+ */
+int hs_probe_cost_calibrate_apart(struct hs_probe_cost *cost)
+{
+	int fds[2], status;
+	ssize_t got;
+	pid_t child;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (child == 0) {
+		struct hs_probe_cost figures;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (dup2(fds[1], 3) != 3 || syscall(SYS_close_range, 4, ~0u, 0))
+			_exit(1);
+		if (hs_probe_cost_calibrate(&figures) ||
+		    write(3, &figures, sizeof(figures)) != sizeof(figures))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	do
+		got = read(fds[0], cost, sizeof(*cost));
+	while (got < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	return got == (ssize_t)sizeof(*cost) ? 0 : -EIO;
 }
 
 /* The kernel counts program runs and run time while the returned fd is open. */

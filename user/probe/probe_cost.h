@@ -34,6 +34,7 @@ struct hs_program_totals {
 };
 
 int hs_probe_cost_calibrate(struct hs_probe_cost *cost);
+int hs_probe_cost_calibrate_apart(struct hs_probe_cost *cost);
 int hs_bpf_stats_enable(void);
 int hs_program_totals(const struct bpf_object *obj, struct hs_program_totals *totals);
 

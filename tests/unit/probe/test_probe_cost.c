@@ -2,7 +2,7 @@
 /*
  * test_probe_cost.c - user/probe/probe_cost.c for real (root: uprobes and BPF): the
  * calibration measures a positive cost for every kind and leaves nothing behind (no perf
- * event, no program fd), and the statistics fd leaves kernel.bpf_stats_enabled as it was.
+ * event, no program fd, no child when it ran in one), and the statistics fd leaves kernel.bpf_stats_enabled as it was.
  * Timings are not asserted, only their order where it holds by construction.
  */
 #include <dirent.h>
@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -70,6 +71,19 @@ static void test_calibration(void)
 		cost.return_ns / 1e3, cost.cpu_ms);
 }
 
+/* In a child: the same figures, nothing of it left here (no fd, no child). */
+static void test_calibration_apart(void)
+{
+	struct hs_probe_cost cost;
+	int pipes = own_fds("pipe:"); /* stdio may be pipes */
+
+	CHECK_EQ(hs_probe_cost_calibrate_apart(&cost), 0);
+	CHECK(cost.emulated_ns > 0 && cost.stepped_ns >= cost.emulated_ns && cost.return_ns > 0);
+	CHECK_EQ(own_fds("anon_inode:[perf_event]"), 0);
+	CHECK_EQ(own_fds("pipe:"), pipes);
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+}
+
 static void test_stats_fd(void)
 {
 	char before = stats_sysctl();
@@ -90,6 +104,7 @@ int main(void)
 		return check_summary();
 	}
 	TEST(test_calibration);
+	TEST(test_calibration_apart);
 	TEST(test_stats_fd);
 	return check_summary();
 }
