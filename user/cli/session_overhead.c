@@ -136,6 +136,15 @@ static void recalibration_start(struct session *s)
 	s->recalibration = r;
 }
 
+/* No calibration starts after this; one under way (in its child) goes on to its end. */
+static void request_stop(struct hs_recalibration *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+}
+
 /* Stop and join the thread (a run under way finishes first: its probes go with it). */
 void overhead_recalibration_stop(struct session *s)
 {
@@ -143,10 +152,7 @@ void overhead_recalibration_stop(struct session *s)
 
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = true;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
+	request_stop(r);
 	pthread_join(r->thread, NULL);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
@@ -244,8 +250,10 @@ void overhead_start(struct session *s)
 }
 
 /*
- * The calibrating thread's last runs into the price, then the thread stopped: before the
- * session's end, so that no calibration competes for the CPU with --leak-check's freeze.
+ * The calibrating thread's runs so far into the price, and no new run: before the session's
+ * end, so that no calibration starts while --leak-check's freeze copies.  Not joined here:
+ * a run under way (~1 s of wall time on a loaded machine) must not lengthen the session
+ * with an idle tail; overhead_end joins it.
  */
 void overhead_calibration_end(struct session *s)
 {
@@ -253,7 +261,7 @@ void overhead_calibration_end(struct session *s)
 		return;
 	reprice(s);
 	s->calibrations = s->recalibration->priced; /* written by this thread only */
-	overhead_recalibration_stop(s);
+	request_stop(s->recalibration);
 }
 
 /* Once the targets are attached: the meter's first sample. */
@@ -305,8 +313,10 @@ void overhead_end(struct session *s, double now)
 	struct hs_summary *sum = &s->summary;
 	size_t runs;
 
-	overhead_calibration_end(s);
+	if (s->recalibration && !s->recalibration->stop)
+		overhead_calibration_end(s);
 	runs = s->calibrations;
+	overhead_recalibration_stop(s);
 	if (s->overhead.sample_count)
 		take_sample(s, now);
 	sum->overhead_known = hs_overhead_session_pct(&s->overhead, &sum->overhead_pct);
