@@ -189,3 +189,9 @@ tests-build: $(TEST_BIN)/bigheap_live
 $(TEST_BIN)/watch_types: tests/workloads/watch_types.cc tests/workloads/workload.h | $(TEST_BIN)
 	$(CXX) $(WORKLOAD_CFLAGS) -std=gnu++17 -o $@ $<
 tests-build: $(TEST_BIN)/watch_types
+
+# The overhead meter: malloc+free pairs with a set amount of work between them (a hot loop,
+# a calm one; tools/bench_overhead.sh's three workloads).
+$(TEST_BIN)/paced_pairs: tests/workloads/paced_pairs.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+tests-build: $(TEST_BIN)/paced_pairs

@@ -328,6 +328,9 @@ printf 'inspect (1 GiB heap, %s free chunks): %s ms CPU, %s ms wall (medians of 
 printf ' %s\n' "$(inspect_costs "$W/inspect.json")"
 awk -v b="$before" -v d="$during" 'BEGIN { printf "target pace during inspects: %.0f iterations/100 ms before, %.0f during (%.1f%%)\n", b, d, (b ? 100 * (d - b) / b : 0) }'
 
+# The overhead meter against the truth from the target's pace (tools/bench_overhead.sh).
+"$(dirname "$0")/bench_overhead.sh"
+
 # heapscope watch: its CPU for 50 processes and what it costs a target (tools/bench_watch.sh).
 "$(dirname "$0")/bench_watch.sh"
 

@@ -30,8 +30,8 @@ $(TEST_BIN)/bench_collect: tests/tools/bench_collect.c $(BUILD)/libheapscope.a |
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libheapscope.a $(LDFLAGS) $(LDLIBS)
 
 bench: heapscope $(BUILD)/tools/bpf_stats_on $(TEST_BIN)/bench_alloc $(TEST_BIN)/bench_newdelete \
-       $(TEST_BIN)/bench_collect $(TEST_BIN)/arenas $(TEST_BIN)/leaks $(TEST_BIN)/bigheap_live \
-       $(TEST_BIN)/leak_driver $(TEST_BIN)/fork_children
+       $(TEST_BIN)/bench_collect $(TEST_BIN)/paced_pairs $(TEST_BIN)/arenas $(TEST_BIN)/leaks \
+       $(TEST_BIN)/bigheap_live $(TEST_BIN)/leak_driver $(TEST_BIN)/fork_children
 	tools/bench.sh
 	tools/bench_leak.sh
 

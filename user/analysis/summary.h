@@ -50,6 +50,12 @@ struct hs_summary {
 	size_t process_count;
 	bool merged; /* --merge: one profile across processes */
 	uint64_t short_lived_processes; /* --follow: found, but gone before they were attached */
+	/* the overhead meter (analysis/overhead.c): the probes' share of the targets' CPU */
+	bool overhead_known;	  /* the targets ran enough for a share */
+	double overhead_pct;	  /* over the session */
+	double max_overhead_pct;  /* --max-overhead; 0: none */
+	bool overhead_stopped;	  /* --max-overhead ended the session */
+	double overhead_stop_pct; /* ... with this share over its last second */
 };
 
 #endif

@@ -174,6 +174,11 @@ void hs_options_usage(FILE *out)
 		"                           leaked-bytes/leaked-count); one process only\n"
 		"      --max-pause MS       the longest the target may stay stopped (default\n"
 		"                           %.0f): a copy that would take longer is not done\n"
+		"      --max-overhead PCT   stop the session (detach, write what was collected)\n"
+		"                           when the probes took more than PCT%% (0 < PCT <= 100)\n"
+		"                           of the targets' CPU time over the last second; the\n"
+		"                           meter's share for the session is overhead_pct in\n"
+		"                           every summary (its calibration: -v)\n"
 		"  -q, --quiet              no progress line on stderr\n"
 		"  -v, --verbose            say what is probed where, and libbpf's messages.\n"
 		"                           An allocator's own throwing operator new gets probes\n"
@@ -299,7 +304,8 @@ static bool is_power_of_two(size_t n)
 }
 
 enum { OPT_RINGBUF = 256, OPT_MAX_FRAMES, OPT_MAX_LIVE, OPT_MAX_STACKS, OPT_PROBE_ONLY,
-       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE, OPT_LEAK_CHECK, OPT_MAX_PAUSE };
+       OPT_MIN_AGE, OPT_UNWIND, OPT_EXE, OPT_FOLLOW, OPT_MERGE, OPT_LEAK_CHECK, OPT_MAX_PAUSE,
+       OPT_MAX_OVERHEAD };
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -320,6 +326,7 @@ static const struct option long_options[] = {
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
 	{ "leak-check", no_argument, NULL, OPT_LEAK_CHECK },
 	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
+	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -403,6 +410,12 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 		case OPT_MAX_PAUSE:
 			if (hs_parse_max_pause(optarg, &opts->max_pause_ms, error, error_len))
 				return -EINVAL;
+			break;
+		case OPT_MAX_OVERHEAD:
+			if (parse_seconds(optarg, &opts->max_overhead_pct) ||
+			    opts->max_overhead_pct > 100)
+				FAIL("invalid --max-overhead '%s': expected a percentage above 0, "
+				     "at most 100", optarg);
 			break;
 		case OPT_MIN_AGE:
 			if (parse_seconds(optarg, &opts->min_age_s))

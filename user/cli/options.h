@@ -43,6 +43,7 @@ struct hs_options {
 	/* --leak-check (reach/): at the end, freeze briefly and find the unreachable blocks */
 	bool leak_check;
 	double max_pause_ms; /* --max-pause: the freeze's bound */
+	double max_overhead_pct; /* --max-overhead: 0 (none), or the probes' share that stops */
 };
 
 /* heapscope diff OLD NEW [-o PATH] [-f folded|svg|html] */

@@ -102,6 +102,7 @@ static int start(struct session *s)
 	err = install_unwind_tables(s);
 	if (err)
 		return err;
+	overhead_start(s); /* statistics on and a hit timed before any target's probe */
 	err = hs_collector_open_ring(&s->collector, hs_attach_ringbuf_fd(&s->attachment));
 	if (err) {
 		hs_fail("cannot open the BPF ring buffer: %s", hs_reason(err));
@@ -120,6 +121,7 @@ static int start(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	s->summary.started_unix_ns = wall.tv_sec * 1000000000ull + wall.tv_nsec;
 	s->summary.attach_ms = (s->started_s - attach_started) * 1e3;
+	overhead_attached(s, s->started_s);
 	err = hs_timeline_init(&s->timeline, opts->interval_s, s->started_s);
 	for (size_t i = 0; !err && i < s->targets.count; i++)
 		err = hs_timeline_add_process(&s->timeline, s->targets.items[i]->pid);
@@ -152,11 +154,12 @@ static void prepare_new_stacks(struct session *s)
 static void show_progress(struct session *s, double elapsed, uint64_t events_before,
 			  double interval)
 {
-	char live[32];
+	char live[32], overhead[16];
 
 	hs_human_bytes(s->collector.live_bytes, live, sizeof(live));
-	fprintf(stderr, "\rheapscope: %5.0fs  %8.0f events/s  live %s       ", elapsed,
-		(s->collector.events - events_before) / interval, live);
+	overhead_progress(s, overhead, sizeof(overhead));
+	fprintf(stderr, "\rheapscope: %5.0fs  %8.0f events/s  live %s  overhead %s       ",
+		elapsed, (s->collector.events - events_before) / interval, live, overhead);
 }
 
 /* Collect until the duration ends, a signal arrives or the target exits. */
@@ -185,6 +188,8 @@ static void collect(struct session *s)
 			break;
 		if (check_exits(s))
 			break;
+		if (overhead_check(s, now_s()))
+			break;
 		follow_new_processes(s);
 		if (now_s() - last_unwind_check >= 1.0) {
 			follow_new_objects(s);
@@ -207,9 +212,11 @@ static void stop(struct session *s)
 	struct hs_collector *c = &s->collector;
 	int err;
 
+	overhead_calibration_end(s); /* its thread's CPU is not the freeze's to share */
 	leak_check_freeze(s); /* the probes stop while the target is stopped: one instant */
 	hs_attach_end_session(&s->attachment);
 	s->ended_s = now_s();
+	overhead_end(s, s->ended_s);
 	hs_timeline_mark_end(&s->timeline, s->ended_s);
 	sum->duration_s = s->ended_s - s->started_s;
 	/* The probes' removal waits for the kernel (~150-200 ms): glibc's state is read meanwhile. */
@@ -281,7 +288,11 @@ static int write_output(struct session *s)
 
 static void session_free(struct session *s)
 {
+	overhead_recalibration_stop(s); /* a session that failed after its start */
 	hs_attach_free(&s->attachment);
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	hs_overhead_free(&s->overhead);
 	heap_readings_free(s);
 	hs_timeline_free(&s->timeline);
 	hs_unwind_free(&s->unwind);
@@ -307,7 +318,7 @@ static void install_signal_handlers(void)
 
 static int run_session(struct hs_options *opts)
 {
-	struct session s = { .opts = opts };
+	struct session s = { .opts = opts, .stats_fd = -1 };
 	int err;
 
 	hs_objects_init(&s.objects);

@@ -14,12 +14,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "analysis/overhead.h"
 #include "analysis/profile.h"
 #include "analysis/summary.h"
 #include "analysis/timeline.h"
 #include "cli/options.h"
 #include "collect/collect.h"
 #include "probe/attach.h"
+#include "probe/probe_cost.h"
 #include "probe/probes.h"
 #include "render/heap_state.h"
 #include "symbol/symbolize.h"
@@ -27,6 +29,8 @@
 #include "target/objects.h"
 #include "cli/targets.h"
 #include "unwind/unwind_maps.h"
+
+struct hs_recalibration;
 
 /* Everything one session holds; torn down in reverse order by session_free. */
 struct session {
@@ -61,6 +65,14 @@ struct session {
 	bool following;
 	struct hs_heap_reading *heap_readings; /* per target, in attach order (session_heap.c) */
 	size_t heap_reading_count, heap_reading_capacity;
+	/* the overhead meter (session_overhead.c) */
+	int stats_fd; /* BPF run statistics on while open; -1: none */
+	struct hs_probe_cost probe_cost;
+	bool overhead_calibrated;
+	struct hs_overhead overhead;
+	double overhead_sampled_s;
+	struct hs_recalibration *recalibration; /* its thread, while the session collects */
+	size_t calibrations; /* runs the meter's price is the median of */
 };
 
 static inline double now_s(void)
@@ -87,6 +99,15 @@ void heap_read_start(struct session *s);
 void heap_read_point(struct session *s, double now);
 void heap_read_end(struct session *s);
 void heap_readings_free(struct session *s);
+
+/* session_overhead.c: the overhead meter and --max-overhead. */
+void overhead_start(struct session *s);
+void overhead_attached(struct session *s, double now);
+bool overhead_check(struct session *s, double now);
+void overhead_end(struct session *s, double now);
+void overhead_progress(const struct session *s, char *out, size_t len);
+void overhead_recalibration_stop(struct session *s);
+void overhead_calibration_end(struct session *s);
 
 /* summary.c: the counts a session ends with, and what it says about them on stderr. */
 void print_probe_plan(pid_t pid, const struct hs_probe_plan *plan);

@@ -265,6 +265,20 @@ static void print_missing_symbols(struct session *s)
 	hs_missing_symbols_free(&list);
 }
 
+/* The overhead meter's figure for the session: the probes' share of the targets' CPU. */
+static void print_overhead(const struct session *s)
+{
+	const struct hs_summary *sum = &s->summary;
+
+	if (!sum->overhead_known) {
+		fprintf(stderr, "heapscope: overhead: not measured (the targets hardly ran)\n");
+		return;
+	}
+	fprintf(stderr, "heapscope: overhead: the probes took %.1f%% of the %s CPU time%s\n",
+		sum->overhead_pct, sum->process_count > 1 ? "targets'" : "target's",
+		s->overhead_calibrated ? "" : " (their traps not timed: programs only)");
+}
+
 /* The session's lines after the output is written: what was seen, what was lost. */
 void print_summary(struct session *s)
 {
@@ -286,6 +300,7 @@ void print_summary(struct session *s)
 		(unsigned long long)sum->unknown_frees,
 		(unsigned long long)k[HS_STAT_STACK_TRUNCATED], sum->attach_ms);
 	print_unwind_summary(sum);
+	print_overhead(s);
 	if (k[HS_STAT_NEW_THREW])
 		fprintf(stderr, "heapscope: operator new threw %llu times (those calls count "
 			"nothing)\n", (unsigned long long)k[HS_STAT_NEW_THREW]);

@@ -91,7 +91,11 @@ static void write_title(FILE *out, const struct hs_render_input *in)
 	hs_html_count(out, "total-events", sum->events);
 	fputs(" events, ", out);
 	hs_html_count(out, "total-lost-events", sum->lost_events);
-	fputs(" lost</span><span>heapscope ", out);
+	fputs(" lost</span>", out);
+	if (sum->overhead_known)
+		fprintf(out, "<span id=\"overhead\">probes took %.1f%% of the %s CPU</span>",
+			sum->overhead_pct, sum->process_count > 1 ? "targets'" : "target's");
+	fputs("<span>heapscope ", out);
 	hs_html_text(out, hs_version());
 	fputs("</span></p>\n</header>\n", out);
 }
@@ -99,6 +103,8 @@ static void write_title(FILE *out, const struct hs_render_input *in)
 /* What makes the figures below less than the whole truth, said before them. */
 static void write_banner(FILE *out, const struct hs_summary *sum)
 {
+	char cut_short[256];
+
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept)
 		fprintf(out, "<p class=\"banner\" id=\"banner-losses\">Results may be incomplete: "
 			"%llu events lost, %llu frees never seen, %llu stacks not kept.</p>\n",
@@ -111,6 +117,12 @@ static void write_banner(FILE *out, const struct hs_summary *sum)
 			sum->process_count > 1 ? "every target" : "the target",
 			sum->target_execed ? "exec()ed another program" : "exited",
 			sum->duration_s);
+	hs_render_cut_short(sum, cut_short, sizeof(cut_short));
+	if (cut_short[0]) {
+		fputs("<p class=\"banner\" id=\"banner-overhead\">The session was cut short: ", out);
+		hs_html_text(out, cut_short);
+		fputs(".</p>\n", out);
+	}
 }
 
 static void memory_row(FILE *out, const char *what, bool known, double start, double end)

@@ -72,6 +72,24 @@ static void write_malloc_evidence(FILE *out, const char *sep, const struct hs_ve
 	fprintf(out, "%s\"retention_measured\": %s", sep, v->retention_measured ? "true" : "false");
 }
 
+/* The overhead meter's share (null when the targets hardly ran), --max-overhead (null: not
+ * given) and why heapscope cut the session short (null: it did not). */
+static void write_overhead(FILE *out, const struct hs_summary *sum)
+{
+	char cut_short[256];
+
+	known_number(out, ",\n  ", "overhead_pct", sum->overhead_known, sum->overhead_pct);
+	known_number(out, ",\n  ", "max_overhead_pct", sum->max_overhead_pct > 0,
+		     sum->max_overhead_pct);
+	hs_render_cut_short(sum, cut_short, sizeof(cut_short));
+	fprintf(out, ",\n  \"stopped_by_max_overhead\": %s,\n  \"cut_short\": ",
+		sum->overhead_stopped ? "true" : "false");
+	if (cut_short[0])
+		hs_json_string(out, cut_short);
+	else
+		fputs("null", out);
+}
+
 static void write_session(FILE *out, const struct hs_render_input *in)
 {
 	const struct hs_summary *sum = in->summary;
@@ -102,6 +120,7 @@ static void write_session(FILE *out, const struct hs_render_input *in)
 	field(out, "short_lived_processes", sum->short_lived_processes);
 	field(out, "stacks_without_series", a->stacks_without_series);
 	field(out, "min_age_s", a->min_age_s);
+	write_overhead(out, sum);
 }
 
 /* glibc's figures at a point: null where they were not read for it. */

@@ -198,6 +198,11 @@ static void add_header(struct encoder *e, const struct hs_render_input *input)
 			 name);
 		hs_pb_uint(&e->body, PROFILE_COMMENT, add_string(e, comment));
 	}
+	hs_render_cut_short(sum, name, sizeof(name));
+	if (name[0]) {
+		snprintf(comment, sizeof(comment), "heapscope: cut short: %s", name);
+		hs_pb_uint(&e->body, PROFILE_COMMENT, add_string(e, comment));
+	}
 	if (sum->lost_events || sum->replaced_blocks || sum->stacks_not_kept) {
 		snprintf(comment, sizeof(comment),
 			 "heapscope: results may be incomplete: lost events %llu, frees never seen "

@@ -37,14 +37,21 @@ static void write_header(FILE *out, const struct hs_render_input *in)
 {
 	const struct hs_summary *sum = in->summary;
 	const struct hs_timeline *tl = in->analysis->timeline;
-	char name[64];
+	char name[64], cut_short[256];
 
 	hs_render_session_name(sum, name, sizeof(name));
 	fprintf(out, "heapscope report: %s%s%s, %.1f s, %zu points every %.2g s\n", name,
 		sum->merged && sum->process_count > 1 ? " merged" : "",
 		!sum->target_exited ? "" : sum->process_count > 1 ? ", all exited" : ", exited",
 		sum->duration_s, tl->count, tl->interval_s);
-	fprintf(out, "by heapscope %s\n\n", hs_version());
+	fprintf(out, "by heapscope %s\n", hs_version());
+	if (sum->overhead_known)
+		fprintf(out, "overhead: heapscope's probes took %.1f%% of the %s CPU time\n",
+			sum->overhead_pct, sum->process_count > 1 ? "targets'" : "target's");
+	hs_render_cut_short(sum, cut_short, sizeof(cut_short));
+	if (cut_short[0])
+		fprintf(out, "CUT SHORT: %s\n", cut_short);
+	fputc('\n', out);
 }
 
 static const char *process_state(const struct hs_process_summary *p)

@@ -421,7 +421,8 @@ static void session_labels(const struct hs_render_input *input, uint64_t weight_
 	hs_group_digits(weight_total, total, sizeof(total));
 	if (sum) {
 		hs_render_session_name(sum, name, sizeof(name));
-		snprintf(title, len, "heapscope: %s, %.1f s, %s: %s %s", name, sum->duration_s,
+		snprintf(title, len, "heapscope: %s, %.1f s%s, %s: %s %s", name, sum->duration_s,
+			 sum->overhead_stopped ? " (cut short: --max-overhead)" : "",
 			 hs_weight_name(input->weight), total, hs_weight_unit(input->weight));
 	} else {
 		snprintf(title, len, "heapscope: %s: %s %s", hs_weight_name(input->weight), total,

@@ -116,3 +116,19 @@ void hs_render_explanation(const struct hs_render_input *input, char *out, size_
 	used = strlen(out);
 	hs_render_process_explanation(input, pid, &a->verdict, out + used, len - used);
 }
+
+/*
+ * Why the session ended before its -d, when heapscope ended it itself: "heapscope stopped the
+ * session after 3.2 s: its probes took 87% of the target's CPU time over the last second,
+ * more than --max-overhead 50%".  Empty otherwise (a target exiting says so in its own words).
+ */
+void hs_render_cut_short(const struct hs_summary *sum, char *out, size_t len)
+{
+	if (len)
+		out[0] = '\0';
+	if (sum && sum->overhead_stopped)
+		snprintf(out, len, "heapscope stopped the session after %.1f s: its probes took "
+			 "%.0f%% of the %s CPU time over the last second, more than "
+			 "--max-overhead %g%%", sum->duration_s, sum->overhead_stop_pct,
+			 sum->process_count > 1 ? "targets'" : "target's", sum->max_overhead_pct);
+}

@@ -16,6 +16,7 @@ void hs_render_verdict_source(const struct hs_render_input *input, char *out, si
 void hs_render_explanation(const struct hs_render_input *input, char *out, size_t len);
 const struct hs_heap_reading *hs_render_heap_reading(const struct hs_render_input *input,
 						     pid_t pid);
+void hs_render_cut_short(const struct hs_summary *sum, char *out, size_t len);
 void hs_render_process_explanation(const struct hs_render_input *input, pid_t pid,
 				   const struct hs_verdict *v, char *out, size_t len);
 

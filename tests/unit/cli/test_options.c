@@ -87,6 +87,11 @@ static void test_every_option(void)
 	CHECK_EQ(PARSE(&o, "-p", "1", "--ringbuf-size", "4096", "--max-stacks", "4294967295"), 0);
 	CHECK_EQ(o.ringbuf_bytes, 4096);
 	CHECK_EQ(o.max_stacks, 4294967295u);
+	CHECK(o.max_overhead_pct == 0); /* no guard unless asked */
+	CHECK_EQ(PARSE(&o, "-p", "1", "--max-overhead", "12.5"), 0);
+	CHECK(o.max_overhead_pct == 12.5);
+	CHECK_EQ(PARSE(&o, "-p", "1", "--max-overhead", "100"), 0);
+	CHECK(o.max_overhead_pct == 100);
 
 	/* -h needs nothing else. */
 	CHECK_EQ(PARSE(&o, "-h"), 0);
@@ -140,6 +145,11 @@ static void test_bad_values(void)
 	REJECTED("1T", "-p", "1", "--max-live", "1T");
 	REJECTED("0", "-p", "1", "--max-stacks", "0");
 	REJECTED("4G", "-p", "1", "--max-stacks", "4G");
+	REJECTED("--max-overhead '0'", "-p", "1", "--max-overhead", "0");
+	REJECTED("--max-overhead '-1'", "-p", "1", "--max-overhead", "-1");
+	REJECTED("--max-overhead '101'", "-p", "1", "--max-overhead", "101");
+	REJECTED("--max-overhead 'abc'", "-p", "1", "--max-overhead", "abc");
+	REJECTED("--max-overhead 'nan'", "-p", "1", "--max-overhead", "nan");
 	/* Values that overflow 64 bits once the suffix is applied are not taken
 	 * modulo 2^64 (this one would wrap to 1024). */
 	REJECTED("18014398509481985K", "-p", "1", "--max-live", "18014398509481985K");
