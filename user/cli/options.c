@@ -157,7 +157,7 @@ void hs_options_usage(FILE *out)
 		"      --max-frames N       deepest stack kept, 1..%d (default %d; deeper ones\n"
 		"                           are truncated and counted)\n"
 		"      --max-live N         live allocations tracked at once (default %s,\n"
-		"                           32 bytes each; more are counted as untracked)\n"
+		"                           32 to 48 bytes each; more are counted as untracked)\n"
 		"      --max-stacks N       distinct stacks kept (default %s; more are counted)\n"
 		"      --unwind MODE        auto (default): walk stacks with tables built from\n"
 		"                           each object's CFI (.eh_frame/.debug_frame), frame\n"

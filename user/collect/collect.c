@@ -180,14 +180,13 @@ static void record_free(struct hs_collector *c, uint32_t pid, uint64_t addr, uin
  */
 static void record_realloc(struct hs_collector *c, const struct hs_event *ev)
 {
-	struct hs_live_block *old;
+	struct hs_live_block old;
 
 	if (!ev->addr && ev->size)
 		return; /* it failed: the old block is still the caller's */
-	old = hs_live_find(&c->live, ev->pid, ev->old_addr);
-	if (!old)
+	if (!hs_live_find(&c->live, ev->pid, ev->old_addr, &old))
 		count_unknown_free(c, ev->pid, 0);
-	else if (old->ts_ns <= ev->entry_ts_ns)
+	else if (old.ts_ns <= ev->entry_ts_ns)
 		record_free(c, ev->pid, ev->old_addr, 0);
 	if (ev->addr)
 		record_alloc(c, ev);

@@ -276,17 +276,17 @@ static int build_nodes(const struct hs_live_table *live, pid_t pid, struct nodes
 	uint64_t overlapping;
 	int err = 0;
 
-	for (size_t i = 0; live && i < live->capacity; i++) {
-		const struct hs_live_block *b = &live->slots[i];
-		struct hs_reach_node node = { .addr = b->addr, .size = b->size,
-					      .stack_id = b->stack_id };
+	if (live)
+		hs_live_foreach(live, b) {
+			struct hs_reach_node node = { .addr = b->addr, .size = b->size,
+						      .stack_id = b->stack_id };
 
-		if (!b->addr || (pid_t)b->pid != pid)
-			continue;
-		err = add_node(out, &node);
-		if (err)
-			return err;
-	}
+			if ((pid_t)b->pid != pid)
+				continue;
+			err = add_node(out, &node);
+			if (err)
+				return err;
+		}
 	err = hs_reach_sort_nodes(out->items, &out->count, &overlapping);
 	if (!err)
 		err = hs_reach_sort_nodes(chunks->items, &chunks->count, &overlapping);

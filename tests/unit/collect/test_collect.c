@@ -253,13 +253,14 @@ static void test_fork_events(void)
 static void test_realloc(void)
 {
 	struct session s;
+	struct hs_live_block found;
 
 	session_start(&s, 1000, 100);
 	alloc(&s, 0x1000, 100, 1);
 	realloc_block(&s, 0x1000, 0x5000, 400, 2); /* moved: the new block is realloc's caller's */
 	CHECK_EQ(stack(&s, PID, 1)->live_bytes, 0);
 	CHECK_EQ(stack(&s, PID, 2)->live_bytes, 400);
-	CHECK(hs_live_find(&s.c.live, PID, 0x1000) == NULL);
+	CHECK(!hs_live_find(&s.c.live, PID, 0x1000, &found));
 
 	realloc_block(&s, 0x5000, 0x5000, 50, 3); /* in place, shrunk */
 	CHECK_EQ(stack(&s, PID, 2)->live_bytes, 0);
@@ -280,15 +281,45 @@ static void test_realloc(void)
 	hs_collector_free(&s.c);
 }
 
+/* Blocks of 4 GiB and more (their size past a live slot's 32 bits) count exactly, in
+ * the stack's and the session's live bytes, through realloc and free. */
+static void test_blocks_past_4_gib(void)
+{
+	struct session s;
+	struct hs_live_block found;
+
+	session_start(&s, 1000, 100);
+	alloc(&s, 0x10000, 5ull << 30, 1);
+	alloc(&s, 0x20000, UINT32_MAX, 1);
+	alloc(&s, 0x30000, 100, 1);
+	CHECK_EQ(stack(&s, PID, 1)->live_bytes, (5ull << 30) + UINT32_MAX + 100);
+	CHECK_EQ(s.c.live_bytes, (5ull << 30) + UINT32_MAX + 100);
+	CHECK(hs_live_find(&s.c.live, PID, 0x10000, &found));
+	CHECK_EQ(found.size, 5ull << 30);
+	realloc_block(&s, 0x30000, 0x30000, 6ull << 30, 2); /* grown in place past 4 GiB */
+	realloc_block(&s, 0x10000, 0x40000, 8, 2);	     /* moved and shrunk under it */
+	CHECK_EQ(stack(&s, PID, 1)->live_bytes, UINT32_MAX);
+	CHECK_EQ(stack(&s, PID, 2)->live_bytes, (6ull << 30) + 8);
+	check_invariant(&s);
+	free_block(&s, 0x20000);
+	free_block(&s, 0x30000);
+	free_block(&s, 0x40000);
+	CHECK_EQ(s.c.live_bytes, 0);
+	CHECK_EQ(s.c.unknown_frees, 0);
+	check_invariant(&s);
+	hs_collector_free(&s.c);
+}
+
 static void test_failed_realloc_keeps_block(void)
 {
 	struct session s;
+	struct hs_live_block found;
 
 	session_start(&s, 1000, 100);
 	alloc(&s, 0x1000, 100, 1);
 	realloc_block(&s, 0x1000, 0, 1 << 30, 2); /* NULL for a non-zero size: failed */
 	CHECK_EQ(stack(&s, PID, 1)->live_bytes, 100);
-	CHECK(hs_live_find(&s.c.live, PID, 0x1000) != NULL);
+	CHECK(hs_live_find(&s.c.live, PID, 0x1000, &found));
 	CHECK_EQ(s.c.live_bytes, 100);
 	CHECK_EQ(s.c.unknown_frees, 0);
 	check_invariant(&s);
@@ -376,6 +407,7 @@ static void test_truncated_stack_counted(void)
 {
 	struct session s;
 	struct hs_event ev;
+	struct hs_live_block found;
 	size_t len;
 
 	session_start(&s, 100, 100);
@@ -383,7 +415,8 @@ static void test_truncated_stack_counted(void)
 	ev.flags = HS_EVF_TRUNCATED;
 	CHECK_EQ(hs_collector_apply(&s.c, &ev, len), 0);
 	CHECK_EQ(s.c.truncated_stacks, 1);
-	CHECK(s.c.stacks.stacks[hs_live_find(&s.c.live, PID, 0x1000)->stack_id].truncated);
+	CHECK(hs_live_find(&s.c.live, PID, 0x1000, &found));
+	CHECK(s.c.stacks.stacks[found.stack_id].truncated);
 	hs_collector_free(&s.c);
 }
 
@@ -531,6 +564,7 @@ int main(void)
 	TEST(test_unknown_free_bytes);
 	TEST(test_fork_events);
 	TEST(test_realloc);
+	TEST(test_blocks_past_4_gib);
 	TEST(test_failed_realloc_keeps_block);
 	TEST(test_realloc_old_block_reused_by_other_thread);
 	TEST(test_replaced_block);

@@ -3,8 +3,9 @@
  * test_live.c - the live table (user/collect/live.c): insert, find, remove, blocks
  * replaced at a live address, backward-shift deletion inside collision
  * clusters (including ones that wrap around the end of the slot array),
- * growth, and the max_count bound; then many random operations compared with
- * a plain reference model.
+ * growth by half (load between 1/2 and 3/4), sizes too big for a slot's 32
+ * bits, many processes at the same addresses, and the max_count bound; then
+ * many random operations compared with a plain reference model.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +15,30 @@
 #include "lib/hash.h"
 #include "collect/live.h"
 
-/* The table's home slot for a key: the same formula as live.c, so tests can
- * build collisions on purpose. */
-static size_t home_slot(const struct hs_live_table *table, uint32_t pid, uint64_t addr)
+/* A process's slots, or NULL. */
+static struct hs_live_process *process_of(struct hs_live_table *table, uint32_t pid)
 {
-	return hs_hash64(addr ^ ((uint64_t)pid << 48)) & (table->capacity - 1);
+	for (size_t i = 0; i < table->process_count; i++)
+		if (table->processes[i].pid == pid)
+			return &table->processes[i];
+	return NULL;
+}
+
+/* A process's home slot for an address: the same formula as live.c, so tests can
+ * build collisions on purpose. */
+static size_t home_slot(const struct hs_live_process *p, uint64_t addr)
+{
+	return (size_t)(((unsigned __int128)hs_hash64(addr) * p->capacity) >> 64);
+}
+
+/* Is (pid, addr) live, with that size? */
+static bool live_with_size(struct hs_live_table *table, uint32_t pid, uint64_t addr,
+			   uint64_t size)
+{
+	struct hs_live_block found;
+
+	return hs_live_find(table, pid, addr, &found) && found.size == size &&
+	       found.pid == pid && found.addr == addr;
 }
 
 static struct hs_live_block block_of(uint32_t pid, uint64_t addr, uint64_t size)
@@ -54,21 +74,20 @@ static void test_insert_find_remove(void)
 	CHECK_EQ(insert(&table, 8, 0x1000, 48), 0); /* same address, other process */
 	CHECK_EQ(table.count, 2);
 
-	struct hs_live_block *found = hs_live_find(&table, 7, 0x1000);
-	CHECK(found != NULL);
-	if (found) {
-		CHECK_EQ(found->size, 24);
-		CHECK_EQ(found->stack_id, 24);
-		CHECK_EQ(found->ts_ns, 0x3000);
-	}
-	CHECK(hs_live_find(&table, 7, 0x2000) == NULL);
-	CHECK(hs_live_find(&table, 9, 0x1000) == NULL);
+	struct hs_live_block found;
+	CHECK(hs_live_find(&table, 7, 0x1000, &found));
+	CHECK_EQ(found.size, 24);
+	CHECK_EQ(found.stack_id, 24);
+	CHECK_EQ(found.ts_ns, 0x3000);
+	CHECK_EQ(found.pid, 7);
+	CHECK(!hs_live_find(&table, 7, 0x2000, &found));
+	CHECK(!hs_live_find(&table, 9, 0x1000, &found));
 
 	CHECK(hs_live_remove(&table, 7, 0x1000, &removed));
 	CHECK_EQ(removed.size, 24);
 	CHECK_EQ(removed.pid, 7);
 	CHECK(!hs_live_remove(&table, 7, 0x1000, &removed));
-	CHECK(hs_live_find(&table, 8, 0x1000) != NULL);
+	CHECK(live_with_size(&table, 8, 0x1000, 48));
 	CHECK_EQ(table.count, 1);
 	CHECK_EQ(counted_by_foreach(&table), 1);
 	hs_live_free(&table);
@@ -84,7 +103,7 @@ static void test_replaced_block(void)
 	CHECK_EQ(hs_live_insert(&table, &second, &replaced), 1);
 	CHECK_EQ(replaced.size, 100);
 	CHECK_EQ(replaced.addr, 0x5000);
-	CHECK_EQ(hs_live_find(&table, 7, 0x5000)->size, 200);
+	CHECK(live_with_size(&table, 7, 0x5000, 200));
 	CHECK_EQ(table.count, 1);
 	hs_live_free(&table);
 }
@@ -102,11 +121,11 @@ static void test_null_address_refused(void)
 }
 
 /* n addresses of pid whose home slot is slot, in increasing order from *next. */
-static void colliding_addrs(const struct hs_live_table *table, uint32_t pid, size_t slot,
-			    uint64_t *addrs, size_t n, uint64_t *next)
+static void colliding_addrs(const struct hs_live_process *p, size_t slot, uint64_t *addrs,
+			    size_t n, uint64_t *next)
 {
 	for (size_t found = 0; found < n; (*next)++)
-		if (home_slot(table, pid, *next) == slot)
+		if (home_slot(p, *next) == slot)
 			addrs[found++] = *next;
 }
 
@@ -120,12 +139,20 @@ static void test_backward_shift_under_collisions(void)
 {
 	struct hs_live_table table;
 	uint64_t last_home[3], first_home[3], next = 1;
+	struct hs_live_block gone;
 
 	CHECK_EQ(hs_live_init(&table, 1000), 0);
-	size_t last = table.capacity - 1;
-	colliding_addrs(&table, 1, last, last_home, 3, &next);
+	/* The process's slots exist from its first block on. */
+	CHECK_EQ(insert(&table, 1, 0x10, 1), 0);
+	CHECK(hs_live_remove(&table, 1, 0x10, &gone));
+	struct hs_live_process *p = process_of(&table, 1);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	size_t last = p->capacity - 1;
+	colliding_addrs(p, last, last_home, 3, &next);
 	next = 1;
-	colliding_addrs(&table, 1, 0, first_home, 3, &next);
+	colliding_addrs(p, 0, first_home, 3, &next);
 
 	for (size_t removed_at = 0; removed_at < 6; removed_at++) {
 		uint64_t all[6] = { last_home[0], first_home[0], last_home[1],
@@ -135,27 +162,24 @@ static void test_backward_shift_under_collisions(void)
 		for (size_t i = 0; i < 6; i++)
 			CHECK_EQ(insert(&table, 1, all[i], i + 1), 0);
 		/* The cluster occupies the last slot and the first five. */
-		CHECK(table.slots[last].addr != 0);
-		CHECK(table.slots[4].addr != 0);
+		CHECK(p->slots[last].addr != 0);
+		CHECK(p->slots[4].addr != 0);
 		CHECK(hs_live_remove(&table, 1, all[removed_at], &removed));
 		CHECK_EQ(removed.size, removed_at + 1);
 		for (size_t i = 0; i < 6; i++) {
-			const struct hs_live_block *found = hs_live_find(&table, 1, all[i]);
+			struct hs_live_block found;
 
-			if (i == removed_at) {
-				CHECK(found == NULL);
-				continue;
-			}
-			CHECK(found != NULL);
-			if (found)
-				CHECK_EQ(found->size, i + 1);
+			if (i == removed_at)
+				CHECK(!hs_live_find(&table, 1, all[i], &found));
+			else
+				CHECK(live_with_size(&table, 1, all[i], i + 1));
 		}
 		/* No hole inside the cluster: five blocks in the last slot and slots 0..3. */
 		CHECK_EQ(table.count, 5);
-		CHECK(table.slots[last].addr != 0);
+		CHECK(p->slots[last].addr != 0);
 		for (size_t i = 0; i < 4; i++)
-			CHECK(table.slots[i].addr != 0);
-		CHECK(table.slots[4].addr == 0);
+			CHECK(p->slots[i].addr != 0);
+		CHECK(p->slots[4].addr == 0);
 		for (size_t i = 0; i < 6; i++)
 			if (i != removed_at)
 				CHECK(hs_live_remove(&table, 1, all[i], &removed));
@@ -165,27 +189,136 @@ static void test_backward_shift_under_collisions(void)
 	hs_live_free(&table);
 }
 
+/*
+ * Growth by half, not doubling: a table is never more than 3/4 full, and once past its
+ * first pages never less than 1/2 just after growing, which is what bounds the memory a
+ * block costs (32 to 48 bytes at 24 a slot).
+ */
 static void test_growth_keeps_every_block(void)
 {
 	struct hs_live_table table;
-	const size_t n = 50000;
-	size_t initial_capacity, missing = 0;
+	const size_t n = 50000, page_slots = 4096 / sizeof(struct hs_live_slot);
+	size_t capacity = 0, growths = 0, missing = 0, too_empty = 0, too_full = 0;
 
 	CHECK_EQ(hs_live_init(&table, n), 0);
-	initial_capacity = table.capacity;
-	for (size_t i = 1; i <= n; i++)
-		CHECK_EQ(insert(&table, 3, i * 16, i), 0);
-	CHECK(table.capacity > initial_capacity);
-	CHECK(table.count * 10 <= table.capacity * 7); /* load stays under 70% */
-	CHECK_EQ(table.count, n);
 	for (size_t i = 1; i <= n; i++) {
-		const struct hs_live_block *found = hs_live_find(&table, 3, i * 16);
+		CHECK_EQ(insert(&table, 3, i * 16, i), 0);
+		struct hs_live_process *p = &table.processes[0];
 
-		missing += !found || found->size != i;
+		too_full += p->count * 4 > p->capacity * 3;
+		if (p->capacity != capacity) {
+			/* Grown: by half, rounded up to a whole page, so it is about half full. */
+			if (capacity) {
+				growths++;
+				too_empty += p->capacity > capacity + capacity / 2 + page_slots;
+				too_empty += p->count * 2 + 2 * page_slots < p->capacity;
+			}
+			capacity = p->capacity;
+		}
 	}
+	CHECK(growths > 10);
+	CHECK_EQ(too_full, 0);
+	CHECK_EQ(too_empty, 0);
+	CHECK_EQ(table.count, n);
+	for (size_t i = 1; i <= n; i++)
+		missing += !live_with_size(&table, 3, i * 16, i);
 	CHECK_EQ(missing, 0);
 	CHECK_EQ(counted_by_foreach(&table), n);
-	CHECK_EQ(hs_live_memory_bytes(&table), table.capacity * sizeof(struct hs_live_block));
+	/* The slots' pages, the process array and its index: no hidden allocation. */
+	CHECK(hs_live_memory_bytes(&table) >= capacity * sizeof(struct hs_live_slot));
+	CHECK(hs_live_memory_bytes(&table) < capacity * sizeof(struct hs_live_slot) + 8192);
+	hs_live_free(&table);
+}
+
+/*
+ * A slot keeps 32 bits of size; a block of UINT32_MAX bytes or more keeps its exact
+ * size beside the slots.  Every path: insert, find, replace big by small and small by
+ * big, remove, foreach, and the growth that moves the slots.
+ */
+static void test_sizes_past_32_bits(void)
+{
+	const uint64_t sizes[] = { UINT32_MAX - 1ull, UINT32_MAX, 1ull << 32, (5ull << 30) + 3,
+				   UINT64_MAX };
+	const size_t n = sizeof(sizes) / sizeof(sizes[0]);
+	struct hs_live_table table;
+	struct hs_live_block replaced, removed;
+	uint64_t sum = 0;
+
+	CHECK_EQ(hs_live_init(&table, 100000), 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ(insert(&table, 5, 0x100000 * (i + 1), sizes[i]), 0);
+	CHECK_EQ(table.processes[0].big_count, n - 1); /* UINT32_MAX - 1 fits a slot */
+	for (size_t i = 0; i < n; i++)
+		CHECK(live_with_size(&table, 5, 0x100000 * (i + 1), sizes[i]));
+	/* Enough small blocks to grow the table several times: big sizes move along. */
+	for (uint64_t a = 1; a <= 20000; a++)
+		CHECK_EQ(insert(&table, 5, a * 16, 1), 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK(live_with_size(&table, 5, 0x100000 * (i + 1), sizes[i]));
+	hs_live_foreach(&table, block)
+		if (block->size > 1)
+			sum += block->size;
+	CHECK_EQ(sum, (UINT32_MAX - 1ull) + UINT32_MAX + (1ull << 32) + (5ull << 30) + 3 +
+			      UINT64_MAX); /* wraps, as the collector's uint64_t sums do */
+
+	/* Big replaced by small, small by big, big by big. */
+	struct hs_live_block small = block_of(5, 0x300000, 64), big = block_of(5, 0x100000, 1);
+
+	big.size = 7ull << 32;
+	CHECK_EQ(hs_live_insert(&table, &small, &replaced), 1);
+	CHECK_EQ(replaced.size, 1ull << 32);
+	CHECK(live_with_size(&table, 5, 0x300000, 64));
+	CHECK_EQ(hs_live_insert(&table, &big, &replaced), 1);
+	CHECK_EQ(replaced.size, UINT32_MAX - 1ull);
+	CHECK(live_with_size(&table, 5, 0x100000, 7ull << 32));
+	big.size = 9ull << 32;
+	CHECK_EQ(hs_live_insert(&table, &big, &replaced), 1);
+	CHECK_EQ(replaced.size, 7ull << 32);
+	CHECK(live_with_size(&table, 5, 0x100000, 9ull << 32));
+	CHECK_EQ(table.processes[0].big_count, n - 1);
+
+	CHECK(hs_live_remove(&table, 5, 0x400000, &removed));
+	CHECK_EQ(removed.size, (5ull << 30) + 3);
+	CHECK(live_with_size(&table, 5, 0x500000, UINT64_MAX));
+	CHECK(live_with_size(&table, 5, 0x200000, UINT32_MAX));
+	for (size_t i = 0; i < n; i++)
+		hs_live_remove(&table, 5, 0x100000 * (i + 1), &removed);
+	CHECK_EQ(table.processes[0].big_count, 0);
+	CHECK_EQ(table.count, 20000);
+	hs_live_free(&table);
+}
+
+/* Processes have their own slots: the same addresses in many of them, found by pid,
+ * however their events interleave. */
+static void test_many_processes(void)
+{
+	const uint32_t processes = 300;
+	const uint64_t addrs = 50;
+	struct hs_live_table table;
+	struct hs_live_block removed;
+	size_t wrong = 0;
+
+	CHECK_EQ(hs_live_init(&table, 1 << 20), 0);
+	for (uint64_t a = 1; a <= addrs; a++)
+		for (uint32_t pid = 1; pid <= processes; pid++)
+			wrong += insert(&table, pid * 7919, a * 32, pid * 1000 + a) != 0;
+	CHECK_EQ(table.process_count, processes);
+	CHECK_EQ(table.count, processes * addrs);
+	for (uint32_t pid = 1; pid <= processes; pid++)
+		for (uint64_t a = 1; a <= addrs; a++)
+			wrong += !live_with_size(&table, pid * 7919, a * 32, pid * 1000 + a);
+	/* Every other process frees its blocks; the others keep theirs. */
+	for (uint32_t pid = 2; pid <= processes; pid += 2)
+		for (uint64_t a = 1; a <= addrs; a++)
+			wrong += !hs_live_remove(&table, pid * 7919, a * 32, &removed) ||
+				 removed.pid != pid * 7919 || removed.size != pid * 1000 + a;
+	for (uint32_t pid = 1; pid <= processes; pid++)
+		for (uint64_t a = 1; a <= addrs; a++)
+			wrong += live_with_size(&table, pid * 7919, a * 32, pid * 1000 + a) != (pid % 2);
+	CHECK(!hs_live_remove(&table, 12345, 32, &removed)); /* a process never seen */
+	CHECK_EQ(wrong, 0);
+	CHECK_EQ(table.count, processes / 2 * addrs);
+	CHECK_EQ(counted_by_foreach(&table), processes / 2 * addrs);
 	hs_live_free(&table);
 }
 
@@ -199,7 +332,7 @@ static void test_max_count(void)
 	CHECK_EQ(insert(&table, 1, 0x20, 1), 0);
 	CHECK_EQ(insert(&table, 1, 0x30, 1), 0);
 	CHECK_EQ(insert(&table, 1, 0x40, 1), -ENOSPC);
-	CHECK(hs_live_find(&table, 1, 0x40) == NULL);
+	CHECK(!live_with_size(&table, 1, 0x40, 1));
 	/* A live address handed out again still replaces at the bound. */
 	CHECK_EQ(insert(&table, 1, 0x20, 5), 1);
 	CHECK(hs_live_remove(&table, 1, 0x10, &removed));
@@ -241,7 +374,8 @@ static void test_random_against_model(void)
 		uint32_t pid = 1 + (r & 1);
 		uint64_t addr = 16 * (1 + (check_random(&seed) % MODEL_ADDRS));
 		struct hs_live_block *slot = model_slot(&m, pid, addr), removed, replaced;
-		struct hs_live_block block = block_of(pid, addr, step + 1);
+		/* One size in seven too big for a slot's 32 bits. */
+		struct hs_live_block block = block_of(pid, addr, step % 7 ? step + 1 : (3ull << 32) + step);
 		int op = (r >> 1) % 8;
 
 		if (op < 4) { /* insert, more often than remove: the table fills up */
@@ -270,11 +404,14 @@ static void test_random_against_model(void)
 				m.count--;
 			}
 		} else {
-			const struct hs_live_block *found = hs_live_find(&table, pid, addr);
+			struct hs_live_block found;
+			bool got = hs_live_find(&table, pid, addr, &found);
 
-			disagreements += (found != NULL) != (slot->addr != 0);
-			if (found && slot->addr)
-				disagreements += found->size != slot->size;
+			disagreements += got != (slot->addr != 0);
+			if (got && slot->addr)
+				disagreements += found.size != slot->size ||
+						 found.ts_ns != slot->ts_ns ||
+						 found.stack_id != slot->stack_id;
 		}
 		disagreements += table.count != m.count;
 	}
@@ -285,9 +422,10 @@ static void test_random_against_model(void)
 	for (uint32_t pid = 1; pid <= MODEL_PIDS; pid++) {
 		for (uint64_t addr = 16; addr <= 16 * MODEL_ADDRS; addr += 16) {
 			const struct hs_live_block *slot = model_slot(&m, pid, addr);
-			const struct hs_live_block *found = hs_live_find(&table, pid, addr);
+			struct hs_live_block found;
+			bool got = hs_live_find(&table, pid, addr, &found);
 
-			missing += slot->addr ? !found || found->size != slot->size : found != NULL;
+			missing += slot->addr ? !got || found.size != slot->size : got;
 		}
 	}
 	CHECK_EQ(missing, 0);
@@ -302,6 +440,8 @@ int main(void)
 	TEST(test_null_address_refused);
 	TEST(test_backward_shift_under_collisions);
 	TEST(test_growth_keeps_every_block);
+	TEST(test_sizes_past_32_bits);
+	TEST(test_many_processes);
 	TEST(test_max_count);
 	TEST(test_random_against_model);
 	return check_summary();
