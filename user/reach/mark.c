@@ -77,7 +77,9 @@ int hs_reach_sort_nodes(struct hs_reach_node *nodes, size_t *count, uint64_t *ov
 			(*overlapping)++;
 			continue;
 		}
-		nodes[kept++] = nodes[i];
+		if (kept != i) /* an unchanged array is not written (its pages stay clean) */
+			nodes[kept] = nodes[i];
+		kept++;
 	}
 	*count = kept;
 	return 0;
@@ -261,13 +263,14 @@ static int scan_words(struct marker *m, const unsigned char *bytes, size_t len, 
 		      uint8_t to, long head)
 {
 	size_t words = len / 8;
+	uint64_t lo = m->lo, span = m->hi - m->lo; /* one compare: value - lo wraps below lo */
 
 	for (size_t i = 0; i < words; i++) {
 		uint64_t value;
 		long hit;
 
 		memcpy(&value, bytes + 8 * i, 8);
-		if (value < m->lo || value >= m->hi)
+		if (value - lo >= span)
 			continue;
 		hit = hs_reach_index_find(&m->index, value);
 		if (hit < 0 || hit == head)
