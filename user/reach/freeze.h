@@ -63,7 +63,8 @@ struct hs_freeze {
 	uint64_t skipped_device_bytes; /* /dev mappings (not readable as memory): not copied */
 	double pause_ms;	       /* first interrupt to last detach */
 	double copy_ms;
-	double rate_bytes_per_ms; /* measured before the freeze */
+	double rate_bytes_per_ms; /* measured before the freeze, with copy_threads */
+	size_t copy_threads;	  /* threads that copied (the tracer and the pool's workers) */
 	double estimate_ms;	  /* the copy, as estimated before the freeze */
 	char reason[256];	  /* why it did not happen (-EBUSY, -ETIMEDOUT, ...) */
 	/* owned buffers */
