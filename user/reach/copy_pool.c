@@ -92,11 +92,10 @@ static void *worker(void *arg)
 	struct hs_copy_pool *pool = arg;
 
 	pthread_mutex_lock(&pool->lock);
+	/* Woken for a parallel batch only; a spurious wake-up may help with another. */
 	while (!pool->quit) {
-		if (pool->next < pool->count)
-			work_locked(pool);
-		else
-			pthread_cond_wait(&pool->wake, &pool->lock);
+		pthread_cond_wait(&pool->wake, &pool->lock);
+		work_locked(pool);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
@@ -128,10 +127,14 @@ int hs_copy_pool_start(struct hs_copy_pool *pool)
 	return 0;
 }
 
-/* Copy every job (with the workers), deadline_ms as in hs_copy_range; each job says how it
- * went.  Returns when no job is in anyone's hands. */
+/*
+ * Copy every job (with the workers when parallel), deadline_ms as in hs_copy_range; each
+ * job says how it went.  Returns when no job is in anyone's hands: a worker preempted in
+ * the middle of a job is waited for, so a small copy (a few milliseconds) is better done by
+ * the caller alone than lengthened by a busy machine's scheduling delay.
+ */
 void hs_copy_pool_run(struct hs_copy_pool *pool, pid_t pid, struct hs_copy_job *jobs,
-		      size_t count, double deadline_ms)
+		      size_t count, double deadline_ms, bool parallel)
 {
 	pthread_mutex_lock(&pool->lock);
 	pool->jobs = jobs;
@@ -139,7 +142,7 @@ void hs_copy_pool_run(struct hs_copy_pool *pool, pid_t pid, struct hs_copy_job *
 	pool->next = pool->finished = 0;
 	pool->pid = pid;
 	pool->deadline_ms = deadline_ms;
-	if (count > 1)
+	if (parallel && count > 1)
 		pthread_cond_broadcast(&pool->wake);
 	work_locked(pool);
 	while (pool->finished < pool->count)

@@ -41,7 +41,7 @@ struct hs_copy_pool {
 
 int hs_copy_pool_start(struct hs_copy_pool *pool);
 void hs_copy_pool_run(struct hs_copy_pool *pool, pid_t pid, struct hs_copy_job *jobs,
-		      size_t count, double deadline_ms);
+		      size_t count, double deadline_ms, bool parallel);
 void hs_copy_pool_stop(struct hs_copy_pool *pool);
 int hs_copy_range(pid_t pid, uint64_t addr, unsigned char *buf, uint64_t len, double deadline_ms,
 		  uint64_t *unreadable);

@@ -76,7 +76,7 @@ static unsigned char *take_buffer(struct hs_freeze *f, size_t bytes)
  * costs nothing, the copy is still cut at --max-pause.
  */
 static double measure_rate(pid_t pid, const struct map_list *maps, struct hs_copy_pool *pool,
-			   unsigned char *scratch, size_t scratch_bytes)
+			   bool parallel, unsigned char *scratch, size_t scratch_bytes)
 {
 	struct hs_copy_job jobs[RATE_SAMPLE_JOBS];
 	size_t count = 0, piece = scratch_bytes / RATE_SAMPLE_JOBS, per_round;
@@ -93,7 +93,9 @@ static double measure_rate(pid_t pid, const struct map_list *maps, struct hs_cop
 			count++;
 		}
 	}
-	per_round = pool->thread_count + 1 < count / 2 ? pool->thread_count + 1 : count / 2;
+	per_round = parallel ? pool->thread_count + 1 : 1;
+	if (per_round > count / 2)
+		per_round = count / 2;
 	if (!per_round)
 		per_round = 1;
 	for (size_t first = 0; first < count; first += per_round) {
@@ -101,7 +103,7 @@ static double measure_rate(pid_t pid, const struct map_list *maps, struct hs_cop
 		uint64_t bytes = 0;
 		double started = now_ms(), took;
 
-		hs_copy_pool_run(pool, pid, jobs + first, n, 0);
+		hs_copy_pool_run(pool, pid, jobs + first, n, 0, parallel);
 		took = now_ms() - started;
 		for (size_t i = first; i < first + n; i++)
 			bytes += jobs[i].err ? 0 : jobs[i].len;
@@ -327,7 +329,8 @@ static int copy_memory(struct freezer *z)
 	f->skipped_device_bytes = maps.device_bytes;
 	err = plan_copy(z, &maps, &jobs, &job_count);
 	if (!err)
-		hs_copy_pool_run(z->pool, f->pid, jobs, job_count, z->deadline_ms);
+		hs_copy_pool_run(z->pool, f->pid, jobs, job_count, z->deadline_ms,
+				 f->copy_threads > 1);
 	for (size_t i = 0; jobs && i < job_count; i++) {
 		if (jobs[i].err) {
 			if (!err || err == -ETIMEDOUT)
@@ -451,7 +454,8 @@ static int estimate(pid_t pid, const struct hs_freeze_config *config, struct hs_
 			 (unsigned long long)maps.bytes);
 		return -ENOMEM;
 	}
-	f->rate_bytes_per_ms = measure_rate(pid, &maps, pool, f->arena,
+	f->copy_threads = maps.bytes >= HS_FREEZE_PARALLEL_COPY_BYTES ? pool->thread_count + 1 : 1;
+	f->rate_bytes_per_ms = measure_rate(pid, &maps, pool, f->copy_threads > 1, f->arena,
 					    f->arena_bytes < HS_FREEZE_RATE_SAMPLE_BYTES ?
 						    f->arena_bytes : HS_FREEZE_RATE_SAMPLE_BYTES);
 	f->estimate_ms = maps.bytes / f->rate_bytes_per_ms;
@@ -499,7 +503,6 @@ int hs_freeze_run(pid_t pid, const struct hs_freeze_config *config, struct hs_fr
 	z.pool = &pool;
 	err = estimate(pid, config, &pool, f);
 	if (!err) {
-		f->copy_threads = pool.thread_count + 1;
 		f->threads = calloc(HS_FREEZE_MAX_THREADS, sizeof(*f->threads));
 		err = f->threads ? 0 : -ENOMEM;
 	}

@@ -2,7 +2,7 @@
 /*
  * test_copy_pool.c - the freeze's parallel copy (user/reach/copy_pool.c), on this process's
  * own memory (process_vm_readv of itself): many jobs of every size land byte for byte where
- * they should, on however many workers there are; a page that does not read is zeros and
+ * they should, on however many workers there are (or the caller alone); a page that does not read is zeros and
  * counted; a deadline already past refuses every job; a pool runs batch after batch.
  */
 #include <errno.h>
@@ -42,7 +42,7 @@ static void test_jobs_copied_exactly(void)
 	CHECK_EQ(hs_copy_pool_start(&pool), 0);
 	for (int batch = 0; batch < 3; batch++) {
 		memset(copy, 0xAA, SOURCE_BYTES);
-		hs_copy_pool_run(&pool, getpid(), jobs, count, 0);
+		hs_copy_pool_run(&pool, getpid(), jobs, count, 0, batch != 1);
 		for (size_t i = 0; i < count; i++) {
 			CHECK_EQ(jobs[i].err, 0);
 			CHECK_EQ(jobs[i].unreadable_bytes, 0);
@@ -70,7 +70,7 @@ static void test_unreadable_page_is_zeros(void)
 	memset(copy, 0xAA, sizeof(copy));
 	job = (struct hs_copy_job){ .remote = (uintptr_t)source, .local = copy, .len = 3 * page };
 	CHECK_EQ(hs_copy_pool_start(&pool), 0);
-	hs_copy_pool_run(&pool, getpid(), &job, 1, 0);
+	hs_copy_pool_run(&pool, getpid(), &job, 1, 0, true);
 	CHECK_EQ(job.err, 0);
 	CHECK_EQ(job.unreadable_bytes, (uint64_t)page);
 	CHECK_EQ(copy[0], 0x5A);
@@ -91,7 +91,7 @@ static void test_deadline_passed(void)
 		jobs[i] = (struct hs_copy_job){ .remote = (uintptr_t)source + 2048 * i,
 						.local = copy + 2048 * i, .len = 2048 };
 	CHECK_EQ(hs_copy_pool_start(&pool), 0);
-	hs_copy_pool_run(&pool, getpid(), jobs, 4, hs_copy_now_ms() - 1);
+	hs_copy_pool_run(&pool, getpid(), jobs, 4, hs_copy_now_ms() - 1, true);
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(jobs[i].err, -ETIMEDOUT);
 	hs_copy_pool_stop(&pool);
