@@ -34,11 +34,13 @@ int main(int argc, char **argv)
 	err = hs_leak_check_inspect(pid, &objects, max_pause_ms, &res, &snap);
 	hs_objects_free(&objects);
 	printf("{\"done\":%s,\"reason\":\"%s\",\"roots\":\"%s\",\"pause_ms\":%.3f,"
-	       "\"analysis_ms\":%.3f,\"copied_bytes\":%llu,\"scanned_bytes\":%llu,\"threads\":%zu,"
+	       "\"analysis_ms\":%.3f,\"analysis_cpu_ms\":%.3f,\"walk_ms\":%.3f,\"nodes_ms\":%.3f,"
+	       "\"roots_ms\":%.3f,\"mark_ms\":%.3f,\"copied_bytes\":%llu,\"scanned_bytes\":%llu,\"threads\":%zu,"
 	       "\"nodes\":%llu,\"unreachable_blocks\":%llu,\"unreachable_bytes\":%llu,"
 	       "\"direct_blocks\":%llu,\"indirect_blocks\":%llu,\"stale\":%llu,\"types\":[",
 	       res.done ? "true" : "false", res.reason, hs_leak_roots_name(res.roots), res.pause_ms,
-	       res.analysis_ms, (unsigned long long)res.copied_bytes,
+	       res.analysis_ms, res.analysis_cpu_ms, res.walk_ms, res.nodes_ms, res.roots_ms,
+	       res.mark_ms, (unsigned long long)res.copied_bytes,
 	       (unsigned long long)res.scanned_bytes, res.threads, (unsigned long long)res.nodes,
 	       (unsigned long long)res.unreachable_blocks, (unsigned long long)res.unreachable_bytes,
 	       (unsigned long long)res.direct_blocks, (unsigned long long)res.indirect_blocks,

@@ -5,8 +5,9 @@
  *
  * Owns: the ptrace relationship with the target for the length of one freeze (seize and
  * interrupt every thread, listing /proc/PID/task again until no new thread appears; wait for
- * each stop; PTRACE_GETREGS; PTRACE_DETACH, which resumes), the copy (process_vm_readv into
- * buffers populated before the freeze), the pause bound and its estimate.
+ * each stop; PTRACE_GETREGS; PTRACE_DETACH, which resumes), what the copy takes (regions cut
+ * into jobs that copy_pool.c's threads copy at once, into buffers populated before the
+ * freeze), the pause bound and its estimate.
  * Does not own: what the copy means (leak_check.c, mark.c).
  * Invariants: the target is never left stopped or traced.  The whole freeze runs in a helper
  * thread that is the tracer: every way out detaches what it stopped, and a thread that never
@@ -31,21 +32,17 @@
 #include <unistd.h>
 
 #include "lib/file.h"
+#include "reach/copy_pool.h"
 #include "reach/freeze.h"
 #include "reach/writable_maps.h"
 #include "target/proc.h"
 
-#define COPY_CHUNK_BYTES (4u << 20)
 #define MAX_TASK_PASSES 64
-#define PAGE_BYTES 4096ull
-
+#define RATE_SAMPLE_JOBS 8
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return hs_copy_now_ms();
 }
 
 /* Buffers are carved from one arena populated before the freeze: page faults in heapscope
@@ -72,67 +69,57 @@ static unsigned char *take_buffer(struct hs_freeze *f, size_t bytes)
 }
 
 /*
- * Copy [addr, addr + len) of the target into buf.  Pages that cannot be read (a file
- * mapping past its file's end, where the target itself would fault) read as zeros and are
- * counted in *unreadable.  -ETIMEDOUT when deadline_ms passes.
+ * Bytes per millisecond, copying up to HS_FREEZE_RATE_SAMPLE_BYTES of the running target
+ * the way the freeze will (in jobs, on every thread the pool has), in rounds of one job per
+ * thread: the best round.  On a busy machine one round may wait tens of milliseconds for a
+ * CPU, and a single sample then refused a 19 MiB copy as "~650 ms"; an optimistic estimate
+ * costs nothing, the copy is still cut at --max-pause.
  */
-static int copy_range(pid_t pid, uint64_t addr, unsigned char *buf, uint64_t len,
-		      double deadline_ms, uint64_t *unreadable)
+static double measure_rate(pid_t pid, const struct map_list *maps, struct hs_copy_pool *pool,
+			   bool parallel, unsigned char *scratch, size_t scratch_bytes)
 {
-	uint64_t done = 0;
+	struct hs_copy_job jobs[RATE_SAMPLE_JOBS];
+	size_t count = 0, piece = scratch_bytes / RATE_SAMPLE_JOBS, per_round;
+	uint64_t sampled = 0;
+	double best = 0;
 
-	while (done < len) {
-		size_t want = len - done > COPY_CHUNK_BYTES ? COPY_CHUNK_BYTES : len - done;
-		struct iovec local = { buf + done, want };
-		struct iovec remote = { (void *)(uintptr_t)(addr + done), want };
-		ssize_t got;
+	for (size_t i = 0; i < maps->count && count < RATE_SAMPLE_JOBS; i++) {
+		for (uint64_t at = maps->items[i].start;
+		     at < maps->items[i].end && count < RATE_SAMPLE_JOBS; at += piece) {
+			uint64_t len = maps->items[i].end - at < piece ? maps->items[i].end - at : piece;
 
-		if (deadline_ms && now_ms() > deadline_ms)
-			return -ETIMEDOUT;
-		got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (got < 0 && errno == ESRCH)
-			return -ESRCH;
-		if (got <= 0) {
-			/* This page does not read: zeros, and on with the next one. */
-			size_t skip = PAGE_BYTES - ((addr + done) & (PAGE_BYTES - 1));
-
-			if (skip > len - done)
-				skip = len - done;
-			memset(buf + done, 0, skip);
-			*unreadable += skip;
-			done += skip;
-			continue;
+			jobs[count] = (struct hs_copy_job){ .remote = at, .len = len,
+							    .local = scratch + count * piece };
+			count++;
 		}
-		done += got;
 	}
-	return 0;
-}
+	per_round = parallel ? pool->thread_count + 1 : 1;
+	if (per_round > count / 2)
+		per_round = count / 2;
+	if (!per_round)
+		per_round = 1;
+	for (size_t first = 0; first < count; first += per_round) {
+		size_t n = count - first < per_round ? count - first : per_round;
+		uint64_t bytes = 0;
+		double started = now_ms(), took;
 
-/* Bytes per millisecond, copying up to HS_FREEZE_RATE_SAMPLE_BYTES of the running target. */
-static double measure_rate(pid_t pid, const struct map_list *maps, unsigned char *scratch,
-			   size_t scratch_bytes)
-{
-	uint64_t sample = 0, unreadable = 0;
-	double started = now_ms(), took;
-
-	for (size_t i = 0; i < maps->count && sample < scratch_bytes; i++) {
-		uint64_t len = maps->items[i].end - maps->items[i].start;
-
-		if (len > scratch_bytes - sample)
-			len = scratch_bytes - sample;
-		if (copy_range(pid, maps->items[i].start, scratch + sample, len, 0, &unreadable))
-			break;
-		sample += len;
+		hs_copy_pool_run(pool, pid, jobs + first, n, 0, parallel);
+		took = now_ms() - started;
+		for (size_t i = first; i < first + n; i++)
+			bytes += jobs[i].err ? 0 : jobs[i].len;
+		sampled += bytes;
+		if (bytes / (took > 0.01 ? took : 0.01) > best)
+			best = bytes / (took > 0.01 ? took : 0.01);
 	}
-	took = now_ms() - started;
-	if (sample < (1u << 20))
+	if (sampled < (1u << 20))
 		return 4e6; /* too little to time: the copy is short whatever the rate */
-	return sample / (took > 0.01 ? took : 0.01);
+	return best;
 }
 
 struct freezer {
 	struct hs_freeze *f;
 	const struct hs_freeze_config *config;
+	struct hs_copy_pool *pool;
 	size_t thread_cap;
 	double started_ms, deadline_ms;
 	int err;
@@ -277,30 +264,23 @@ static uint64_t lowest_sp(const struct hs_freeze *f, uint64_t start, uint64_t en
 	return low;
 }
 
-/* Plan the regions from the maps as they are now (every thread stopped) and copy them. */
-static int copy_memory(struct freezer *z)
+/* The regions to copy, planned from the maps as they are now (every thread stopped), each
+ * with its buffer; and the copy jobs they are cut into. */
+static int plan_copy(struct freezer *z, const struct map_list *maps, struct hs_copy_job **jobs,
+		     size_t *job_count)
 {
 	struct hs_freeze *f = z->f;
-	struct map_list maps;
-	double started = now_ms();
-	uint64_t unreadable_anon = 0;
-	int err = hs_writable_maps_read(f->pid, &maps);
+	size_t cap = maps->count + maps->bytes / HS_COPY_JOB_BYTES + 1;
 
-	if (err) {
-		snprintf(f->reason, sizeof(f->reason), "cannot read the memory map: %s",
-			 strerror(-err));
-		return err;
-	}
-	f->skipped_device_bytes = maps.device_bytes;
-	f->regions = calloc(maps.count + 1, sizeof(*f->regions));
-	if (!f->regions) {
-		free(maps.items);
+	*job_count = 0;
+	f->regions = calloc(maps->count + 1, sizeof(*f->regions));
+	*jobs = calloc(cap, sizeof(**jobs));
+	if (!f->regions || !*jobs)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; !err && i < maps.count; i++) {
-		const struct map_line *m = &maps.items[i];
+	for (size_t i = 0; i < maps->count; i++) {
+		const struct map_line *m = &maps->items[i];
 		struct hs_freeze_region *r = &f->regions[f->region_count];
-		uint64_t start = m->start, sp = lowest_sp(f, m->start, m->end), unreadable = 0;
+		uint64_t start = m->start, sp = lowest_sp(f, m->start, m->end);
 		unsigned char *buf;
 
 		/* A stack is live from its SP up; what lies below is stale and would hide
@@ -312,32 +292,65 @@ static int copy_memory(struct freezer *z)
 			r->kind = HS_REGION_STACK;
 		}
 		buf = take_buffer(f, m->end - start);
-		if (!buf) {
-			err = -ENOMEM;
-			break;
-		}
-		err = copy_range(f->pid, start, buf, m->end - start, z->deadline_ms, &unreadable);
-		if (err == -ETIMEDOUT)
-			snprintf(f->reason, sizeof(f->reason),
-				 "the copy took longer than --max-pause (%.0f ms): %llu of %llu bytes "
-				 "copied in %.0f ms", z->config->max_pause_ms,
-				 (unsigned long long)f->copied_bytes, (unsigned long long)maps.bytes,
-				 now_ms() - started);
-		else if (err)
-			snprintf(f->reason, sizeof(f->reason), "the copy failed: %s", strerror(-err));
-		if (err)
-			break;
-		if (!m->file)
-			unreadable_anon += unreadable;
+		if (!buf)
+			return -ENOMEM;
 		r->start = start;
 		r->end = m->end;
 		r->bytes = buf;
 		r->file = m->file;
 		r->heap = m->heap;
 		snprintf(r->name, sizeof(r->name), "%s", m->name);
-		f->copied_bytes += m->end - start;
+		for (uint64_t at = start; at < m->end && *job_count < cap; at += HS_COPY_JOB_BYTES)
+			(*jobs)[(*job_count)++] = (struct hs_copy_job){
+				.remote = at, .local = buf + (at - start), .tag = f->region_count,
+				.len = m->end - at < HS_COPY_JOB_BYTES ? m->end - at : HS_COPY_JOB_BYTES,
+			};
 		f->region_count++;
 	}
+	return 0;
+}
+
+/* Copy the writable memory (every thread stopped), on every CPU the pool has. */
+static int copy_memory(struct freezer *z)
+{
+	struct hs_freeze *f = z->f;
+	struct map_list maps;
+	struct hs_copy_job *jobs = NULL;
+	size_t job_count = 0;
+	double started = now_ms();
+	uint64_t unreadable_anon = 0, copied = 0;
+	int err = hs_writable_maps_read(f->pid, &maps);
+
+	if (err) {
+		snprintf(f->reason, sizeof(f->reason), "cannot read the memory map: %s",
+			 strerror(-err));
+		return err;
+	}
+	f->skipped_device_bytes = maps.device_bytes;
+	err = plan_copy(z, &maps, &jobs, &job_count);
+	if (!err)
+		hs_copy_pool_run(z->pool, f->pid, jobs, job_count, z->deadline_ms,
+				 f->copy_threads > 1);
+	for (size_t i = 0; jobs && i < job_count; i++) {
+		if (jobs[i].err) {
+			if (!err || err == -ETIMEDOUT)
+				err = jobs[i].err; /* a lost target says more than a timeout */
+			continue;
+		}
+		copied += jobs[i].len;
+		if (!f->regions[jobs[i].tag].file)
+			unreadable_anon += jobs[i].unreadable_bytes;
+	}
+	if (err == -ETIMEDOUT)
+		snprintf(f->reason, sizeof(f->reason),
+			 "the copy took longer than --max-pause (%.0f ms): %llu of %llu bytes "
+			 "copied in %.0f ms", z->config->max_pause_ms, (unsigned long long)copied,
+			 (unsigned long long)maps.bytes, now_ms() - started);
+	else if (err)
+		snprintf(f->reason, sizeof(f->reason), "the copy failed: %s", strerror(-err));
+	if (!err)
+		f->copied_bytes = copied;
+	free(jobs);
 	free(maps.items);
 	f->copy_ms = now_ms() - started;
 	/* Anonymous memory always reads; a page that did not is memory whose pointers we
@@ -411,7 +424,8 @@ static void *freeze_thread(void *arg)
 	return NULL;
 }
 
-static int estimate(pid_t pid, const struct hs_freeze_config *config, struct hs_freeze *f)
+static int estimate(pid_t pid, const struct hs_freeze_config *config, struct hs_copy_pool *pool,
+		    struct hs_freeze *f)
 {
 	struct map_list maps;
 	int err = hs_writable_maps_read(pid, &maps);
@@ -440,7 +454,8 @@ static int estimate(pid_t pid, const struct hs_freeze_config *config, struct hs_
 			 (unsigned long long)maps.bytes);
 		return -ENOMEM;
 	}
-	f->rate_bytes_per_ms = measure_rate(pid, &maps, f->arena,
+	f->copy_threads = maps.bytes >= HS_FREEZE_PARALLEL_COPY_BYTES ? pool->thread_count + 1 : 1;
+	f->rate_bytes_per_ms = measure_rate(pid, &maps, pool, f->copy_threads > 1, f->arena,
 					    f->arena_bytes < HS_FREEZE_RATE_SAMPLE_BYTES ?
 						    f->arena_bytes : HS_FREEZE_RATE_SAMPLE_BYTES);
 	f->estimate_ms = maps.bytes / f->rate_bytes_per_ms;
@@ -463,6 +478,7 @@ static int estimate(pid_t pid, const struct hs_freeze_config *config, struct hs_
 int hs_freeze_run(pid_t pid, const struct hs_freeze_config *config, struct hs_freeze *f)
 {
 	struct freezer z = { .f = f, .config = config, .thread_cap = HS_FREEZE_MAX_THREADS };
+	struct hs_copy_pool pool;
 	pid_t tracer = 0;
 	pthread_t helper;
 	int err;
@@ -480,19 +496,28 @@ int hs_freeze_run(pid_t pid, const struct hs_freeze_config *config, struct hs_fr
 			 "PID %d is already traced by PID %d (a debugger?)", pid, tracer);
 		return -EBUSY;
 	}
-	err = estimate(pid, config, f);
+	/* The copy workers exist before the freeze and end after it (copy_pool.c). */
+	err = hs_copy_pool_start(&pool);
 	if (err)
 		return err;
-	f->threads = calloc(HS_FREEZE_MAX_THREADS, sizeof(*f->threads));
-	if (!f->threads)
-		return -ENOMEM;
-	err = pthread_create(&helper, NULL, freeze_thread, &z);
-	if (err) {
-		snprintf(f->reason, sizeof(f->reason), "cannot start a thread: %s", strerror(err));
-		return -err;
+	z.pool = &pool;
+	err = estimate(pid, config, &pool, f);
+	if (!err) {
+		f->threads = calloc(HS_FREEZE_MAX_THREADS, sizeof(*f->threads));
+		err = f->threads ? 0 : -ENOMEM;
 	}
-	pthread_join(helper, NULL); /* its exit released any tracee it could not detach */
-	return z.err;
+	if (!err) {
+		err = -pthread_create(&helper, NULL, freeze_thread, &z);
+		if (err)
+			snprintf(f->reason, sizeof(f->reason), "cannot start a thread: %s",
+				 strerror(-err));
+	}
+	if (!err) {
+		pthread_join(helper, NULL); /* its exit released any tracee it could not detach */
+		err = z.err;
+	}
+	hs_copy_pool_stop(&pool);
+	return err;
 }
 
 void hs_freeze_free(struct hs_freeze *f)

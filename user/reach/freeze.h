@@ -18,6 +18,9 @@
 #define HS_FREEZE_MAX_REGIONS 65536
 #define HS_FREEZE_RED_ZONE_BYTES 128 /* x86-64 ABI: a leaf may keep data below its SP */
 #define HS_FREEZE_DEFAULT_MAX_PAUSE_MS 500.0
+/* Less than this is copied by the tracer thread alone (copy_pool.c: waking workers on a
+ * busy machine costs more than a few milliseconds of copy). */
+#define HS_FREEZE_PARALLEL_COPY_BYTES (64u << 20)
 /* Copying this much before the freeze measures the rate the pause estimate uses. */
 #define HS_FREEZE_RATE_SAMPLE_BYTES (8u << 20)
 
@@ -63,7 +66,9 @@ struct hs_freeze {
 	uint64_t skipped_device_bytes; /* /dev mappings (not readable as memory): not copied */
 	double pause_ms;	       /* first interrupt to last detach */
 	double copy_ms;
-	double rate_bytes_per_ms; /* measured before the freeze */
+	double rate_bytes_per_ms; /* measured before the freeze, with copy_threads */
+	size_t copy_threads;	  /* threads that copy (the tracer, and the pool's workers for
+				   * HS_FREEZE_PARALLEL_COPY_BYTES or more) */
 	double estimate_ms;	  /* the copy, as estimated before the freeze */
 	char reason[256];	  /* why it did not happen (-EBUSY, -ETIMEDOUT, ...) */
 	/* owned buffers */

@@ -69,6 +69,9 @@ struct hs_leak_result {
 	char roots_detail[768];
 	pid_t pid;
 	double pause_ms, copy_ms, estimate_ms, analysis_ms;
+	/* the analysis' steps (wall), and its CPU time: on a busy machine the wall time is
+	 * mostly waiting for a CPU */
+	double walk_ms, nodes_ms, roots_ms, mark_ms, analysis_cpu_ms;
 	uint64_t copied_bytes, scanned_bytes, root_bytes;
 	size_t threads;
 	uint64_t nodes, node_bytes;		/* blocks the check knows */

@@ -53,6 +53,37 @@ struct hs_reach_stats {
 	uint64_t unscanned_nodes;  /* reachable blocks whose contents were not in the copy */
 };
 
+/*
+ * Which node holds an address, in about two cache misses instead of a binary search over
+ * every node (LSan's mark of a large heap spends most of its time there).  Nodes that lie
+ * within HS_REACH_INDEX_GAP_BYTES of each other form a window; each window has a table with
+ * one entry per HS_REACH_INDEX_GRANULE_BYTES: the first node that ends past the granule's
+ * start.  A lookup finds its window (binary search over few), reads one entry, and searches
+ * only the nodes overlapping that granule.  4 bytes per granule: 1 MiB per GiB of heap, and
+ * at most 4 * (1 + HS_REACH_INDEX_GAP_BYTES / granule) more per node (the gaps it spans).
+ */
+#define HS_REACH_INDEX_GRANULE_SHIFT 12
+#define HS_REACH_INDEX_GAP_BYTES (16ull << 10) /* a wider gap starts a new window */
+
+struct hs_reach_window {
+	uint64_t start, end;	/* [first node's addr, last node's end) */
+	size_t first_granule;	/* its table's offset in hs_reach_index.first */
+	uint32_t node_begin, node_end; /* its nodes [begin, end) */
+};
+
+struct hs_reach_index {
+	const struct hs_reach_node *nodes;
+	struct hs_reach_window *windows;
+	size_t window_count;
+	uint32_t *first; /* per granule: the first node of its window ending past its start */
+	size_t granule_count;
+};
+
+int hs_reach_index_build(struct hs_reach_index *idx, const struct hs_reach_node *nodes,
+			 size_t count);
+long hs_reach_index_find(const struct hs_reach_index *idx, uint64_t addr);
+void hs_reach_index_free(struct hs_reach_index *idx);
+
 int hs_reach_sort_nodes(struct hs_reach_node *nodes, size_t *count, uint64_t *overlapping);
 long hs_reach_find(const struct hs_reach_node *nodes, size_t count, uint64_t addr);
 int hs_reach_mark(struct hs_reach_node *nodes, size_t count, const struct hs_reach_memory *mem,

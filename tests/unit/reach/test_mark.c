@@ -5,7 +5,7 @@
  * through an interior pointer, through a chain, from a register; a lost list (one direct,
  * the rest indirect), a lost cycle (one direct), a block pointed to only by a misaligned word
  * (leaked: only aligned words count), overlapping nodes dropped; then random graphs against
- * a reference flood fill.
+ * a reference flood fill, and the lookup index against a plain binary search.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +210,58 @@ static void test_random_against_reference(void)
 	}
 }
 
+/* The index finds what the binary search finds, for nodes of every size and spacing: tiny
+ * and empty ones packed in a granule, ones spanning many granules, gaps that join windows
+ * and gaps that split them; addresses at and around every edge, and random ones. */
+static void test_index_against_search(void)
+{
+	static struct hs_reach_node nodes[4096];
+	uint64_t seed = 7;
+
+	for (int round = 0; round < 100; round++) {
+		struct hs_reach_index idx;
+		uint64_t at = 0x10000 + check_random(&seed) % 4096, overlapping;
+		size_t count = 1 + check_random(&seed) % 4096;
+		int mismatches = 0;
+
+		for (size_t i = 0; i < count; i++) {
+			uint64_t gap, size;
+
+			switch (check_random(&seed) % 8) {
+			case 0: gap = HS_REACH_INDEX_GAP_BYTES + check_random(&seed) % 100000; break;
+			case 1: gap = HS_REACH_INDEX_GAP_BYTES - 1 - check_random(&seed) % 8; break;
+			case 2: gap = check_random(&seed) % 20000; break;
+			default: gap = check_random(&seed) % 48; break;
+			}
+			switch (check_random(&seed) % 6) {
+			case 0: size = 0; break;
+			case 1: size = check_random(&seed) % 300000; break;
+			default: size = 1 + check_random(&seed) % 200; break;
+			}
+			at += gap;
+			nodes[i] = (struct hs_reach_node){ .addr = at, .size = size };
+			at += size ? size : 1;
+		}
+		hs_reach_sort_nodes(nodes, &count, &overlapping);
+		CHECK_EQ(overlapping, 0);
+		CHECK_EQ(hs_reach_index_build(&idx, nodes, count), 0);
+		for (size_t i = 0; i < count; i++) {
+			uint64_t end = nodes[i].addr + (nodes[i].size ? nodes[i].size : 1);
+			uint64_t probes[] = { nodes[i].addr - 1, nodes[i].addr, nodes[i].addr + 1,
+					      end - 1, end, end + 1,
+					      (nodes[i].addr | 4095) + 1, (end & ~4095ull) - 1,
+					      nodes[i].addr + check_random(&seed) % (end - nodes[i].addr),
+					      check_random(&seed) % (at + 0x20000) };
+
+			for (size_t p = 0; p < sizeof(probes) / sizeof(probes[0]); p++)
+				mismatches += hs_reach_index_find(&idx, probes[p]) !=
+					      hs_reach_find(nodes, count, probes[p]);
+		}
+		CHECK_EQ(mismatches, 0);
+		hs_reach_index_free(&idx);
+	}
+}
+
 int main(void)
 {
 	TEST(test_kinds_of_reference);
@@ -217,5 +269,6 @@ int main(void)
 	TEST(test_misaligned_and_one_past_end);
 	TEST(test_overlapping_nodes_dropped);
 	TEST(test_random_against_reference);
+	TEST(test_index_against_search);
 	return check_summary();
 }
