@@ -131,40 +131,6 @@ static int add_chunk(void *ctx, uint64_t user_addr, uint64_t usable_bytes, int a
 	return add_node(ctx, &node);
 }
 
-/* An address range the roots leave out. */
-struct range {
-	uint64_t start, end;
-};
-
-struct ranges {
-	struct range *items;
-	size_t count, cap;
-};
-
-static int add_range(struct ranges *r, uint64_t start, uint64_t end)
-{
-	if (end <= start)
-		return 0;
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 256;
-		struct range *bigger = realloc(r->items, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		r->items = bigger;
-		r->cap = cap;
-	}
-	r->items[r->count++] = (struct range){ start, end };
-	return 0;
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct range *x = a, *y = b;
-
-	return x->start != y->start ? (x->start < y->start ? -1 : 1) : 0;
-}
-
 /* The copy as an image the glibc reader can walk: every region, and the maps it needs. */
 static int build_image(const struct hs_freeze *f, struct hs_target_memory *tm)
 {
@@ -213,31 +179,15 @@ static int walk_glibc(struct hs_leak_snapshot *snap, struct hs_target_memory *tm
 		/* A thread heap starts with heap_info (and its arena's malloc_state). */
 		if (reg->arena && l->heap_max_bytes)
 			start = reg->first & ~(l->heap_max_bytes - 1);
-		err = add_range(arenas, start, end);
+		err = leak_add_range(arenas, start, end);
 	}
 	for (size_t i = 0; !err && i + 1 < heap.mmapped_count; i += 2)
-		err = add_range(arenas, heap.mmapped[i], heap.mmapped[i] + heap.mmapped[i + 1]);
+		err = leak_add_range(arenas, heap.mmapped[i], heap.mmapped[i] + heap.mmapped[i + 1]);
 	if (heap.partial || heap.damaged)
 		snprintf(res->reason, sizeof(res->reason), "the heap walk was cut short (%s): "
 			 "memory past the damage counts as roots", heap.reason);
 	hs_glibc_heap_free(&heap);
 	return err;
-}
-
-/* [start, end) lies in one of r's ranges (sorted by start, disjoint). */
-static bool inside(const struct ranges *r, uint64_t start, uint64_t end)
-{
-	size_t lo = 0, hi = r->count;
-
-	while (lo < hi) { /* the last range starting at or below start */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->items[mid].start <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && end <= r->items[lo - 1].end;
 }
 
 /*
@@ -333,7 +283,7 @@ static int build_nodes(const struct hs_live_table *live, pid_t pid, struct nodes
 		if (k < chunks->count && chunks->items[k].addr == n->addr) {
 			chunks->items[k].state = HS_NODE_REACHABLE; /* claimed: not a node */
 			(*claimed)++;
-		} else if (inside(arenas, n->addr, n->addr + n->size)) {
+		} else if (leak_inside(arenas, n->addr, n->addr + n->size)) {
 			res->stale_blocks++;
 			continue;
 		}
@@ -341,138 +291,6 @@ static int build_nodes(const struct hs_live_table *live, pid_t pid, struct nodes
 	}
 	out->count = kept;
 	return merge_untracked(out, chunks, res);
-}
-
-/* --- the roots ------------------------------------------------------------------------ */
-
-struct spans {
-	struct hs_reach_span *items;
-	size_t count, cap;
-};
-
-static int add_span(struct spans *s, uint64_t start, uint64_t end, const unsigned char *bytes)
-{
-	if (end <= start)
-		return 0;
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct hs_reach_span *bigger = realloc(s->items, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		s->items = bigger;
-		s->cap = cap;
-	}
-	s->items[s->count++] = (struct hs_reach_span){ start, end, bytes };
-	return 0;
-}
-
-/* Every region minus the excluded ranges (sorted, may overlap) as root spans. */
-static int subtract(const struct hs_freeze *f, const struct ranges *excluded, struct spans *roots)
-{
-	size_t e = 0;
-	int err = 0;
-
-	for (size_t i = 0; !err && i < f->region_count; i++) {
-		const struct hs_freeze_region *r = &f->regions[i];
-		uint64_t at = r->start;
-
-		while (e > 0 && excluded->items[e - 1].end > r->start)
-			e--; /* a long range may cover this region too */
-		while (e < excluded->count && excluded->items[e].end <= r->start)
-			e++;
-		for (size_t x = e; !err && x < excluded->count && excluded->items[x].start < r->end;
-		     x++) {
-			if (excluded->items[x].start > at)
-				err = add_span(roots, at, excluded->items[x].start,
-					       r->bytes + (at - r->start));
-			if (excluded->items[x].end > at)
-				at = excluded->items[x].end;
-		}
-		if (!err && at < r->end)
-			err = add_span(roots, at, r->end, r->bytes + (at - r->start));
-	}
-	return err;
-}
-
-/*
- * What the roots leave out, sorted by start: the arenas (sorted) and, merged in, the nodes
- * outside them (sorted).  A node inside an arena is left out with it: for glibc that is
- * nearly every node, and a range per node (sorted again) was most of the roots' cost.
- */
-static int exclusions(const struct ranges *arenas, const struct nodes *nodes,
-		      struct ranges *excluded)
-{
-	size_t a = 0;
-	int err = 0;
-
-	for (size_t i = 0; !err && i < nodes->count; i++) {
-		const struct hs_reach_node *n = &nodes->items[i];
-		uint64_t end = n->addr + (n->size ? n->size : 1);
-
-		if (inside(arenas, n->addr, end))
-			continue;
-		while (!err && a < arenas->count && arenas->items[a].start <= n->addr) {
-			err = add_range(excluded, arenas->items[a].start, arenas->items[a].end);
-			a++;
-		}
-		if (!err)
-			err = add_range(excluded, n->addr, end);
-	}
-	for (; !err && a < arenas->count; a++)
-		err = add_range(excluded, arenas->items[a].start, arenas->items[a].end);
-	return err;
-}
-
-/* Stacks and TLS are roots wherever they lie, even inside a block (a stack the program
- * allocated itself) or an arena. */
-static int thread_roots(const struct hs_freeze *f, struct spans *roots)
-{
-	int err = 0;
-
-	for (size_t i = 0; !err && i < f->thread_count; i++) {
-		const struct hs_freeze_thread *t = &f->threads[i];
-		uint64_t sp = t->regs.rsp - HS_FREEZE_RED_ZONE_BYTES, tp = t->regs.fs_base;
-		const struct hs_freeze_region *r;
-
-		if (!t->stopped)
-			continue;
-		r = hs_freeze_region_at(f, sp);
-		if (!r)
-			r = hs_freeze_region_at(f, t->regs.rsp);
-		if (r && r->kind != HS_REGION_STACK) {
-			uint64_t start = sp < r->start ? r->start : sp;
-			uint64_t end = r->end - start > (8u << 20) ? start + (8u << 20) : r->end;
-
-			err = add_span(roots, start, end, r->bytes + (start - r->start));
-		}
-		/* The thread descriptor at the thread pointer, static TLS just below it. */
-		r = hs_freeze_region_at(f, tp);
-		if (!err && r) {
-			uint64_t start = tp - r->start > 16384 ? tp - 16384 : r->start;
-			uint64_t end = r->end - tp > 4096 ? tp + 4096 : r->end;
-
-			err = add_span(roots, start, end, r->bytes + (start - r->start));
-		}
-	}
-	return err;
-}
-
-static int register_words(const struct hs_freeze *f, uint64_t **words, size_t *count)
-{
-	size_t per = sizeof(struct user_regs_struct) / 8;
-
-	*count = 0;
-	*words = calloc(f->thread_count * per + 1, 8);
-	if (!*words)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->thread_count; i++) {
-		if (!f->threads[i].stopped)
-			continue;
-		memcpy(*words + *count, &f->threads[i].regs, per * 8);
-		*count += per;
-	}
-	return 0;
 }
 
 static void describe_roots(const struct hs_leak_snapshot *snap, const struct hs_live_table *live,
@@ -525,7 +343,7 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 	res->walk_ms = now_ms() - step;
 	step = now_ms();
 	if (!err && arenas.count) /* for build_nodes' lookups */
-		qsort(arenas.items, arenas.count, sizeof(*arenas.items), by_start);
+		qsort(arenas.items, arenas.count, sizeof(*arenas.items), leak_by_start);
 	if (!err)
 		err = build_nodes(live, f->pid, &chunks, &arenas, &nodes, &session_in_walk, res);
 	res->nodes_ms = now_ms() - step;
@@ -534,17 +352,18 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 		session_blocks += !nodes.items[i].untracked;
 	/* Roots: every region minus the arenas and the nodes. */
 	if (!err)
-		err = exclusions(&arenas, &nodes, &excluded);
+		err = leak_exclusions(&arenas, &nodes, &excluded);
 	if (!err)
-		err = subtract(f, &excluded, &roots);
+		err = leak_subtract(f, &excluded, &roots);
 	if (!err)
-		err = thread_roots(f, &roots);
+		err = leak_thread_roots(f, &roots);
 	if (!err)
-		err = register_words(f, &words, &mem.root_word_count);
+		err = leak_register_words(f, &words, &mem.root_word_count);
 	res->roots_ms = now_ms() - step;
 	step = now_ms();
 	for (size_t i = 0; !err && i < f->region_count; i++)
-		err = add_span(&copies, f->regions[i].start, f->regions[i].end, f->regions[i].bytes);
+		err = leak_add_span(&copies, f->regions[i].start, f->regions[i].end,
+				    f->regions[i].bytes);
 	if (!err) {
 		mem.copies = copies.items;
 		mem.copy_count = copies.count;
