@@ -83,6 +83,7 @@ struct hs_verdict {
 	struct hs_malloc_figures malloc_start, malloc_end;
 	double malloc_start_s; /* the point malloc_start was read for (0: the first point) */
 	bool retention_measured; /* the verdict on retention comes from glibc's figures */
+	bool allocator_keeps; /* whatever the verdict, the allocator keeps freed memory */
 	bool inference_overruled; /* and the /proc inference said otherwise */
 	double suggest_s;	   /* inconclusive: how long a session to run */
 	uint64_t events, lost_events;
