@@ -418,8 +418,10 @@ int hs_glibc_heap_read_with(struct hs_target_memory *tm, const struct hs_glibc_l
 		if (err || heap->consistent)
 			break;
 	}
-	if (err)
+	if (err) { /* nothing for the caller to free: every caller returns on an error */
+		hs_glibc_heap_free(heap);
 		return err;
+	}
 	for (size_t i = 0; i < heap->arena_count; i++)
 		add_stats(&heap->total, &heap->arenas[i]);
 	return 0;

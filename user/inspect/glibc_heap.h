@@ -139,6 +139,7 @@ struct hs_glibc_heap {
 	bool kept_all; /* every walked region's in-use chunks are in kept[] */
 };
 
+/* 0: heap holds the state, freed with hs_glibc_heap_free; an error: nothing to free. */
 int hs_glibc_heap_read(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
 		       struct hs_glibc_heap *heap);
 int hs_glibc_heap_read_with(struct hs_target_memory *tm, const struct hs_glibc_location *loc,
