@@ -794,6 +794,28 @@ int site_return(struct pt_regs *ctx)
 }
 
 /*
+ * A target's process event (exec, fork) in a short record, with a wakeup: userspace
+ * re-plans that process at once rather than at its next poll.  pid: the target's
+ * tgid; tid: the exec()ing thread, or the forked child's tgid.
+ */
+static __always_inline void emit_process_event(__u8 kind, __u32 pid, __u32 tid)
+{
+	struct hs_event *ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
+
+	if (!ev) {
+		count(HS_STAT_RINGBUF_FULL);
+		return;
+	}
+	__builtin_memset(ev, 0, HS_FREE_EVENT_SIZE);
+	ev->kind = kind;
+	ev->pid = pid;
+	ev->tid = tid;
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	count(HS_STAT_EVENTS);
+}
+
+/*
  * A target that exec()s keeps its PID and, since uprobes follow the file, may
  * keep firing probes from a new program whose addresses mean something else.
  * The exec event marks the point in the event order after which that PID's
@@ -803,24 +825,12 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = task->tgid;
-	struct hs_event *ev;
 
 	(void)old_pid;
 	(void)bprm;
 	if (session_over || !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
-	ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
-	if (!ev) {
-		count(HS_STAT_RINGBUF_FULL);
-		return 0;
-	}
-	__builtin_memset(ev, 0, HS_FREE_EVENT_SIZE);
-	ev->kind = HS_EV_EXEC;
-	ev->pid = tgid;
-	ev->tid = task->pid;
-	ev->ts_ns = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
-	count(HS_STAT_EVENTS);
+	emit_process_event(HS_EV_EXEC, tgid, task->pid);
 	return 0;
 }
 
@@ -834,22 +844,10 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(target_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 tgid = parent->tgid;
-	struct hs_event *ev;
 
 	if (session_over || child->tgid == tgid || child->mm == parent->mm ||
 	    !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
-	ev = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
-	if (!ev) {
-		count(HS_STAT_RINGBUF_FULL);
-		return 0;
-	}
-	__builtin_memset(ev, 0, HS_FREE_EVENT_SIZE);
-	ev->kind = HS_EV_FORK;
-	ev->pid = tgid;
-	ev->tid = child->tgid;
-	ev->ts_ns = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
-	count(HS_STAT_EVENTS);
+	emit_process_event(HS_EV_FORK, tgid, child->tgid);
 	return 0;
 }
