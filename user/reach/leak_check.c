@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/array.h"
 #include "reach/leak_check.h"
 #include "reach/leak_nodes.h"
 
@@ -108,15 +109,8 @@ int hs_leak_freeze(const struct hs_leak_config *config, struct hs_leak_snapshot 
 
 static int add_node(struct nodes *n, const struct hs_reach_node *node)
 {
-	if (n->count == n->cap) {
-		size_t cap = n->cap ? 2 * n->cap : 4096;
-		struct hs_reach_node *bigger = realloc(n->items, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		n->items = bigger;
-		n->cap = cap;
-	}
+	if (hs_array_reserve((void **)&n->items, &n->cap, n->count, sizeof(*n->items), 4096))
+		return -ENOMEM;
 	n->items[n->count++] = *node;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
 #include "reach/leak_nodes.h"
 
 /* An address range the roots leave out. */
@@ -16,15 +17,8 @@ int leak_add_range(struct ranges *r, uint64_t start, uint64_t end)
 {
 	if (end <= start)
 		return 0;
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 256;
-		struct range *bigger = realloc(r->items, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		r->items = bigger;
-		r->cap = cap;
-	}
+	if (hs_array_reserve((void **)&r->items, &r->cap, r->count, sizeof(*r->items), 256))
+		return -ENOMEM;
 	r->items[r->count++] = (struct range){ start, end };
 	return 0;
 }
@@ -56,15 +50,8 @@ int leak_add_span(struct spans *s, uint64_t start, uint64_t end, const unsigned 
 {
 	if (end <= start)
 		return 0;
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct hs_reach_span *bigger = realloc(s->items, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		s->items = bigger;
-		s->cap = cap;
-	}
+	if (hs_array_reserve((void **)&s->items, &s->cap, s->count, sizeof(*s->items), 256))
+		return -ENOMEM;
 	s->items[s->count++] = (struct hs_reach_span){ start, end, bytes };
 	return 0;
 }
