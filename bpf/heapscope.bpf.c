@@ -35,6 +35,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 wakeup_bytes = 256 * 1024; /* pending data that forces a consumer wakeup */
 const volatile __u32 max_frames = HS_MAX_FRAMES;
 const volatile bool probe_only = false; /* benchmark floor: probes fire, programs do nothing */
+/* With probe_only, each run reserves and discards one free-sized ring record: make bench
+ * tells a record's cost from the floor's (--probe-only=record). */
+const volatile bool probe_only_record = false;
 
 /* Set by userspace when the session ends, before the probes are detached (which
  * takes a while, probe by probe): the session ends at one instant for every
@@ -44,12 +47,6 @@ volatile bool session_over = false;
 /* Bumped by userspace after each change to targets: a thread re-reads its
  * process's entry only when it moved, instead of a hash lookup per call. */
 volatile __u32 targets_gen = 0;
-
-/* Programs do nothing in the benchmark's floor mode and once the session is over. */
-static __always_inline bool inactive(void)
-{
-	return probe_only || session_over;
-}
 
 /* An allocator call in progress on one thread (open while call_open() says so). */
 struct hs_pending {
@@ -131,6 +128,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hs_event);
 } scratch SEC(".maps");
+
+/* Programs do nothing in the benchmark's floor mode and once the session is over. */
+static __always_inline bool inactive(void)
+{
+	if (probe_only && probe_only_record) {
+		void *record = bpf_ringbuf_reserve(&events, HS_FREE_EVENT_SIZE, 0);
+
+		if (record)
+			bpf_ringbuf_discard(record, BPF_RB_NO_WAKEUP);
+	}
+	return probe_only || session_over;
+}
 
 static __always_inline void count(__u32 stat)
 {

@@ -198,9 +198,10 @@ program_ns() {
 	done | sort -u | while read -r id runs total_ns; do
 		echo "$(bpftool prog show id "$id" | awk 'NR == 1 { print $4 }') $runs $total_ns"
 	done | awk -v n="$name" -v p="$pairs" '$1 != "target_exec" {
-			out = out sprintf(" %s %.0f", $1, $3 / p); sum += $3 }
+			out = out sprintf(" %s %.0f", $1, $3 / p); sum += $3; runs += $2 }
 		END { printf "BPF ns per malloc+free pair (glibc, 1 thread), %s:%s; total %.0f\n",
-			n, out, sum / p }'
+			n, out, sum / p
+			printf "%s\t%.0f\t%.3f\n", n, sum / p, runs / p > "/dev/stderr" }' 2>> "$OUT/programs.tsv"
 	stop_heapscope INT
 	release_workload "$W"
 }
@@ -211,6 +212,7 @@ PIDS_TO_KILL+=("$STATS_PID")
 if wait_for_text "$OUT/bpf_stats_on" on 10 > /dev/null; then
 	for round in $(seq "$ROUNDS"); do
 		program_ns "floor (stats' own cost)" --probe-only
+		program_ns "record floor (and a ring record a run)" --probe-only=record
 		program_ns fp "$FP_FLAGS"
 		[ -n "$FP_FLAGS" ] && program_ns tables "--unwind dwarf"
 		program_ns "fp, a link per probe" "$FP_FLAGS" HEAPSCOPE_NO_UPROBE_MULTI=1
@@ -220,6 +222,17 @@ if wait_for_text "$OUT/bpf_stats_on" on 10 > /dev/null; then
 fi
 kill "$STATS_PID" 2>/dev/null
 wait "$STATS_PID" 2>/dev/null
+# What no program logic removes: the stats' own cost of three runs and a pair's two records
+# (a free's and an allocation's), from the medians of the two floors.
+if [ -s "$OUT/programs.tsv" ]; then
+	floor=$(median $(awk -F'\t' '$1 ~ /^floor \(/ { print $2 }' "$OUT/programs.tsv"))
+	record=$(median $(awk -F'\t' '$1 ~ /^record floor/ { print $2 }' "$OUT/programs.tsv"))
+	runs=$(median $(awk -F'\t' '$1 ~ /^record floor/ { print $3 }' "$OUT/programs.tsv"))
+	awk -v f="$floor" -v r="$record" -v n="$runs" 'BEGIN { if (n > 0) {
+		rec = (r - f) / n
+		printf "BPF floor per pair: the stats %.0f ns, a ring record %.0f ns a run: %.0f ns with a pair'"'"'s two records, before any of heapscope'"'"'s work\n",
+			f, rec, f + 2 * rec } }'
+fi
 
 # Attach and stop: one process, and --exe over 32 copies of an idle workload; uprobe_multi
 # links (the default where the kernel has them) and one perf-event link per probe.

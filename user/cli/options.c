@@ -323,7 +323,8 @@ static const struct option long_options[] = {
 	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY }, /* benchmark floor, undocumented */
+	/* benchmark floor, undocumented; =record: and one ring record per program run */
+	{ "probe-only", optional_argument, NULL, OPT_PROBE_ONLY },
 	{ "leak-check", no_argument, NULL, OPT_LEAK_CHECK },
 	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
 	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
@@ -450,6 +451,10 @@ int hs_options_parse(int argc, char **argv, struct hs_options *opts, char *error
 			break;
 		case OPT_PROBE_ONLY:
 			opts->probe_only = true;
+			if (optarg && strcmp(optarg, "record") == 0)
+				opts->probe_only_record = true;
+			else if (optarg)
+				FAIL("unknown --probe-only '%s': expected no value or record", optarg);
 			break;
 		case 'q':
 			opts->quiet = true;

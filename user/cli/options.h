@@ -38,6 +38,7 @@ struct hs_options {
 	bool verbose;
 	bool quiet;
 	bool probe_only;
+	bool probe_only_record; /* --probe-only=record: and one ring record per program run */
 	bool help;
 	bool version; /* -V, --version */
 	/* --leak-check (reach/): at the end, freeze briefly and find the unreachable blocks */

@@ -74,6 +74,7 @@ static int start(struct session *s)
 		.ringbuf_bytes = opts->ringbuf_bytes,
 		.max_frames = opts->max_frames,
 		.probe_only = opts->probe_only,
+		.probe_only_record = opts->probe_only_record,
 		.unwind_with_tables = opts->unwind != HS_UNWIND_FP,
 	};
 	struct hs_collect_limits limits = {

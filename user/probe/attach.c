@@ -128,6 +128,7 @@ int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *confi
 		return -errno ? -errno : -EINVAL;
 	a->skel->rodata->max_frames = config->max_frames;
 	a->skel->rodata->probe_only = config->probe_only;
+	a->skel->rodata->probe_only_record = config->probe_only_record;
 	a->skel->rodata->unwind_with_tables = config->unwind_with_tables;
 	/* Wake the consumer once an eighth of the ring is pending. */
 	a->skel->rodata->wakeup_bytes = config->ringbuf_bytes / 8;

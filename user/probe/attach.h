@@ -18,6 +18,7 @@ struct hs_attach_config {
 	size_t ringbuf_bytes; /* power of two, >= page size */
 	uint32_t max_frames;
 	bool probe_only;
+	bool probe_only_record; /* with probe_only: reserve and discard a ring record per run */
 	bool unwind_with_tables; /* walk stacks with unwind tables (unwind_maps.c fills them) */
 	size_t unwind_rows;	 /* row map entries */
 };
