@@ -19,16 +19,13 @@
  * and every later one get one link per probe instead (multi_refused says why).
  *
  * Each link remembers its target's PID, so a target that leaves mid-session
- * gives its probes back alone, by background threads: a link's removal waits
- * for an RCU grace period (~50 ms), a target's 17 per-probe links most of a
- * second that the collector must not spend waiting.
+ * gives its probes back alone (detach.c removes them).
  */
 #include "probe/attach.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +33,9 @@
 #include <unistd.h>
 
 #include "lib/array.h"
+#include "probe/detach.h"
 #include "probe/multi_link.h"
 #include "heapscope.skel.h"
-
-#define DETACH_THREADS 32
 
 /* The BPF side needs BTF (CO-RE) and uprobe perf events. */
 int hs_attach_check_kernel(void)
@@ -58,15 +54,6 @@ static int keep_link(struct hs_attachment *a, struct bpf_link *link, int fd, pid
 		return -ENOMEM;
 	a->links[a->link_count++] = (struct hs_probe_link){ .link = link, .fd = fd, .pid = pid };
 	return 0;
-}
-
-/* Remove one attached program (waits for an RCU grace period). */
-static void destroy_link(struct hs_probe_link *link)
-{
-	if (link->link)
-		bpf_link__destroy(link->link);
-	else
-		close(link->fd);
 }
 
 /* Report when a target exec()s: one tracepoint for the session, for the PIDs in targets. */
@@ -210,7 +197,7 @@ static int attach_one(struct hs_attachment *a, struct bpf_program *prog, pid_t p
 static void drop_links_from(struct hs_attachment *a, size_t first)
 {
 	while (a->link_count > first)
-		destroy_link(&a->links[--a->link_count]);
+		hs_probe_link_destroy(&a->links[--a->link_count]);
 }
 
 /* Threads cache their process's targets entry (heapscope.bpf.c, entered_armed):
@@ -383,108 +370,6 @@ void hs_attach_end_session(struct hs_attachment *a)
 		a->skel->bss->session_over = true;
 }
 
-struct detach_slice {
-	struct hs_probe_link *links;
-	size_t count;
-};
-
-static void *destroy_slice(void *arg)
-{
-	struct detach_slice *slice = arg;
-
-	for (size_t i = 0; i < slice->count; i++)
-		destroy_link(&slice->links[i]);
-	return NULL;
-}
-
-/*
- * Each removal waits for an RCU grace period (~50-80 ms): the links are
- * destroyed from parallel threads so that their waits overlap instead of
- * adding up.
- */
-static void destroy_links(struct hs_probe_link *links, size_t count)
-{
-	struct detach_slice slices[DETACH_THREADS];
-	pthread_t threads[DETACH_THREADS];
-	bool started[DETACH_THREADS] = { false };
-	size_t per_thread = (count + DETACH_THREADS - 1) / DETACH_THREADS;
-
-	for (size_t t = 0; t < DETACH_THREADS; t++) {
-		size_t first = t * per_thread;
-
-		slices[t].links = links + first;
-		slices[t].count = first >= count ? 0 :
-				  (count - first < per_thread ? count - first : per_thread);
-		if (slices[t].count)
-			started[t] = pthread_create(&threads[t], NULL, destroy_slice, &slices[t]) == 0;
-		if (slices[t].count && !started[t])
-			destroy_slice(&slices[t]);
-	}
-	for (size_t t = 0; t < DETACH_THREADS; t++)
-		if (started[t])
-			pthread_join(threads[t], NULL);
-}
-
-/* The probes of one target that left, removed by a thread of their own. */
-struct hs_detach_job {
-	pthread_t thread;
-	struct hs_probe_link *links;
-	size_t count;
-};
-
-static void *run_detach_job(void *arg)
-{
-	struct hs_detach_job *job = arg;
-
-	destroy_links(job->links, job->count);
-	return NULL;
-}
-
-static void free_detach_job(struct hs_detach_job *job)
-{
-	free(job->links);
-	free(job);
-}
-
-/* Forget the jobs that are done (all of them, waiting, when wait). */
-static void reap_detach_jobs(struct hs_attachment *a, bool wait)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < a->detaching_count; i++) {
-		struct hs_detach_job *job = a->detaching[i];
-
-		if (wait ? pthread_join(job->thread, NULL) : pthread_tryjoin_np(job->thread, NULL))
-			a->detaching[kept++] = job;
-		else
-			free_detach_job(job);
-	}
-	a->detaching_count = kept;
-}
-
-/* Move PID's links out of the session's list into a new job. */
-static int take_links(struct hs_attachment *a, pid_t pid, struct hs_detach_job **taken)
-{
-	struct hs_detach_job *job = calloc(1, sizeof(*job));
-	size_t kept = 0;
-
-	if (job)
-		job->links = calloc(a->link_count ? a->link_count : 1, sizeof(*job->links));
-	if (!job || !job->links) {
-		free(job);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < a->link_count; i++) {
-		if (a->links[i].pid == pid)
-			job->links[job->count++] = a->links[i];
-		else
-			a->links[kept++] = a->links[i];
-	}
-	a->link_count = kept;
-	*taken = job;
-	return 0;
-}
-
 /*
  * PID has left (exited, or exec()ed another program): forget it in the BPF
  * maps at once, so none of its calls counts any more, and remove its probes
@@ -494,73 +379,14 @@ static int take_links(struct hs_attachment *a, pid_t pid, struct hs_detach_job *
 int hs_attach_release(struct hs_attachment *a, pid_t pid)
 {
 	uint32_t tgid = pid;
-	struct hs_detach_job *job;
 	int err = 0;
 
 	if (bpf_map__delete_elem(a->skel->maps.targets, &tgid, sizeof(tgid), 0) && errno != ENOENT)
 		err = -errno;
 	targets_changed(a);
-	reap_detach_jobs(a, false);
-	if (hs_array_reserve((void **)&a->detaching, &a->detaching_capacity, a->detaching_count,
-			     sizeof(*a->detaching), 8))
+	if (hs_detach_pid_start(a, pid))
 		return -ENOMEM;
-	if (take_links(a, pid, &job))
-		return -ENOMEM;
-	if (job->count == 0) { /* released before */
-		free_detach_job(job);
-		return err;
-	}
-	if (pthread_create(&job->thread, NULL, run_detach_job, job)) {
-		run_detach_job(job); /* no thread: the collector waits this once */
-		free_detach_job(job);
-		return err;
-	}
-	a->detaching[a->detaching_count++] = job;
 	return err;
-}
-
-/*
- * End the session and start removing every probe in the background: each
- * removal waits for the kernel's grace periods (~150-200 ms here), which the
- * caller can spend on work that needs no BPF (reading the target's heap).
- * hs_attach_detach() waits for them.  On failure to start a thread, the links
- * stay for hs_attach_detach() to remove.
- */
-void hs_attach_detach_start(struct hs_attachment *a)
-{
-	struct hs_detach_job *job;
-
-	hs_attach_end_session(a);
-	if (a->link_count == 0 || hs_array_reserve((void **)&a->detaching,
-						   &a->detaching_capacity, a->detaching_count,
-						   sizeof(*a->detaching), 8))
-		return;
-	job = calloc(1, sizeof(*job));
-	if (!job)
-		return;
-	job->links = a->links;
-	job->count = a->link_count;
-	if (pthread_create(&job->thread, NULL, run_detach_job, job)) {
-		free(job);
-		return;
-	}
-	a->links = NULL; /* the job owns the array now */
-	a->link_count = a->link_capacity = 0;
-	a->detaching[a->detaching_count++] = job;
-}
-
-/*
- * Remove every probe from every target, and wait until the kernel has: no
- * program runs after this returns, so what is in the ring is all there is.
- * The maps stay readable.  The session is ended first, so the order of
- * removal does not matter.
- */
-void hs_attach_detach(struct hs_attachment *a)
-{
-	hs_attach_end_session(a);
-	destroy_links(a->links, a->link_count);
-	a->link_count = 0;
-	reap_detach_jobs(a, true);
 }
 
 void hs_attach_free(struct hs_attachment *a)

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* detach.h - what attach.c needs of detach.c; the session's calls are in attach.h. */
+#ifndef HEAPSCOPE_DETACH_H
+#define HEAPSCOPE_DETACH_H
+
+#include "probe/attach.h"
+
+/* Remove one attached program now (waits for an RCU grace period). */
+void hs_probe_link_destroy(struct hs_probe_link *link);
+/* Remove PID's links in the background: 0 or -ENOMEM. */
+int hs_detach_pid_start(struct hs_attachment *a, pid_t pid);
+
+#endif
