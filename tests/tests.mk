@@ -32,6 +32,8 @@ $(TEST_BIN)/churn_truth: tests/workloads/churn_truth.c tests/workloads/workload.
 SCENARIOS := leak_churn retention cache_plateau quiet early_growth old_blocks
 $(addprefix $(TEST_BIN)/,$(SCENARIOS)): $(TEST_BIN)/%: tests/workloads/%.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+# Two of them share the frames that load their state and serve lookups.
+$(TEST_BIN)/early_growth $(TEST_BIN)/old_blocks: tests/workloads/state_lookup.h
 
 # Services as real ones behave under --follow (forker: a child per connection,
 # reloader: nginx's reload) and a JIT that writes a perf map (jit): built alike.

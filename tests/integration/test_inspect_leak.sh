@@ -3,9 +3,11 @@
 # heap walk (no stacks; usable sizes and C++ types known).  On the leaks workload
 # (tests/workloads/leaks.cc) it must find exactly the blocks its truth file lists, matched by
 # chunk size, and none of the reachable ones; on bigheap_live exactly the one block in 64 it
-# leaves out of its chain.  And the freeze's rules, as in a session: a traced target, a copy
-# over --max-pause, a process under another allocator each get one line, the rest of inspect
-# is written, the target runs on untraced, and the exit code is 0 (a partial result).
+# leaves out of its chain.  With --no-debug-file the check, like inspect, finds glibc's state
+# from its code alone (no debug file opened) and the same blocks.  And the freeze's rules, as
+# in a session: a traced target, a copy over --max-pause, a process under another allocator
+# each get one line, the rest of inspect is written, the target runs on untraced, and the
+# exit code is 0 (a partial result).
 . "$(dirname "$0")/../lib.sh"
 
 # usable REQUEST: the usable bytes of the chunk glibc's malloc(REQUEST) returns on x86_64
@@ -81,6 +83,20 @@ check "report: by size" grep -qE \
 check "report: by type" grep -qE "Widget: $widgets of $widgets blocks unreachable" "$G/report.txt"
 check "report: says what it cannot see" grep -q 'XOR-linked lists' "$G/report.txt"
 check "the target is neither traced nor stopped" untraced_and_running "$WPID"
+# --no-debug-file holds for the check's own look for glibc's state too: strace sees every
+# file heapscope opens, none of them a debug file, and glibc's state found from its code
+# alone gives the same unreachable blocks.
+strace -f --seccomp-bpf -e trace=open,openat,openat2 -o "$G/code.strace" \
+	"$HEAPSCOPE" inspect -p "$WPID" --leak-check --no-debug-file -f json -o "$G/code.json" \
+	2> "$G/code.err"
+check_eq "--no-debug-file: heapscope exits 0" 0 "$?"
+check "--no-debug-file: strace saw heapscope's opens" grep -q "\"/proc/$WPID/maps\"" \
+	"$G/code.strace"
+check_eq "--no-debug-file: no debug file opened" "" \
+	"$(grep -oE '"[^"]*(/usr/lib/debug/|/\.debug/)[^"]*"' "$G/code.strace")"
+counts='"\(.done) \(.unreachable_blocks) \(.unreachable_bytes) \(.direct_blocks) \(.indirect_blocks)"'
+check_eq "--no-debug-file: the same unreachable, direct and indirect blocks" \
+	"$(jq -r "$counts" <<< "$L")" "$(leak_json "$G/code.json" | jq -r "$counts")"
 
 echo "-- a traced target is left alone; inspect is still written"
 strace -f -p "$WPID" -o /dev/null 2> /dev/null &

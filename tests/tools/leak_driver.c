@@ -16,22 +16,21 @@ int main(int argc, char **argv)
 	struct hs_leak_snapshot snap;
 	struct hs_objects objects;
 	struct hs_leak_result res;
-	double max_pause_ms = 0;
-	pid_t pid = 0;
+	struct hs_leak_config config = { .objects = &objects };
 	int err;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "-p") == 0)
-			pid = atoi(argv[i + 1]);
+			config.pid = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--max-pause") == 0)
-			max_pause_ms = atof(argv[i + 1]);
+			config.max_pause_ms = atof(argv[i + 1]);
 	}
-	if (pid <= 0) {
+	if (config.pid <= 0) {
 		fprintf(stderr, "usage: leak_driver -p PID [--max-pause MS]\n");
 		return 2;
 	}
 	hs_objects_init(&objects);
-	err = hs_leak_check_inspect(pid, &objects, max_pause_ms, &res, &snap);
+	err = hs_leak_check_inspect(&config, &res, &snap);
 	hs_objects_free(&objects);
 	printf("{\"done\":%s,\"reason\":\"%s\",\"roots\":\"%s\",\"pause_ms\":%.3f,"
 	       "\"analysis_ms\":%.3f,\"analysis_cpu_ms\":%.3f,\"walk_ms\":%.3f,\"nodes_ms\":%.3f,"

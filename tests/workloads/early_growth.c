@@ -7,29 +7,9 @@
  * freed (no unknown frees), so the step is growth, not old blocks replaced.
  * Verdict: bounded, grown in a step (issue 18), load_state holding the live heap.
  */
-#include "workload.h"
+#include "state_lookup.h"
 
-#define STATE_BLOCKS 128
-#define BLOCK_BYTES  (64 * 1024)
-#define KEY_BYTES    48
-
-/* volatile: blocks only stored are otherwise optimized away, malloc and all */
-static void *volatile state[STATE_BLOCKS];
-
-NOINLINE static void load_state(int i)
-{
-	state[i] = malloc(BLOCK_BYTES);
-	memset(state[i], i, BLOCK_BYTES);
-}
-
-NOINLINE static void lookup(int i)
-{
-	char *key = malloc(KEY_BYTES);
-
-	memset(key, i, KEY_BYTES);
-	workload_sink = key;
-	free(key);
-}
+#define STATE_BLOCKS 128 /* of STATE_MAX_BLOCKS */
 
 int main(int argc, char **argv)
 {

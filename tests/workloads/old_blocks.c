@@ -13,36 +13,17 @@
  */
 #include <malloc.h>
 
-#include "workload.h"
+#include "state_lookup.h"
 
-#define OLD_BLOCKS  64
-#define MAX_BLOCKS  1024
-#define BLOCK_BYTES (64 * 1024)
-#define KEY_BYTES   48
+#define OLD_BLOCKS 64
 
 /* volatile: blocks only stored are otherwise optimized away, malloc and all */
 static void *volatile old_state[OLD_BLOCKS];
-static void *volatile state[MAX_BLOCKS];
 
 NOINLINE static void load_old_state(int i)
 {
 	old_state[i] = malloc(BLOCK_BYTES);
 	memset(old_state[i], i, BLOCK_BYTES);
-}
-
-NOINLINE static void load_state(int i)
-{
-	state[i] = malloc(BLOCK_BYTES);
-	memset(state[i], i, BLOCK_BYTES);
-}
-
-NOINLINE static void lookup(int i)
-{
-	char *key = malloc(KEY_BYTES);
-
-	memset(key, i, KEY_BYTES);
-	workload_sink = key;
-	free(key);
 }
 
 int main(int argc, char **argv)
@@ -53,7 +34,7 @@ int main(int argc, char **argv)
 	double start, phase;
 	char line[64];
 
-	if (new_blocks < 0 || new_blocks > MAX_BLOCKS)
+	if (new_blocks < 0 || new_blocks > STATE_MAX_BLOCKS)
 		return 2;
 	for (int i = 0; i < OLD_BLOCKS; i++) {
 		load_old_state(i);

@@ -192,8 +192,12 @@ static int collect_pids(struct inspect_args *args)
  * in one line and in res; inspect's own results stand.
  */
 static void leak_check(struct hs_objects *objects, const struct hs_inspection *insp,
-		       double max_pause_ms, struct hs_leak_result *res)
+		       const struct inspect_args *args, struct hs_leak_result *res)
 {
+	/* --no-debug-file holds for the check's own look for glibc's state too */
+	struct hs_leak_config config = { .pid = insp->pid, .objects = objects,
+					 .max_pause_ms = args->max_pause_ms,
+					 .no_debug_file = args->no_debug_file };
 	struct hs_leak_snapshot snap;
 
 	if (!insp->heap_read) {
@@ -206,7 +210,7 @@ static void leak_check(struct hs_objects *objects, const struct hs_inspection *i
 		hs_fail("no leak check of PID %d: %s", insp->pid, res->reason);
 		return;
 	}
-	if (hs_leak_check_inspect(insp->pid, objects, max_pause_ms, res, &snap))
+	if (hs_leak_check_inspect(&config, res, &snap))
 		hs_fail("no leak check of PID %d: %s; the target runs on", insp->pid, res->reason);
 	hs_leak_snapshot_free(&snap); /* the copy: as big as the target's writable memory */
 }
@@ -270,7 +274,7 @@ int cmd_inspect(int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; leaks && i < done; i++) /* one process stopped at a time */
-		leak_check(&objects, &insps[i], args.max_pause_ms, &leaks[i]);
+		leak_check(&objects, &insps[i], &args, &leaks[i]);
 	if (!err)
 		err = hs_output_open(&out, args.output_path);
 	if (!err) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "inspect/types.h"
+#include "lib/array.h"
 #include "symbol/symbolize.h"
 #include "target/elf_object.h"
 
@@ -197,19 +198,14 @@ int hs_types_finish(struct hs_types *t)
 
 static int search(const struct hs_types *t, uint64_t word)
 {
-	size_t lo = 0, hi = t->count;
+	const struct hs_vtable key = { .start = word };
+	/* vtables are disjoint: the last one starting at or below word is the only candidate */
+	size_t at_or_below = hs_array_upper_bound(t->vtables, t->count, sizeof(*t->vtables), &key,
+						  by_start);
 
-	while (lo < hi) { /* the last vtable starting at or below word */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->vtables[mid].start <= word)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	if (!at_or_below)
 		return -1;
-	const struct hs_vtable *v = &t->vtables[lo - 1];
+	const struct hs_vtable *v = &t->vtables[at_or_below - 1];
 
 	return word >= v->start + ADDRESS_POINT_BYTES && word < v->end ? (int)v->name : -1;
 }

@@ -72,7 +72,8 @@ int hs_leak_freeze(const struct hs_leak_config *config, struct hs_leak_snapshot 
 		.on_stopped = config->on_stopped,
 		.ctx = config->ctx,
 	};
-	struct hs_glibc_locate_options opt = { .objects = config->objects };
+	struct hs_glibc_locate_options opt = { .objects = config->objects,
+					       .no_debug_file = config->no_debug_file };
 	struct hs_target_memory tm;
 	int err;
 
@@ -399,16 +400,14 @@ int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *l
 
 /*
  * heapscope inspect --leak-check: no session, so the nodes are the glibc walk's in-use
- * chunks (no stacks); sizes and types still known.  objects: the caller's cache (inspect
- * opened libc and the vtables' files already); what the freeze reads of files, it reads
- * before it stops.  snap is the caller's to free.
+ * chunks (no stacks); sizes and types still known.  config->objects: the caller's cache
+ * (inspect opened libc and the vtables' files already); what the freeze reads of files, it
+ * reads before it stops.  snap is the caller's to free.
  */
-int hs_leak_check_inspect(pid_t pid, struct hs_objects *objects, double max_pause_ms,
-			  struct hs_leak_result *res, struct hs_leak_snapshot *snap)
+int hs_leak_check_inspect(const struct hs_leak_config *config, struct hs_leak_result *res,
+			  struct hs_leak_snapshot *snap)
 {
-	struct hs_leak_config config = { .pid = pid, .objects = objects,
-					 .max_pause_ms = max_pause_ms };
-	int err = hs_leak_freeze(&config, snap, res);
+	int err = hs_leak_freeze(config, snap, res);
 
 	if (err)
 		return err;

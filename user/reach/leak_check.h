@@ -33,6 +33,7 @@ struct hs_leak_config {
 	double max_pause_ms;
 	hs_freeze_stopped_fn on_stopped; /* while stopped, after the copy (session: probes off) */
 	void *ctx;
+	bool no_debug_file; /* inspect --no-debug-file: glibc's state from its code alone */
 };
 
 /* The leaked blocks of one allocating stack (HS_NO_STACK: allocated before attach). */
@@ -104,8 +105,8 @@ int hs_leak_freeze(const struct hs_leak_config *config, struct hs_leak_snapshot 
 		   struct hs_leak_result *res);
 int hs_leak_analyse(struct hs_leak_snapshot *snap, const struct hs_live_table *live,
 		    struct hs_leak_result *res);
-int hs_leak_check_inspect(pid_t pid, struct hs_objects *objects, double max_pause_ms,
-			  struct hs_leak_result *res, struct hs_leak_snapshot *snap);
+int hs_leak_check_inspect(const struct hs_leak_config *config, struct hs_leak_result *res,
+			  struct hs_leak_snapshot *snap);
 int hs_leak_fill_profile(struct hs_profile *profile, const struct hs_leak_result *res);
 void hs_leak_snapshot_free(struct hs_leak_snapshot *snap);
 void hs_leak_result_free(struct hs_leak_result *res);

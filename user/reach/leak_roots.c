@@ -33,17 +33,12 @@ int leak_by_start(const void *a, const void *b)
 /* [start, end) lies in one of r's ranges (sorted by start, disjoint). */
 bool leak_inside(const struct ranges *r, uint64_t start, uint64_t end)
 {
-	size_t lo = 0, hi = r->count;
+	const struct range key = { .start = start };
+	/* the last range starting at or below start is the only one that can hold it */
+	size_t at_or_below = hs_array_upper_bound(r->items, r->count, sizeof(*r->items), &key,
+						  leak_by_start);
 
-	while (lo < hi) { /* the last range starting at or below start */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->items[mid].start <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && end <= r->items[lo - 1].end;
+	return at_or_below && end <= r->items[at_or_below - 1].end;
 }
 
 int leak_add_span(struct spans *s, uint64_t start, uint64_t end, const unsigned char *bytes)

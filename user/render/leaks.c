@@ -15,9 +15,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "lib/json_writer.h"
+#include "lib/text.h"
 #include "lib/units.h"
 
 #define REPORT_LEAK_STACKS 10
@@ -80,26 +80,6 @@ void hs_render_leak_verdict(const struct hs_render_input *in, char *out, size_t 
 		unreachable += a->profile.samples[growing[i]].values[HS_WEIGHT_LEAKED_COUNT];
 	hs_verdict_with_proof(a->verdict.kind, count > 0, unreachable, out, len);
 	free(growing);
-}
-
-/* text in lines of at most REPORT_COLUMNS, indented by two spaces. */
-static void wrap(FILE *out, const char *text)
-{
-	while (*text) {
-		size_t len = strlen(text), cut = len;
-
-		if (len > REPORT_COLUMNS - 2) {
-			cut = REPORT_COLUMNS - 2;
-			while (cut && text[cut] != ' ')
-				cut--;
-			if (!cut)
-				cut = REPORT_COLUMNS - 2;
-		}
-		fprintf(out, "  %.*s\n", (int)cut, text);
-		text += cut;
-		while (*text == ' ')
-			text++;
-	}
 }
 
 static const char *leaf(const struct hs_profile *p, const struct hs_profile_sample *s)
@@ -186,7 +166,7 @@ void hs_leaks_report_tail(FILE *out, const struct hs_leak_result *r)
 			(unsigned long long)r->types[i].unreachable_blocks,
 			(unsigned long long)r->types[i].blocks, HS_BYTES(r->types[i].unreachable_bytes),
 			HS_BYTES(r->types[i].bytes));
-	wrap(out, HS_LEAKS_CANNOT_SEE);
+	hs_text_wrap(out, HS_LEAKS_CANNOT_SEE, 2, "", REPORT_COLUMNS);
 	fputc('\n', out);
 }
 
