@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * leak_driver.c - hs_leak_check_inspect on a PID, printed as one JSON object: what
- * `heapscope inspect --leak-check` will show, until that command exists (the nodes are the
- * glibc walk's chunks, no session, no stacks).
+ * leak_driver.c - hs_leak_check_inspect on a PID, printed as one JSON object: the check
+ * behind `heapscope inspect --leak-check` (the nodes are the glibc walk's chunks, no session,
+ * no stacks), with each analysis step's time, which the command's JSON leaves out, for
+ * tools/bench_leak.sh; test_leak_check compares it with a session's check.
  *   leak_driver -p PID [--max-pause MS]
  */
 #include <stdio.h>

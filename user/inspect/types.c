@@ -5,7 +5,7 @@
  * Owns: the table of `_ZTV` symbols (.symtab and .dynsym) of every ELF file a process maps,
  * at their runtime addresses; their demangled names; a small cache of first words.
  * Does not own: reading the blocks (the caller hands in their first word), finding the
- * mapped files (procfs.c), demangling (symbolize.c's hs_demangle).
+ * mapped files (target/maps.c), demangling (symbolize.c's hs_demangle).
  * Invariants: a word names a class only when it points at or past 16 bytes into a vtable
  * symbol's range and before its end (the address point of a primary vtable; secondary
  * vtables of multiple inheritance lie further in the same symbol); vtables are sorted and
