@@ -83,9 +83,11 @@ sites() {
 printf 'heapscope bench: ns per malloc+free pair in one thread: CPU time (user + kernel, where\n'
 printf 'the probes trap and their programs run; x-ratios are on it) and wall time; medians of %s\n' \
 	"$ROUNDS"
-printf 'sessions of %s s per thread count, modes interleaved; %s CPUs, kernel %s\n\n' \
+printf 'sessions of %s s per thread count, modes interleaved; %s CPUs, kernel %s.  x-floor is\n' \
 	"$BENCH_SECONDS" "$(nproc)" "$(uname -r)"
-printf '%-9s %3s  %-9s %10s %10s %11s %8s\n' allocator thr mode cpu-ns wall-ns x-untraced x-floor
+printf 'the median of each round'"'"'s ratio to the floor of the same round, its range after it\n\n'
+printf '%-9s %3s  %-9s %10s %10s %11s %8s  %s\n' allocator thr mode cpu-ns wall-ns x-untraced x-floor \
+	range
 for entry in "${ALLOCATORS[@]}"; do
 	alloc=${entry%%:*} preload=${entry#*:}
 	if [ -n "$preload" ] && [ ! -e "$preload" ]; then
@@ -130,12 +132,22 @@ for entry in "${ALLOCATORS[@]}"; do
 			# shellcheck disable=SC2086  # the runs are words
 			ns[$mname,$t]=$(median ${runs[$mname,$t]})
 			# shellcheck disable=SC2086
+			# x-floor pairs each round with its own floor: the host's drift between rounds
+			# (the floor moved 13.4-15.5 us between two quiet runs) cancels in the ratio.
 			awk -v a="$alloc" -v t="$t" -v m="$mname" -v v="${ns[$mname,$t]}" \
-				-v wall="$(median ${walls[$mname,$t]})" \
-				-v base="${ns[untraced,$t]:-}" -v floor="${ns[floor,$t]:-}" 'BEGIN {
-				printf "%-9s %3s  %-9s %10.0f %10.0f %11s %8s\n", a, t, m, v, wall,
+				-v wall="$(median ${walls[$mname,$t]})" -v base="${ns[untraced,$t]:-}" \
+				-v mine="${runs[$mname,$t]}" -v floors="${runs[floor,$t]:-}" 'BEGIN {
+				n = split(mine, x); f = split(floors, y); r = 0
+				if (m != "untraced" && n == f)
+					for (i = 1; i <= n; i++) if (y[i] > 0) ratio[++r] = x[i] / y[i]
+				for (i = 2; i <= r; i++) # insertion sort: a few rounds
+					for (j = i; j > 1 && ratio[j - 1] > ratio[j]; j--) {
+						tmp = ratio[j]; ratio[j] = ratio[j - 1]; ratio[j - 1] = tmp }
+				med = r % 2 ? ratio[(r + 1) / 2] : (ratio[r / 2] + ratio[r / 2 + 1]) / 2
+				printf "%-9s %3s  %-9s %10.0f %10.0f %11s %8s  %s\n", a, t, m, v, wall,
 					(base > 0 ? sprintf("%.1f", v / base) : "-"),
-					(floor > 0 && m != "untraced" ? sprintf("%.2f", v / floor) : "-") }'
+					(r ? sprintf("%.2f", med) : "-"),
+					(r > 1 ? sprintf("%.2f-%.2f", ratio[1], ratio[r]) : "") }'
 		done
 	done
 	for note in "${notes[@]}"; do echo "          $alloc $note"; done
