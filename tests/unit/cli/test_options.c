@@ -75,7 +75,9 @@ static void test_every_option(void)
 	CHECK_EQ(o.max_frames, 1);
 	CHECK_EQ(o.max_live, 2 << 20);
 	CHECK_EQ(o.max_stacks, 1000);
-	CHECK(o.probe_only);
+	CHECK(o.probe_only && !o.probe_only_record);
+	CHECK_EQ(PARSE(&o, "-p", "1", "--probe-only=record"), 0);
+	CHECK(o.probe_only && o.probe_only_record);
 
 	CHECK_EQ(PARSE(&o, "-p", "1", "-w", "inuse-bytes"), 0);
 	CHECK_EQ(o.weight, HS_WEIGHT_INUSE_BYTES);
@@ -120,6 +122,7 @@ static void check_rejected(const char *const *args, const char *quoted, int line
 static void test_bad_values(void)
 {
 	REJECTED("0", "-p", "0");
+	REJECTED("'ring'", "-p", "1", "--probe-only=ring");
 	REJECTED("-1", "-p", "-1");
 	REJECTED("abc", "-p", "abc");
 	REJECTED("12x", "-p", "12x");
