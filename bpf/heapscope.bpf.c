@@ -25,6 +25,7 @@
  * records by reservation time.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "events.h"
@@ -265,10 +266,9 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
 /*
  * Is the thread already inside a probed allocator call?  Nested calls (glibc's
  * realloc(p, 0) entering free, operator new calling malloc) run deeper on the
- * same stack, and tail calls (glibc's reallocarray jumps to realloc) at the
- * same stack pointer: both report through the outermost call, whose return
- * probe fires last.  An entry whose return never came (the thread died inside
- * malloc) is recognised because a new call starts above its stack pointer.
+ * same stack and report through the outermost call, whose return probe fires
+ * last.  An entry whose return never came (the thread died inside malloc) is
+ * recognised because a new call starts above its stack pointer, or at it (below).
  * An entry-only wrapper (libstdc++'s operator new) has no return of its own:
  * the first probed call inside it reports for it, when that call returns.
  */
@@ -285,9 +285,49 @@ static __always_inline bool call_open(struct hs_pending *call)
 	return call->depth > 0 || call->fn == HS_FN_WRAPPER;
 }
 
+/*
+ * Where this process's hijacked returns go: the kernel's return-probe trampoline,
+ * the first slot of its "[uprobes]" mapping.  0 before the process has one.
+ */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct xol_area *area = BPF_CORE_READ(task, mm, uprobes_state.xol_area);
+
+	return area ? BPF_CORE_READ(area, vaddr) : 0;
+}
+
+/*
+ * A call entered at the open call's own stack pointer, where the open call's return
+ * address is: a tail call of it (glibc's reallocarray jumps to realloc, tcmalloc's
+ * pvalloc to memalign, operator delete to free) or its caller's next call after
+ * the open one was left without its return probe firing (longjmp out of it, a
+ * return probe the kernel did not prepare).  The first finds the slot holding the
+ * trampoline its return probe put there; the second, a return address the caller's
+ * call instruction wrote.  Taken as nested, a lost return would hide every later
+ * call of the caller's frame and below, silently.  Functions without a return probe
+ * of their own (a wrapper, a throwing operator new) leave nothing to look at, and a
+ * deallocation tail-calls free on every C++ delete: those nest without the look
+ * (a user read and two kernel reads, on this path only).  When the slot cannot be
+ * read or the process has no trampoline yet: nested, as before.
+ */
+static __always_inline bool tail_call(struct hs_pending *call, __u64 sp)
+{
+	__u64 slot, trampoline;
+
+	if (call->fn == HS_FN_NEW || call->fn == HS_FN_WRAPPER || call->fn == HS_FN_DEALLOC)
+		return true;
+	trampoline = uretprobe_trampoline();
+	if (!trampoline || bpf_probe_read_user(&slot, sizeof(slot), (void *)sp))
+		return true;
+	return slot == trampoline;
+}
+
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
-	return call && call_open(call) && sp <= call->entry_sp && call->armed;
+	if (!call || !call_open(call) || !call->armed || sp > call->entry_sp)
+		return false;
+	return sp < call->entry_sp || tail_call(call, sp);
 }
 
 /* The call is over: the record stays for the thread's next call. */
@@ -521,12 +561,22 @@ static __always_inline void emit_free(__u64 addr, __u8 fn, __u64 chunk_word)
 static __always_inline int on_free_enter(struct pt_regs *ctx)
 {
 	__u64 addr = PT_REGS_PARM1(ctx);
+	struct hs_pending *call;
+	__u64 sp;
 
 	if (inactive() || addr == 0)
 		return 0;
-	if (nested_call(current_call(), entry_sp(ctx))) {
+	call = current_call();
+	sp = entry_sp(ctx);
+	if (nested_call(call, sp)) {
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
+	}
+	if (call && call_open(call) && call->armed && sp == call->entry_sp) {
+		/* a call whose return never came: over, or it would hide the caller's
+		 * deeper calls */
+		count(HS_STAT_STALE_ENTRIES);
+		close_call(call);
 	}
 	emit_free(addr, HS_FN_FREE, glibc_chunk_word(ctx, addr));
 	return 0;

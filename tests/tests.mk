@@ -130,6 +130,10 @@ $(TEST_BIN)/test_elf_object $(TEST_BIN)/test_symbolize $(TEST_BIN)/test_source_l
 $(TEST_BIN)/thread_death: tests/workloads/thread_death.c tests/workloads/workload.h | $(TEST_BIN)
 	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
 
+# A valloc, defined in the executable, that the program leaves by longjmp (test_probe_paths).
+$(TEST_BIN)/call_escape: tests/workloads/call_escape.c tests/workloads/workload.h | $(TEST_BIN)
+	$(CC) $(WORKLOAD_CFLAGS) -o $@ $<
+
 # The ret-site finder's fixture: functions whose ways out are labelled.
 $(TEST_BIN)/libretsites.so: tests/unit/fixtures/ret_sites_lib.S | $(TEST_BIN)
 	$(CC) -shared -fPIC -nostdlib -o $@ $<
@@ -143,7 +147,7 @@ WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/tru
 	     $(TEST_BIN)/dlopen_nofp
 WORKLOADS += $(TEST_BIN)/truth_static $(TEST_BIN)/truth_newdelete $(TEST_BIN)/truth_newdelete_static
 WORKLOADS += $(API_WORKLOADS)
-WORKLOADS += $(TEST_BIN)/free_sites_fp $(TEST_BIN)/thread_death
+WORKLOADS += $(TEST_BIN)/free_sites_fp $(TEST_BIN)/thread_death $(TEST_BIN)/call_escape
 
 include tests/fuzz/fuzz.mk
 

@@ -3,7 +3,9 @@
 # (two per object, where the kernel has them) and one perf-event link per probe
 # (HEAPSCOPE_NO_UPROBE_MULTI=1 forces it).  And per-thread call state dies with
 # its thread: a thread that dies inside an allocator call leaves nothing that
-# the next thread with its TID could take for its own open call.
+# the next thread with its TID could take for its own open call.  And a call
+# left by longjmp, whose return never fires, does not hide the calls its caller
+# makes next at the same stack pointer.
 . "$(dirname "$0")/../lib.sh"
 
 # link_count TYPE: heapscope's BPF links of that type (fdinfo's link_type).
@@ -57,5 +59,17 @@ for path in multi per_probe; do
 		grep -q "^heapscope: probe valloc .*thread_death" "$OUT/death_$path.err"
 	echo "  ($(cat "$W/stdout"))"
 	check_truth "$OUT/death_$path.folded" "$W/truth"
+done
+
+echo "# a valloc left by longjmp; the calls after it at the same stack pointer count"
+for path in multi per_probe; do
+	env=()
+	[ "$path" = per_probe ] && env=(HEAPSCOPE_NO_UPROBE_MULTI=1)
+	session "escape_$path" call_escape "${env[@]}"
+	check_eq "heapscope exits 0 ($path)" 0 "$HRC"
+	check "valloc is probed in the executable ($path)" \
+		grep -q "^heapscope: probe valloc .*call_escape" "$OUT/escape_$path.err"
+	check_truth "$OUT/escape_$path.folded" "$W/truth"
+	check "no loss reported ($path)" grep -q "^heapscope: lost events: 0" "$OUT/escape_$path.err"
 done
 finish
