@@ -700,13 +700,19 @@ static __always_inline void finish_call(struct pt_regs *ctx, struct hs_pending *
 static __always_inline int on_alloc_return(struct pt_regs *ctx)
 {
 	__u64 ret = PT_REGS_RC(ctx);
+	struct hs_thread *thread;
 	struct hs_pending *call;
 
 	if (inactive())
 		return 0;
-	call = current_call();
+	thread = current_thread(false);
+	call = thread ? &thread->call : NULL;
 	if (!call || call->depth == 0) {
-		count(HS_STAT_UNMATCHED_RETURN);
+		/* A return whose entry ran before the entry probe was attached (attach.c
+		 * attaches returns first) comes before the thread's first armed call since
+		 * its process was armed: no loss.  After one, a return without its entry is. */
+		if (thread && call->armed && entering_armed(thread))
+			count(HS_STAT_UNMATCHED_RETURN);
 		return 0;
 	}
 	if (--call->depth > 0)

@@ -234,17 +234,17 @@ static int attach_per_probe(struct hs_attachment *a, pid_t pid, const struct hs_
 	for (size_t i = 0; !err && i < plan->site_count; i++) {
 		const struct hs_probe_site *site = &plan->sites[i];
 
-		err = attach_one(a, entry_program(a->skel, site->fn), pid,
-				 plan->objects[site->object].attach_path, site->file_offset, false,
-				 site->site.stack_adjust_bytes | chunk_bit(plan, site));
-	}
-	for (size_t i = 0; !err && i < plan->site_count; i++) {
-		const struct hs_probe_site *site = &plan->sites[i];
-
 		if (site->has_return)
 			err = attach_one(a, a->skel->progs.alloc_return, pid,
 					 plan->objects[site->object].attach_path, site->file_offset,
 					 true, 0);
+	}
+	for (size_t i = 0; !err && i < plan->site_count; i++) {
+		const struct hs_probe_site *site = &plan->sites[i];
+
+		err = attach_one(a, entry_program(a->skel, site->fn), pid,
+				 plan->objects[site->object].attach_path, site->file_offset, false,
+				 site->site.stack_adjust_bytes | chunk_bit(plan, site));
 	}
 	for (size_t i = 0; !err && i < plan->ret_probe_count; i++) {
 		const struct hs_ret_probe *probe = &plan->ret_probes[i];
@@ -308,7 +308,7 @@ static int attach_object_batch(struct hs_attachment *a, pid_t pid, const struct 
 	return err;
 }
 
-/* Two links per object: entry-side probes of every object first, then returns. */
+/* Two links per object: the return probes of every object first, then the entry side. */
 static int attach_batched(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
 {
 	struct site_batch *batch = malloc(sizeof(*batch));
@@ -316,7 +316,7 @@ static int attach_batched(struct hs_attachment *a, pid_t pid, const struct hs_pr
 
 	if (!batch)
 		return -ENOMEM;
-	for (int returns = 0; returns < 2; returns++)
+	for (int returns = 1; returns >= 0; returns--)
 		for (size_t o = 0; !err && o < plan->object_count; o++)
 			err = attach_object_batch(a, pid, plan, o, returns, batch);
 	free(batch);
@@ -335,13 +335,17 @@ static bool multi_link_refused(int err)
 }
 
 /*
- * Attach every site of the plan to PID.  Entry probes first: a return (or ret-site) probe
- * armed before its entry program exists would report returns with no entry
- * (counted as losses), while an entry without its return yet is only a stale
- * per-thread record that the next call replaces.  Then PID is armed: its
- * calls entered from that instant on are reported (another PID's arming leaves
- * its calls alone).  On failure nothing of this call stays attached (other
- * PIDs' probes do).
+ * Attach every site of the plan to PID.  Return probes first: a thread can be inside
+ * a probe's handlers while links are added (since Linux 6.12 the kernel walks a
+ * site's consumers under RCU, not a lock), and it walks the newest first.  Were the
+ * entry attached first, a thread could run the entry program after PID is armed yet
+ * have walked past a return consumer added meanwhile: an armed call whose return
+ * never fires.  Attached after its return, an entry program that runs is always
+ * followed by its return consumer.  The cost: a call entered before its entry probe
+ * existed may fire a return with no entry, before PID's first armed call, which the
+ * return program lets pass (heapscope.bpf.c).  Then PID is armed: its calls entered
+ * from that instant on are reported (another PID's arming leaves its calls alone).
+ * On failure nothing of this call stays attached (other PIDs' probes do).
  */
 int hs_attach_plan(struct hs_attachment *a, pid_t pid, const struct hs_probe_plan *plan)
 {
