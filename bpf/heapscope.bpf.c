@@ -266,9 +266,10 @@ static __always_inline void capture_stack(struct pt_regs *ctx, struct hs_event *
 /*
  * Is the thread already inside a probed allocator call?  Nested calls (glibc's
  * realloc(p, 0) entering free, operator new calling malloc) run deeper on the
- * same stack and report through the outermost call, whose return probe fires
- * last.  An entry whose return never came (the thread died inside malloc) is
- * recognised because a new call starts above its stack pointer, or at it (below).
+ * same stack, or at the same stack pointer as tail calls, and report through the
+ * outermost call, whose return probe fires last.  An entry whose return never
+ * came is recognised because a new call starts above its stack pointer, or
+ * (under_way, below) its return-address slot no longer holds the trampoline.
  * An entry-only wrapper (libstdc++'s operator new) has no return of its own:
  * the first probed call inside it reports for it, when that call returns.
  */
@@ -298,36 +299,38 @@ static __always_inline __u64 uretprobe_trampoline(void)
 }
 
 /*
- * A call entered at the open call's own stack pointer, where the open call's return
- * address is: a tail call of it (glibc's reallocarray jumps to realloc, tcmalloc's
- * pvalloc to memalign, operator delete to free) or its caller's next call after
- * the open one was left without its return probe firing (longjmp out of it, a
- * return probe the kernel did not prepare).  The first finds the slot holding the
- * trampoline its return probe put there; the second, a return address the caller's
- * call instruction wrote.  Taken as nested, a lost return would hide every later
- * call of the caller's frame and below, silently.  Functions without a return probe
- * of their own (a wrapper, a throwing operator new) leave nothing to look at, and a
- * deallocation tail-calls free on every C++ delete: those nest without the look
- * (a user read and two kernel reads, on this path only).  When the slot cannot be
- * read or the process has no trampoline yet: nested, as before.
+ * Is the open call still under way?  A call entered at or below its stack pointer
+ * is then nested in it: run by the allocator (glibc's realloc(p, 0) frees p) or
+ * tail-called by it, at the same stack pointer (glibc's reallocarray jumps to
+ * realloc, tcmalloc's pvalloc to memalign, operator delete to free).  But its
+ * return may never come: the program left it by longjmp, or the kernel did not
+ * prepare its return probe.  Then the next call of its caller's frame comes at
+ * that same stack pointer, and deeper frames' below it; taken as nested, they
+ * would all be dropped, silently.  The open call's return-address slot tells:
+ * under way, it holds the trampoline its return probe put there; left, whatever
+ * the caller's later calls wrote over it (a return address).  Functions without a
+ * return probe of their own (a wrapper, a throwing operator new) leave nothing to
+ * look at, and a deallocation runs free on every C++ delete: those nest without
+ * the look (a user read and two kernel reads, on this path only).  When the slot
+ * cannot be read or the process has no trampoline yet: nested, as before.
  */
-static __always_inline bool tail_call(struct hs_pending *call, __u64 sp)
+static __always_inline bool under_way(struct hs_pending *call)
 {
 	__u64 slot, trampoline;
 
 	if (call->fn == HS_FN_NEW || call->fn == HS_FN_WRAPPER || call->fn == HS_FN_DEALLOC)
 		return true;
 	trampoline = uretprobe_trampoline();
-	if (!trampoline || bpf_probe_read_user(&slot, sizeof(slot), (void *)sp))
+	if (!trampoline ||
+	    bpf_probe_read_user(&slot, sizeof(slot), (void *)call->entry_sp))
 		return true;
 	return slot == trampoline;
 }
 
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
-	if (!call || !call_open(call) || !call->armed || sp > call->entry_sp)
-		return false;
-	return sp < call->entry_sp || tail_call(call, sp);
+	return call && call_open(call) && call->armed && sp <= call->entry_sp &&
+	       under_way(call);
 }
 
 /* The call is over: the record stays for the thread's next call. */
@@ -572,7 +575,7 @@ static __always_inline int on_free_enter(struct pt_regs *ctx)
 		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
 		return 0;
 	}
-	if (call && call_open(call) && call->armed && sp == call->entry_sp) {
+	if (call && call_open(call) && call->armed && sp <= call->entry_sp) {
 		/* a call whose return never came: over, or it would hide the caller's
 		 * deeper calls */
 		count(HS_STAT_STALE_ENTRIES);

@@ -3,14 +3,15 @@
  * call_escape.c - a probed allocator call that never returns: the program leaves
  * it with longjmp, so its entry probe fired and its return probe never will.  Then
  * the same function goes on calling malloc and free, at the very stack pointer
- * the abandoned call was entered at.
+ * the abandoned call was entered at, and deeper down.
  *
  * The executable defines valloc (a probed entry point, bound here before libc's);
  * while `escaping` is set it longjmps back into its caller.  Per-thread call state
- * that took every later call at that stack pointer for a tail call of the open
- * valloc would drop them all, since nothing ever closes it: a free first (even
- * rounds) or a malloc first (odd rounds) must end it.  The kernel loses a return the
- * same way when its return probe was not prepared.
+ * that took every later call at or below that stack pointer for one nested in the
+ * open valloc would drop them all, since nothing ever closes it.  Each round's
+ * first call after the escape differs: a free, a malloc, or a malloc one frame
+ * deeper.  The kernel loses a return the same way when its return probe was not
+ * prepared.
  *
  * Truth: escape_rounds' kept blocks and deeper's are live; prepare's blocks are all
  * freed after the escapes; the pairs leave nothing; valloc never returned a block.
@@ -19,7 +20,7 @@
 
 #include "workload.h"
 
-#define ROUNDS	     8
+#define ROUNDS	     9
 #define PAIR_BYTES   100
 #define DEEPER_BYTES 64
 
@@ -59,15 +60,18 @@ NOINLINE static unsigned long long escape_rounds(void)
 			workload_sink = valloc(4096);
 		}
 		escaping = 0;
-		if (round % 2 == 0)
+		if (round % 3 == 2)
+			deeper(round);
+		if (round % 3 == 0)
 			free(to_free[round]);
 		kept[round] = malloc(48 + round);
 		kept_bytes += 48 + round;
-		if (round % 2 == 1)
+		if (round % 3 != 0)
 			free(to_free[round]);
 		workload_sink = malloc(PAIR_BYTES);
 		free(workload_sink);
-		deeper(round);
+		if (round % 3 != 2)
+			deeper(round);
 	}
 	return kept_bytes;
 }
