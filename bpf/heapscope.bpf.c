@@ -288,13 +288,18 @@ static __always_inline bool call_open(struct hs_pending *call)
 
 /*
  * Where this process's hijacked returns go: the kernel's return-probe trampoline,
- * the first slot of its "[uprobes]" mapping.  0 before the process has one.
+ * the first slot of its "[uprobes]" mapping.  0 before the process has one, or on a
+ * kernel whose types do not say (the program still loads: the reads are left out).
  */
 static __always_inline __u64 uretprobe_trampoline(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct xol_area *area = BPF_CORE_READ(task, mm, uprobes_state.xol_area);
+	struct xol_area *area;
 
+	if (!bpf_core_field_exists(struct mm_struct, uprobes_state) ||
+	    !bpf_core_field_exists(struct xol_area, vaddr))
+		return 0;
+	area = BPF_CORE_READ(task, mm, uprobes_state.xol_area);
 	return area ? BPF_CORE_READ(area, vaddr) : 0;
 }
 
