@@ -3,7 +3,9 @@
 # the probes take most of the target's CPU, is stopped by the guard (detached, output written
 # and saying why, exit 0); a calm one (a pair a millisecond among 200 us of work) is left
 # alone for its whole -d.  Judged by what happened (stopped or not, and why), never by how
-# long anything took.  Bad --max-overhead values are refused in one line.
+# long anything took.  Bad --max-overhead values are refused in one line.  The kernel's run
+# statistics are on in a window after attach and off after it (the programs' run counts, read
+# with bpftool, stop), while the hits between windows are still counted, from the events.
 . "$(dirname "$0")/../lib.sh"
 
 echo "# bad values for --max-overhead: one clear line, usage exit status"
@@ -93,6 +95,39 @@ check "JSON: overhead_pct of a calm workload is under the limit ($calm_pct)" \
 check "the stderr summary tells the share" \
 	grep -q "^heapscope: overhead: the probes took [0-9.]*% of the target's CPU time" \
 	"$OUT/calm.err"
+touch "$W/stop"
+release_workload "$W"
+check_eq "the workload exits cleanly" 0 "$WRC"
+
+# program_runs: run_cnt summed over heapscope's programs, as the kernel reports them.
+program_runs() {
+	bpftool -j prog show | jq '[.[] | select(.name | test("^(site_enter|site_return|malloc_enter|free_enter|alloc_return)$")) | .run_cnt // 0] | add // 0'
+}
+
+echo "# the kernel's run statistics: on for a window after attach, off after it"
+W=$OUT/windows
+start_workload paced_pairs "$W" PACED_GAP_US=200
+touch "$W/go"
+start_heapscope "$OUT/windows.err" -p "$WPID" -v -d 4 -f json -o "$OUT/windows.json"
+sleep 2 # the window is the first second after attach
+runs_before=$(program_runs)
+sleep 1
+runs_after=$(program_runs)
+wait "$HPID"
+HRC=$?
+check_eq "heapscope exits 0" 0 "$HRC"
+check "the window counted runs ($runs_before)" [ "$runs_before" -gt 0 ]
+check_eq "no run counted after the window, the target calling all the while" \
+	"$runs_before" "$runs_after"
+check "-v tells how long they were on" \
+	grep -q "^heapscope: overhead meter: the kernel's run statistics on 1\.[0-9] of [34]\.[0-9] s" \
+	"$OUT/windows.err"
+# paced_pairs: a malloc entry and a free entry per pair, one event each: the entry hits
+# counted in the window and estimated after it add up to the events
+entry_hits=$(sed -n "s/^heapscope: overhead meter: \([0-9]*\) entry hits.*/\1/p" "$OUT/windows.err")
+events=$(jq -r .events "$OUT/windows.json")
+check "entry hits ($entry_hits) within 10% of the events ($events)" \
+	awk -v h="$entry_hits" -v e="$events" 'BEGIN { exit !(e > 1000 && h > 0.9 * e && h < 1.1 * e) }'
 touch "$W/stop"
 release_workload "$W"
 check_eq "the workload exits cleanly" 0 "$WRC"

@@ -67,6 +67,17 @@ struct session {
 	size_t heap_reading_count, heap_reading_capacity;
 	/* the overhead meter (session_overhead.c) */
 	int stats_fd; /* BPF run statistics on while open; -1: none */
+	struct hs_stats_duty {
+		bool kernel_counts;	 /* the kernel gave run statistics at the start */
+		double next_switch_s;	 /* when they go on or off next */
+		double on_since_s, on_s; /* the window under way began; seconds on so far */
+		struct hs_hits kernel;	 /* the kernel's totals at the last sample */
+		uint64_t calls;		 /* calls reported (allocations, reallocations, frees) then */
+		uint64_t allocations;	 /* of those, allocations and reallocations */
+		struct hs_hits sum;	 /* hits so far: counted in windows, estimated between */
+		struct hs_hits window_hits; /* counted in windows, for the calls reported in them */
+		uint64_t window_calls;
+	} stats;
 	struct hs_probe_cost probe_cost;
 	bool overhead_calibrated;
 	struct hs_overhead overhead;

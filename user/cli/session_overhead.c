@@ -19,9 +19,15 @@
  * are paid under the same neighbours over the whole session.
  *
  * Hits come from the programs' run counts (every trap, nested calls and
- * ignored ones too); without the kernel's statistics (a kernel that refuses
- * BPF_ENABLE_STATS), from the events collected, and the programs' run time
- * is then not counted: -v says so.
+ * ignored ones too).  The kernel counts runs only while statistics are on, and
+ * then for every BPF program on the host, each run paying two clock reads (~55 ns
+ * on a fast guest, ~105 ns on a slow one): so they are on only in windows,
+ * STATS_WINDOW_S every STATS_PERIOD_S from attach on.  Between windows the hits
+ * and run time are the calls the collector reports (allocations, reallocations,
+ * frees) at the rate the windows measured per call, or the kernel's own counts
+ * where someone else keeps statistics on.  Without the kernel's statistics (a
+ * kernel that refuses BPF_ENABLE_STATS), hits come from the events collected,
+ * and the programs' run time is not counted: -v says so.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,6 +44,8 @@
 #define OVERHEAD_WINDOW_S 1.0	/* --max-overhead's "last second" */
 #define RECALIBRATE_S 2		/* ~2.5% of one CPU for heapscope, none for the targets */
 #define RECALIBRATIONS 15	/* runs whose median prices a hit: the last 30 s */
+#define STATS_WINDOW_S 1.0	/* the kernel's run statistics on this long ... */
+#define STATS_PERIOD_S 30.0	/* ... every this long: 1/30 of their cost to the host */
 
 /* The recalibrating thread and what it found; the mutex guards everything below it. */
 struct hs_recalibration {
@@ -183,23 +191,111 @@ static double stepped_share(const struct session *s)
 	return sites ? (double)stepped / sites : 0;
 }
 
-static void read_hits(struct session *s, struct hs_hits *hits)
+static void add_hits(struct hs_hits *sum, const struct hs_hits *more)
 {
-	struct hs_program_totals totals;
-	const struct hs_collector *c = &s->collector;
+	sum->entry_hits += more->entry_hits;
+	sum->stepped_hits += more->stepped_hits;
+	sum->return_hits += more->return_hits;
+	sum->run_ns += more->run_ns;
+}
 
-	memset(hits, 0, sizeof(*hits));
-	if (s->stats_fd >= 0 &&
-	    !hs_program_totals(hs_attach_bpf_object(&s->attachment), &totals)) {
-		hits->entry_hits = totals.entry_hits;
-		hits->stepped_hits = totals.stepped_hits;
-		hits->return_hits = totals.return_hits;
-		hits->run_ns = totals.run_ns;
+/* A count between windows: the windows' count for as many calls, at their rate per call. */
+static uint64_t at_window_rate(uint64_t window_count, uint64_t calls, uint64_t window_calls)
+{
+	return (uint64_t)((double)window_count * calls / window_calls + 0.5);
+}
+
+/* The hits of new_calls calls reported between windows (new_allocations of them
+ * allocations): at the rate per call the windows counted, or, before a window has seen a
+ * call, an entry for each and a return for each allocation. */
+static struct hs_hits between_windows(const struct hs_stats_duty *d, uint64_t new_calls,
+				      uint64_t new_allocations)
+{
+	const struct hs_hits *w = &d->window_hits;
+
+	if (!d->window_calls)
+		return (struct hs_hits){ .entry_hits = new_calls, .return_hits = new_allocations };
+	return (struct hs_hits){
+		.entry_hits = at_window_rate(w->entry_hits, new_calls, d->window_calls),
+		.stepped_hits = at_window_rate(w->stepped_hits, new_calls, d->window_calls),
+		.return_hits = at_window_rate(w->return_hits, new_calls, d->window_calls),
+		.run_ns = at_window_rate(w->run_ns, new_calls, d->window_calls),
+	};
+}
+
+/* Statistics on for a window, or off until the next: after a sample, so that the time
+ * since the last sample was all on or all off. */
+static void switch_statistics(struct session *s, double now)
+{
+	struct hs_stats_duty *d = &s->stats;
+
+	if (now < d->next_switch_s)
+		return;
+	if (s->stats_fd >= 0) {
+		close(s->stats_fd);
+		s->stats_fd = -1;
+		d->on_s += now - d->on_since_s;
+		d->next_switch_s = now + STATS_PERIOD_S - STATS_WINDOW_S;
 		return;
 	}
-	/* an allocation: its entry and its return; a free: its entry */
-	hits->entry_hits = c->allocs + c->reallocs + c->frees;
-	hits->return_hits = c->allocs + c->reallocs;
+	s->stats_fd = hs_bpf_stats_enable(); /* refused now: off until the next period */
+	d->on_since_s = now;
+	d->next_switch_s = now + (s->stats_fd >= 0 ? STATS_WINDOW_S : STATS_PERIOD_S);
+}
+
+/* The hits and run time so far: the kernel's counts where they were kept, estimated from
+ * the calls reported where not. */
+static void read_hits(struct session *s, struct hs_hits *hits, double now)
+{
+	struct hs_stats_duty *d = &s->stats;
+	const struct hs_collector *c = &s->collector;
+	struct hs_program_totals totals;
+	struct hs_hits kernel, delta;
+	uint64_t calls = c->allocs + c->reallocs + c->frees, new_calls;
+
+	memset(hits, 0, sizeof(*hits));
+	if (!d->kernel_counts ||
+	    hs_program_totals(hs_attach_bpf_object(&s->attachment), &totals)) {
+		/* an allocation: its entry and its return; a free: its entry */
+		hits->entry_hits = calls;
+		hits->return_hits = c->allocs + c->reallocs;
+		return;
+	}
+	kernel = (struct hs_hits){ .entry_hits = totals.entry_hits,
+				   .stepped_hits = totals.stepped_hits,
+				   .return_hits = totals.return_hits,
+				   .run_ns = totals.run_ns };
+	delta = (struct hs_hits){ .entry_hits = kernel.entry_hits - d->kernel.entry_hits,
+				  .stepped_hits = kernel.stepped_hits - d->kernel.stepped_hits,
+				  .return_hits = kernel.return_hits - d->kernel.return_hits,
+				  .run_ns = kernel.run_ns - d->kernel.run_ns };
+	new_calls = calls - d->calls;
+	if (!d->next_switch_s) {
+		/* the first sample, at attach: the runs before it are not the session's */
+		d->sum = kernel;
+		d->next_switch_s = now + STATS_WINDOW_S;
+		d->on_since_s = now;
+	} else if (s->stats_fd >= 0) {
+		add_hits(&d->window_hits, &delta);
+		d->window_calls += new_calls;
+		add_hits(&d->sum, &delta);
+	} else {
+		struct hs_hits estimate = between_windows(d, new_calls,
+							  c->allocs + c->reallocs - d->allocations);
+
+		/* Someone else keeping statistics on (another tool, the sysctl) makes the
+		 * kernel's counts go on: then they stand.  Runs under way when the window
+		 * closed add a few, not half. */
+		if (2 * (delta.entry_hits + delta.return_hits) >
+		    estimate.entry_hits + estimate.return_hits)
+			estimate = delta;
+		add_hits(&d->sum, &estimate);
+	}
+	d->kernel = kernel;
+	d->calls = calls;
+	d->allocations = c->allocs + c->reallocs;
+	*hits = d->sum;
+	switch_statistics(s, now);
 }
 
 /* The targets' CPU clocks (every thread, living and gone) and the programs' counters. */
@@ -217,7 +313,7 @@ static void take_sample(struct session *s, double now)
 			continue; /* gone: its last reading stands */
 		hs_overhead_process_cpu(&s->overhead, t->pid, cpu.tv_sec * 1e9 + cpu.tv_nsec);
 	}
-	read_hits(s, &hits);
+	read_hits(s, &hits, now);
 	hs_overhead_add(&s->overhead, now, &hits);
 	s->overhead_sampled_s = now;
 }
@@ -229,6 +325,7 @@ void overhead_start(struct session *s)
 	int err;
 
 	s->stats_fd = hs_bpf_stats_enable();
+	s->stats.kernel_counts = s->stats_fd >= 0;
 	if (s->stats_fd < 0 && s->opts->verbose)
 		fprintf(stderr, "heapscope: overhead meter: no BPF run statistics (%s): hits "
 			"counted from events, the programs' run time not counted\n",
@@ -339,6 +436,17 @@ void overhead_end(struct session *s, double now)
 			hs_overhead_span_probe_ns(m) / 1e6,
 			(last->cpu_ns - m->first.cpu_ns) / 1e6);
 	}
+	if (s->stats_fd >= 0)
+		s->stats.on_s += now - s->stats.on_since_s;
+	if (s->opts->verbose && s->stats.kernel_counts && s->overhead.sample_count)
+		fprintf(stderr, "heapscope: overhead meter: the kernel's run statistics on %.1f "
+			"of %.1f s (%.0f s every %.0f s); between, %.2f hits a call reported, as "
+			"in those windows\n", s->stats.on_s, now - s->overhead.first.t_s,
+			STATS_WINDOW_S, STATS_PERIOD_S,
+			s->stats.window_calls ? (double)(s->stats.window_hits.entry_hits +
+							 s->stats.window_hits.return_hits) /
+							s->stats.window_calls
+					      : 0);
 	sum->max_overhead_pct = s->opts->max_overhead_pct;
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
