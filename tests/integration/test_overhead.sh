@@ -108,8 +108,8 @@ echo "# the kernel's run statistics: on for a window after attach, off after it"
 W=$OUT/windows
 start_workload paced_pairs "$W" PACED_GAP_US=200
 touch "$W/go"
-start_heapscope "$OUT/windows.err" -p "$WPID" -v -d 4 -f json -o "$OUT/windows.json"
-sleep 2 # the window is the first second after attach
+start_heapscope "$OUT/windows.err" -p "$WPID" -v -d 5 -f json -o "$OUT/windows.json"
+sleep 2.5 # the window is the first second after attach; the next comes 30 s later
 runs_before=$(program_runs)
 sleep 1
 runs_after=$(program_runs)
@@ -120,7 +120,7 @@ check "the window counted runs ($runs_before)" [ "$runs_before" -gt 0 ]
 check_eq "no run counted after the window, the target calling all the while" \
 	"$runs_before" "$runs_after"
 check "-v tells how long they were on" \
-	grep -q "^heapscope: overhead meter: the kernel's run statistics on 1\.[0-9] of [34]\.[0-9] s" \
+	grep -q "^heapscope: overhead meter: the kernel's run statistics on 1\.[0-9] of [45]\.[0-9] s" \
 	"$OUT/windows.err"
 # paced_pairs: a malloc entry and a free entry per pair, one event each: the entry hits
 # counted in the window and estimated after it add up to the events
