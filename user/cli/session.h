@@ -77,6 +77,7 @@ struct session {
 		struct hs_hits sum;	 /* hits so far: counted in windows, estimated between */
 		struct hs_hits window_hits; /* counted in windows, for the calls reported in them */
 		uint64_t window_calls;
+		double accounting_run_ns; /* of each run's counted time, the counting's own */
 	} stats;
 	struct hs_probe_cost probe_cost;
 	bool overhead_calibrated;

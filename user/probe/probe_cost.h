@@ -21,6 +21,8 @@ struct hs_probe_cost {
 	double emulated_ns; /* an entry probe on an instruction the kernel emulates */
 	double stepped_ns;  /* ... on one it single-steps */
 	double return_ns;   /* a return probe, above its entry probe's trap */
+	double stats_run_ns; /* an empty program's run time as the kernel's statistics count it
+			      * (0 with them off): their own clock reads, in every run's time */
 	double took_ms;	    /* the calibration's own wall time */
 	double cpu_ms;	    /* ... and CPU time (the rest is waiting for a loaded machine) */
 };
