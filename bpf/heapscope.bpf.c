@@ -316,7 +316,7 @@ static __always_inline __u64 uretprobe_trampoline(void)
  * the caller's later calls wrote over it (a return address).  Functions without a
  * return probe of their own (a wrapper, a throwing operator new) leave nothing to
  * look at, and a deallocation runs free on every C++ delete: those nest without
- * the look (a user read and two kernel reads, on this path only).  When the slot
+ * the look (a user read and three kernel reads, on this path only).  When the slot
  * cannot be read or the process has no trampoline yet: nested, as before.
  */
 static __always_inline bool under_way(struct hs_pending *call)
