@@ -332,10 +332,15 @@ static __always_inline bool under_way(struct hs_pending *call)
 	return slot == trampoline;
 }
 
+/* An armed call is open and sp is at or below its entry: nested, if it is under way. */
+static __always_inline bool open_above(struct hs_pending *call, __u64 sp)
+{
+	return call && call_open(call) && call->armed && sp <= call->entry_sp;
+}
+
 static __always_inline bool nested_call(struct hs_pending *call, __u64 sp)
 {
-	return call && call_open(call) && call->armed && sp <= call->entry_sp &&
-	       under_way(call);
+	return open_above(call, sp) && under_way(call);
 }
 
 /* The call is over: the record stays for the thread's next call. */
@@ -576,11 +581,11 @@ static __always_inline int on_free_enter(struct pt_regs *ctx)
 		return 0;
 	call = current_call();
 	sp = entry_sp(ctx);
-	if (nested_call(call, sp)) {
-		count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
-		return 0;
-	}
-	if (call && call_open(call) && call->armed && sp <= call->entry_sp) {
+	if (open_above(call, sp)) {
+		if (under_way(call)) {
+			count(HS_STAT_NESTED_CALLS); /* e.g. realloc releasing its old block */
+			return 0;
+		}
 		/* a call whose return never came: over, or it would hide the caller's
 		 * deeper calls */
 		count(HS_STAT_STALE_ENTRIES);
