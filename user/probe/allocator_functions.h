@@ -5,7 +5,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "probe/probes.h"
+#include "events.h"
+
+/* At most one site per entry of the allocator function table, and the exception probes
+ * (probes.c). */
+#define HS_MAX_PROBE_SITES 160
+
+/* Groups of allocator entry points, as the attach line names them. */
+enum hs_probe_family {
+	HS_FAMILY_C,	    /* malloc, free, ...: the C allocator API */
+	HS_FAMILY_CXX,	    /* operator new / delete, every variant */
+	HS_FAMILY_JEMALLOC, /* mallocx, ...; je_-prefixed builds */
+	HS_FAMILY_TCMALLOC, /* tc_* */
+	HS_FAMILY_MIMALLOC, /* mi_* */
+	HS_FAMILY_COUNT,    /* the families the attach line names */
+	/* Not an allocator: where exceptions start, to close a new that threw. */
+	HS_FAMILY_EXCEPTIONS = HS_FAMILY_COUNT,
+};
 
 /* One allocator entry point to look for in a process. */
 struct hs_allocator_function {

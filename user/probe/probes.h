@@ -8,26 +8,12 @@
 #include <sys/types.h>
 
 #include "events.h"
+#include "probe/allocator_functions.h"
 #include "probe/probe_site.h"
 #include "target/objects.h"
 
-/* At most one site per entry of the allocator function table, and the exception probes
- * (probes.c). */
-#define HS_MAX_PROBE_SITES 160
 /* Ret instructions probed in one process to close throwing operator new calls. */
 #define HS_MAX_RET_PROBES 128
-
-/* Groups of allocator entry points, as the attach line names them. */
-enum hs_probe_family {
-	HS_FAMILY_C,	    /* malloc, free, ...: the C allocator API */
-	HS_FAMILY_CXX,	    /* operator new / delete, every variant */
-	HS_FAMILY_JEMALLOC, /* mallocx, ...; je_-prefixed builds */
-	HS_FAMILY_TCMALLOC, /* tc_* */
-	HS_FAMILY_MIMALLOC, /* mi_* */
-	HS_FAMILY_COUNT,    /* the families the attach line names */
-	/* Not an allocator: where exceptions start, to close a new that threw. */
-	HS_FAMILY_EXCEPTIONS = HS_FAMILY_COUNT,
-};
 
 /* An object that holds probed functions. */
 struct hs_probe_object {
