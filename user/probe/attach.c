@@ -393,6 +393,24 @@ int hs_attach_release(struct hs_attachment *a, pid_t pid)
 	return err;
 }
 
+/*
+ * End the session, then start removing every probe in the background (detach.c): the
+ * programs return at once from here on, so the order of removal does not matter.
+ * hs_attach_detach() waits for the removals.
+ */
+void hs_attach_detach_start(struct hs_attachment *a)
+{
+	hs_attach_end_session(a);
+	hs_detach_all_start(a);
+}
+
+/* End the session and remove every probe now: no program runs after this returns. */
+void hs_attach_detach(struct hs_attachment *a)
+{
+	hs_attach_end_session(a);
+	hs_detach_all(a);
+}
+
 void hs_attach_free(struct hs_attachment *a)
 {
 	hs_attach_detach(a);

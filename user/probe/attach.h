@@ -8,10 +8,9 @@
 #include <sys/types.h>
 
 #include "events.h"
+#include "probe/attachment.h"
 #include "probe/probes.h"
 
-struct heapscope_bpf;
-struct bpf_link;
 struct bpf_object;
 
 struct hs_attach_config {
@@ -21,33 +20,6 @@ struct hs_attach_config {
 	bool probe_only_record; /* with probe_only: reserve and discard a ring record per run */
 	bool unwind_with_tables; /* walk stacks with unwind tables (unwind_maps.c fills them) */
 	size_t unwind_rows;	 /* row map entries */
-};
-
-/* One attached program: a target's uprobe (or uprobe_multi link: then fd, and
- * link is NULL), or the session's exec tracepoint (pid 0). */
-struct hs_probe_link {
-	struct bpf_link *link;
-	int fd;
-	pid_t pid;
-};
-
-struct hs_detach_job;
-
-struct hs_attachment {
-	struct heapscope_bpf *skel;
-	struct hs_probe_link *links;
-	size_t link_count;
-	size_t link_capacity;
-	/* Sites attached by uprobe_multi links, two per object and process; false:
-	 * one perf-event link per probe (older kernels, HEAPSCOPE_NO_UPROBE_MULTI=1,
-	 * or the kernel refused a uprobe_multi link at attach). */
-	bool multi;
-	/* Why the kernel refused a uprobe_multi link (-errno; 0: it never did), from
-	 * which attach on the session used one link per probe (the caller says so). */
-	int multi_refused;
-	/* Targets that left, their probes being removed by background threads. */
-	struct hs_detach_job **detaching;
-	size_t detaching_count, detaching_capacity;
 };
 
 int hs_attach_load(struct hs_attachment *a, const struct hs_attach_config *config);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * detach.c - remove the probes: one target's when it leaves, every target's when
- * the session ends (the removing half of attach.h).
+ * the session ends (attach.c's hs_attach_detach* end the session, then call these).
  *
  * Owns: the links' removal and the background threads that do it.
  * Does not own: making links, or the BPF maps that say which processes count
@@ -164,17 +164,15 @@ int hs_detach_pid_start(struct hs_attachment *a, pid_t pid)
 }
 
 /*
- * End the session and start removing every probe in the background: each
- * removal waits for the kernel's grace periods (~150-200 ms here), which the
- * caller can spend on work that needs no BPF (reading the target's heap).
- * hs_attach_detach() waits for them.  On failure to start a thread, the links
- * stay for hs_attach_detach() to remove.
+ * Start removing every probe in the background: each removal waits for the kernel's
+ * grace periods (~150-200 ms here), which the caller can spend on work that needs no
+ * BPF (reading the target's heap).  hs_detach_all() waits for them.  On failure to
+ * start a thread, the links stay for hs_detach_all() to remove.
  */
-void hs_attach_detach_start(struct hs_attachment *a)
+void hs_detach_all_start(struct hs_attachment *a)
 {
 	struct hs_detach_job *job;
 
-	hs_attach_end_session(a);
 	if (a->link_count == 0 || hs_array_reserve((void **)&a->detaching,
 						   &a->detaching_capacity, a->detaching_count,
 						   sizeof(*a->detaching), 8))
@@ -196,12 +194,10 @@ void hs_attach_detach_start(struct hs_attachment *a)
 /*
  * Remove every probe from every target, and wait until the kernel has: no
  * program runs after this returns, so what is in the ring is all there is.
- * The maps stay readable.  The session is ended first, so the order of
- * removal does not matter.
+ * The maps stay readable.
  */
-void hs_attach_detach(struct hs_attachment *a)
+void hs_detach_all(struct hs_attachment *a)
 {
-	hs_attach_end_session(a);
 	destroy_links(a->links, a->link_count);
 	a->link_count = 0;
 	reap_detach_jobs(a, true);
