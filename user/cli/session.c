@@ -28,7 +28,7 @@
 #include "analysis/analysis.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
-#include "cli/session.h"
+#include "cli/session_state.h"
 #include "cli/version.h"
 #include "lib/output.h"
 #include "lib/units.h"

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/session.h"
+#include "cli/session_state.h"
 #include "lib/array.h"
 
 static struct hs_heap_reading *reading_of(struct session *s, pid_t pid)

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "cli/errors.h"
-#include "cli/session.h"
+#include "cli/session_state.h"
 #include "lib/units.h"
 
 static void end_probes_while_frozen(void *ctx)

@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "cli/errors.h"
-#include "cli/session.h"
+#include "cli/session_state.h"
 
 #define OVERHEAD_SAMPLE_S 0.1	/* the guard judges a 1 s window to this precision */
 #define OVERHEAD_WINDOW_S 1.0	/* --max-overhead's "last second" */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-#ifndef HEAPSCOPE_CLI_SESSION_H
-#define HEAPSCOPE_CLI_SESSION_H
+#ifndef HEAPSCOPE_CLI_SESSION_STATE_H
+#define HEAPSCOPE_CLI_SESSION_STATE_H
 
 /*
  * The profiling session's state, shared by the three files that run it and by

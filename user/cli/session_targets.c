@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli/errors.h"
-#include "cli/session.h"
+#include "cli/session_state.h"
 #include "target/proc.h"
 
 static int check_target(pid_t pid)

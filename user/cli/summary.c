@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/session.h"
+#include "cli/session_state.h"
 #include "lib/units.h"
 #include "render/render.h"
 #include "symbol/missing_symbols.h"
