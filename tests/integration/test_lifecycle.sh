@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sessions that end badly: heapscope killed with SIGKILL, the target exiting,
-# exec()ing another program, stopped with SIGSTOP, a zombie, its PID reused.
+# exec()ing another program, stopped with SIGSTOP, caught just after exec(), a zombie,
+# its PID reused.
 # heapscope must leave the target as it was, finish with a clear message, and
 # write what it has.
 . "$(dirname "$0")/../lib.sh"
@@ -16,6 +17,15 @@ session_until_target_leaves() {
 	run_phase "$W"
 	touch "$W/exit"
 	wait "$HPID"; HRC=$?
+}
+
+# start_held DIR: truth_fp in DIR, held by exec_stopped at its first instruction (only
+# the program and ld.so mapped, no allocator yet) until DIR/resume.  Sets HOLDER, WPID.
+start_held() {
+	mkdir -p "$1"
+	"$BIN/exec_stopped" "$1" "$BIN/truth_fp" "$1" > "$1/stdout" 2> "$1/stderr" &
+	HOLDER=$!; PIDS_TO_KILL+=("$HOLDER")
+	wait_for "$1/pid"; WPID=$(cat "$1/pid"); PIDS_TO_KILL+=("$WPID")
 }
 
 echo "# heapscope killed with SIGKILL mid-session"
@@ -61,6 +71,41 @@ kill -CONT "$WPID"
 run_phase "$W"
 release_workload "$W"
 check_eq "after SIGCONT the target runs to a clean exit" 0 "$WRC"
+
+echo "# the target has just exec()ed (prog & heapscope -p \$!): heapscope waits for its libraries"
+# Let go after 0.5 s, the target is attached and profiled exactly.
+W=$OUT/just_execed
+start_held "$W"
+"$HEAPSCOPE" -p "$WPID" -v -o "$OUT/just_execed.folded" 2> "$OUT/just_execed.err" &
+HPID=$!; PIDS_TO_KILL+=("$HPID")
+wait_for_text "$OUT/just_execed.err" "PID $WPID has no allocator mapped yet"
+sleep 0.5
+touch "$W/resume"
+wait_for "$W/ready"
+wait_for_text "$OUT/just_execed.err" "attached to PID $WPID"
+run_phase "$W"
+touch "$W/exit"
+wait "$HPID"; HRC=$?
+check_eq "heapscope exits 0" 0 "$HRC"
+check_truth "$OUT/just_execed.folded" "$W/truth"
+wait "$HOLDER"
+check_eq "the target runs to a clean exit" 0 "$?"
+
+echo "# ... held there longer than heapscope waits: one line, exit 1, the target unharmed"
+W=$OUT/held
+start_held "$W"
+"$HEAPSCOPE" -p "$WPID" -o "$OUT/held.folded" 2> "$OUT/held.err"
+check_eq "heapscope gives up with exit 1" 1 "$?"
+check "it says why, in one line" [ "$(cat "$OUT/held.err")" = "heapscope: cannot attach to \
+PID $WPID: no allocator found (its dynamic linker has mapped no library 2000 ms after attach \
+began: held at exec()?)" ]
+check "nothing is written" [ ! -e "$OUT/held.folded" ]
+touch "$W/resume"
+wait_for "$W/ready"
+run_phase "$W"
+touch "$W/exit"
+wait "$HOLDER"
+check_eq "let go, the target runs to a clean exit" 0 "$?"
 
 echo "# the target is a zombie"
 bash -c 'sleep 0 & exec sleep 20' &

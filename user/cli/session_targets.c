@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "cli/errors.h"
@@ -43,6 +44,61 @@ static int check_target(pid_t pid)
 	return err;
 }
 
+/* Distinct executable objects mapped by pid (0: none, or its map cannot be read). */
+static int executable_objects(pid_t pid)
+{
+	struct hs_maps maps = { 0 };
+	const char *last = NULL;
+	int objects = 0;
+
+	if (hs_maps_read(pid, &maps) == 0) {
+		for (size_t i = 0; i < maps.count; i++) {
+			const struct hs_mapping *map = &maps.items[i];
+
+			if (!map->executable || !hs_mapping_is_file(map) ||
+			    (last && strcmp(last, map->path) == 0))
+				continue;
+			objects++;
+			last = map->path;
+		}
+	}
+	hs_maps_free(&maps);
+	return objects;
+}
+
+/*
+ * A dynamically linked process (it has an interpreter: AT_BASE) whose only executable
+ * objects are its program and that interpreter: it has just exec()ed, and ld.so has
+ * not mapped libc yet.  Once it has, a program linked to libc always maps more.
+ */
+static bool still_loading(pid_t pid)
+{
+	uint64_t interpreter_base = 0;
+	int objects;
+
+	if (hs_proc_auxv_value(pid, AT_BASE, &interpreter_base) || !interpreter_base)
+		return false;
+	objects = executable_objects(pid);
+	return objects >= 1 && objects <= 2;
+}
+
+/*
+ * Why a process could not be attached yet, from its mappings now.  An exiting
+ * process has let go of its memory (its map is empty: a forked child on its way
+ * out); one just exec()ed maps its executable and the dynamic linker, not yet its
+ * libraries; one with its libraries mapped was forked, and failed because it was
+ * exiting meanwhile (its files could no longer be opened).
+ */
+static const char *not_yet_reason(pid_t pid)
+{
+	int objects = executable_objects(pid);
+
+	if (!objects)
+		return "is exiting (its memory map is empty)";
+	return objects <= 2 ? "has no allocator mapped yet (just exec()ed?)"
+			    : "could not be planned though its libraries are mapped (exiting?)";
+}
+
 /* may_retry: -ENOENT (no allocator found) is not told, the caller tries again later. */
 static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 {
@@ -61,7 +117,11 @@ static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 	err = hs_probes_plan(&s->objects, pid, maps, &t->plan);
 	if (err == -ENOENT && may_retry)
 		return err;
-	if (err == -ENOENT)
+	if (err == -ENOENT && still_loading(pid))
+		hs_fail("cannot attach to PID %d: no allocator found (its dynamic linker has "
+			"mapped no library %d ms after attach began: held at exec()?)", pid,
+			HS_START_TRIES * HS_REPLAN_WAIT_MS);
+	else if (err == -ENOENT)
 		hs_fail("cannot attach to PID %d: no allocator found (no mapped object defines "
 			"malloc and free)", pid);
 	else if (err)
@@ -160,11 +220,30 @@ static int plan_target(struct session *s, struct hs_target *t, bool may_retry)
 	return err;
 }
 
+/*
+ * Add and plan PID.  One that has just exec()ed (`prog & heapscope -p $!`) has no
+ * allocator mapped until its dynamic linker maps libc: it is looked at again while
+ * that is so, up to HS_START_TRIES times; the last look tells why it failed.
+ */
 static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
 {
 	int err = add_target(s, pid, named, added);
+	bool may_retry;
 
-	return err ? err : plan_target(s, *added, false);
+	if (err)
+		return err;
+	may_retry = still_loading(pid);
+	err = plan_target(s, *added, may_retry);
+	if (err == -ENOENT && may_retry && s->opts->verbose)
+		fprintf(stderr, "heapscope: PID %d %s; trying again\n", pid, not_yet_reason(pid));
+	/* An empty plan: the silent no-allocator case, not a failure told later on. */
+	for (int tries = 1; err == -ENOENT && may_retry && !(*added)->plan.probe_count &&
+			    !hs_target_exited(*added); tries++) {
+		usleep(HS_REPLAN_WAIT_MS * 1000);
+		may_retry = tries + 1 < HS_START_TRIES && still_loading(pid);
+		err = plan_target(s, *added, may_retry);
+	}
+	return err;
 }
 
 /* Attach the probes of a prepared target (the BPF object is loaded).  may_retry: -ENOENT
@@ -301,38 +380,6 @@ static void retire_target(struct session *s, struct hs_target *t)
 	if (err || unwind_err)
 		hs_fail("PID %d left, but its probes or map entries stay until the session "
 			"ends: %s", t->pid, hs_reason(err ? err : unwind_err));
-}
-
-/*
- * Why a process --follow found could not be attached yet, from its mappings now.
- * An exiting process has let go of its memory (its map is empty: a forked child on
- * its way out); one just exec()ed maps its executable and the dynamic linker, not
- * yet its libraries; one with its libraries mapped was forked, and failed because it
- * was exiting meanwhile (its files could no longer be opened).
- */
-static const char *not_yet_reason(pid_t pid)
-{
-	struct hs_maps maps = { 0 };
-	const char *reason = "is exiting (its memory map is empty)";
-	const char *last = NULL;
-	int objects = 0;
-
-	if (hs_maps_read(pid, &maps) == 0 && maps.count) {
-		for (size_t i = 0; i < maps.count; i++) {
-			const struct hs_mapping *map = &maps.items[i];
-
-			if (!map->executable || !hs_mapping_is_file(map) ||
-			    (last && strcmp(last, map->path) == 0))
-				continue;
-			objects++;
-			last = map->path;
-		}
-		reason = objects <= 2 ? "has no allocator mapped yet (just exec()ed?)"
-				      : "could not be planned though its libraries are mapped "
-					"(exiting?)";
-	}
-	hs_maps_free(&maps);
-	return reason;
 }
 
 /*

@@ -22,6 +22,10 @@
  * linker of one just exec()ed) is planned again, HS_REPLAN_WAIT_MS apart. */
 #define HS_REPLAN_TRIES 20
 #define HS_REPLAN_WAIT_MS 50
+/* -p/--exe: times a process whose dynamic linker has not mapped its libraries yet (it
+ * has just exec()ed: `prog & heapscope -p $!`) is looked at again, HS_REPLAN_WAIT_MS
+ * apart: 2 s, a hundred times what ld.so takes to map a program's libraries. */
+#define HS_START_TRIES 40
 
 /* One process of the session, from attach to the end (it may exit or exec first). */
 struct hs_target {
