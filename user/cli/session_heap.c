@@ -11,7 +11,8 @@
  * its life reading.  Each read's wall time is measured; a point is read for a process only
  * if everything read for it so far plus the last read's time stays within
  * HS_HEAP_READ_BUDGET_SHARE (2%, render/heap_state.h: the report says it) of the
- * session's wall time until now; else the point is skipped (counted).  The start and end reads are always made.
+ * session's wall time until now; else the point is skipped (counted).  The start and end
+ * reads are always made.
  *
  * Owns: when the state is read and what the reads cost (struct hs_heap_reading per
  * process).  Does not own: the reading (inspect/), the figures' place in the points

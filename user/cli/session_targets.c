@@ -228,6 +228,7 @@ static int plan_target(struct session *s, struct hs_target *t, bool may_retry)
 static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
 {
 	int err = add_target(s, pid, named, added);
+	int tries = 1;
 	bool may_retry;
 
 	if (err)
@@ -237,10 +238,10 @@ static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_ta
 	if (err == -ENOENT && may_retry && s->opts->verbose)
 		fprintf(stderr, "heapscope: PID %d %s; trying again\n", pid, not_yet_reason(pid));
 	/* An empty plan: the silent no-allocator case, not a failure told later on. */
-	for (int tries = 1; err == -ENOENT && may_retry && !(*added)->plan.probe_count &&
-			    !hs_target_exited(*added); tries++) {
+	while (err == -ENOENT && may_retry && !(*added)->plan.probe_count &&
+	       !hs_target_exited(*added)) {
 		usleep(HS_REPLAN_WAIT_MS * 1000);
-		may_retry = tries + 1 < HS_START_TRIES && still_loading(pid);
+		may_retry = ++tries < HS_START_TRIES && still_loading(pid);
 		err = plan_target(s, *added, may_retry);
 	}
 	return err;

@@ -54,8 +54,8 @@ static void release(struct hs_collector *c, const struct hs_live_block *block)
 
 static void record_alloc(struct hs_collector *c, const struct hs_event *ev)
 {
-	uint32_t stack_id = hs_stacks_intern(&c->stacks, ev->pid, (const uint64_t *)ev->frames, ev->nr_frames,
-					     ev->flags & HS_EVF_TRUNCATED);
+	uint32_t stack_id = hs_stacks_intern(&c->stacks, ev->pid, (const uint64_t *)ev->frames,
+					     ev->nr_frames, ev->flags & HS_EVF_TRUNCATED);
 	struct hs_stack *stack = &c->stacks.stacks[stack_id];
 	struct hs_live_block block = {
 		.addr = ev->addr,

@@ -74,7 +74,8 @@ static int read_arenas(struct reader *r)
 	return 0;
 }
 
-static int glibc_add_region(struct reader *r, uint64_t first, uint64_t end, uint32_t arena, bool top)
+static int glibc_add_region(struct reader *r, uint64_t first, uint64_t end, uint32_t arena,
+			    bool top)
 {
 	struct hs_glibc_heap *heap = r->heap;
 	void *bigger = realloc(heap->regions, (heap->region_count + 1) * sizeof(*heap->regions));

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One stack of a flame graph, and its weight at two points in time (old_value is 0 but in a diff). */
+/* One stack of a flame graph, and its weight at two points in time (old_value is 0 but in a
+ * diff). */
 struct hs_flame_stack {
 	const char **frames; /* root first; neither array nor names are owned */
 	uint32_t frame_count;

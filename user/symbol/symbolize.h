@@ -39,7 +39,8 @@ struct hs_frame_info {
 void hs_symbolizer_init(struct hs_symbolizer *sym, struct hs_objects *objects);
 void hs_symbolizer_free(struct hs_symbolizer *sym);
 int hs_symbolizer_add_process(struct hs_symbolizer *sym, pid_t pid);
-int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *addrs, size_t count);
+int hs_symbolizer_prepare(struct hs_symbolizer *sym, pid_t pid, const uint64_t *addrs,
+			  size_t count);
 int hs_symbolizer_resolve(struct hs_symbolizer *sym, pid_t pid, uint64_t addr, bool return_address,
 			  struct hs_frame_info *info);
 void hs_frame_format(const struct hs_frame_info *info, uint64_t addr, char *out, size_t len);

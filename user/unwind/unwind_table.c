@@ -113,8 +113,9 @@ static bool plt_expression(const Dwarf_Op *ops, size_t nops, int64_t *offset, in
 {
 	if (nops != 9 || ops[0].atom != DW_OP_breg0 + DWARF_RSP ||
 	    ops[1].atom != DW_OP_breg0 + DWARF_RIP || ops[1].number != 0 ||
-	    literal(&ops[2]) != 15 || ops[3].atom != DW_OP_and || literal(&ops[4]) < 0 || ops[5].atom != DW_OP_ge ||
-	    literal(&ops[6]) != 3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
+	    literal(&ops[2]) != 15 || ops[3].atom != DW_OP_and || literal(&ops[4]) < 0 ||
+	    ops[5].atom != DW_OP_ge || literal(&ops[6]) != 3 || ops[7].atom != DW_OP_shl ||
+	    ops[8].atom != DW_OP_plus)
 		return false;
 	*offset = (int64_t)ops[0].number;
 	*threshold = literal(&ops[4]);
