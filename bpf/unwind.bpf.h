@@ -5,8 +5,8 @@
  * frame-pointer step wherever no table row applies.
  *
  * Owns: the unwind maps, finding the row for a pc (binary search over the
- * process's executable mappings, then over the object's rows), and one step
- * of the walk per bpf_loop iteration.
+ * process's executable mappings, then over the object's rows; the per-CPU row
+ * cache first), and one step of the walk per bpf_loop iteration.
  * Does not own: where a walk starts (heapscope.bpf.c's capture_stack hands it
  * the registers), the event it fills, or the tables' content (userspace).
  * Included by heapscope.bpf.c after scratch_event(), count() and
@@ -60,10 +60,19 @@ struct {
 struct cfi_walk {
 	__u64 ip, sp, bp;
 	__u32 pid;
-	__u32 n, limit; /* frames filled in ev->frames, and how many may be */
-	bool exact_ip;	/* ip is where the thread stands, not a return address */
+	__u32 n, limit;	  /* frames filled in ev->frames, and how many may be */
+	__u32 generation; /* of the process's mapping list when the walk began; 0: none */
+	bool exact_ip;	  /* ip is where the thread stands, not a return address */
 	bool truncated;
 };
+
+/*
+ * n must not start on an 8-byte boundary.  The verifier tracks a 4-byte value stored
+ * there exactly, and each frame count then makes bpf_loop's steps different states:
+ * new_ret went past the 1M-instruction limit.  Stored at a 4-byte offset it is plain
+ * bytes to the verifier, and the steps converge.
+ */
+_Static_assert(__builtin_offsetof(struct cfi_walk, n) % 8 != 0, "see above");
 
 /*
  * The two binary searches are global functions: the verifier checks each once
@@ -151,6 +160,70 @@ static __always_inline const struct hs_unwind_row *unwind_row_for(__u32 pid, __u
 	return unwind_find_row(map->object, pc - map->bias);
 }
 
+/*
+ * The row cache: per CPU, the row last found for a pc, in a slot chosen by the pc.
+ * A malloc called from a hot loop returns to the same few pcs every time; their rows
+ * are found with one array lookup instead of a hash lookup and two binary searches.
+ * An entry holds for one (pid, generation): userspace gives a process's mapping list a
+ * new generation whenever it publishes one, so a PID reused or an object mapped where
+ * another was never meets an old row.  check covers the fields: a program that
+ * preempted a half-written entry on this CPU sees a mismatch, not a mixed row.
+ */
+struct hs_row_cache_entry {
+	__u64 pc;
+	__u32 pid;
+	__u32 generation;
+	struct hs_unwind_row row;
+	__u64 check;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HS_UNWIND_ROW_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct hs_row_cache_entry);
+} unwind_row_cache SEC(".maps");
+
+static __always_inline __u64 row_cache_check(__u64 pc, __u32 pid, __u32 generation,
+					     const struct hs_unwind_row *row)
+{
+	__u64 bits;
+
+	__builtin_memcpy(&bits, row, sizeof(bits));
+	return (pc ^ ((__u64)pid << 32 | generation) ^ bits) * 0x9e3779b97f4a7c15ull;
+}
+
+/* The row for pc of process pid (its list's generation) into *row, from the cache or
+ * the tables (then remembered).  Returns 0 where no table covers pc.  Global, like the
+ * searches: checked once, not once for every path of every step that reaches it. */
+__noinline int unwind_row_cached(__u32 pid, __u32 generation, __u64 pc, struct hs_unwind_row *row)
+{
+	__u32 slot = (__u32)((pc * 0x9e3779b97f4a7c15ull) >> 56) & (HS_UNWIND_ROW_CACHE_SLOTS - 1);
+	struct hs_row_cache_entry *entry = bpf_map_lookup_elem(&unwind_row_cache, &slot);
+	const struct hs_unwind_row *found;
+
+	if (!row)
+		return 0;
+	if (entry && generation && entry->pc == pc && entry->pid == pid &&
+	    entry->generation == generation &&
+	    entry->check == row_cache_check(pc, pid, generation, &entry->row)) {
+		*row = entry->row;
+		return 1;
+	}
+	found = unwind_row_for(pid, pc);
+	if (!found)
+		return 0;
+	*row = *found;
+	if (entry && generation) {
+		entry->pc = pc;
+		entry->pid = pid;
+		entry->generation = generation;
+		entry->row = *row;
+		entry->check = row_cache_check(pc, pid, generation, row);
+	}
+	return 1;
+}
+
 static __always_inline int read_word(__u64 *value, __u64 addr)
 {
 	return bpf_probe_read_user(value, sizeof(*value), (void *)addr);
@@ -212,16 +285,18 @@ static __always_inline int unwind_by_frame_pointer(const struct cfi_walk *walk, 
 static long cfi_step(__u32 index, struct cfi_walk *walk)
 {
 	struct hs_event *ev = scratch_event();
-	const struct hs_unwind_row *row;
+	struct hs_unwind_row row;
 	__u64 cfa = 0, ra = 0, bp = walk->bp;
+	int found;
 
 	(void)index;
 	if (!ev)
 		return 1;
-	row = unwind_row_for(walk->pid, walk->exact_ip ? walk->ip : walk->ip - 1);
+	found = unwind_row_cached(walk->pid, walk->generation,
+				  walk->exact_ip ? walk->ip : walk->ip - 1, &row);
 	walk->exact_ip = false;
-	if (row && row->cfa_rule != HS_CFA_NONE) {
-		if (unwind_by_row(walk, row, &cfa, &ra, &bp))
+	if (found && row.cfa_rule != HS_CFA_NONE) {
+		if (unwind_by_row(walk, &row, &cfa, &ra, &bp))
 			return 1;
 		count(HS_STAT_UNWIND_CFI_FRAMES);
 	} else {
@@ -251,11 +326,14 @@ static long cfi_step(__u32 index, struct cfi_walk *walk)
 static __always_inline void cfi_walk_stack(__u64 ip, __u64 sp, __u64 bp, bool exact_ip,
 					   struct fp_walk *result)
 {
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	const struct hs_unwind_process *proc = bpf_map_lookup_elem(&unwind_processes, &pid);
 	struct cfi_walk walk = {
 		.ip = ip,
 		.sp = sp,
 		.bp = bp,
-		.pid = bpf_get_current_pid_tgid() >> 32,
+		.pid = pid,
+		.generation = proc ? proc->generation : 0,
 		.n = result->n,
 		.limit = result->limit,
 		.exact_ip = exact_ip,

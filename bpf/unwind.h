@@ -35,6 +35,9 @@
 #define HS_UNWIND_MAX_OBJECTS 4096
 /* Processes with tables at once. */
 #define HS_UNWIND_MAX_PROCESSES 256
+/* Rows a CPU remembers by pc (power of two): a hot call site's frames are found again
+ * without the two binary searches. */
+#define HS_UNWIND_ROW_CACHE_SLOTS 256
 /* Binary search steps: enough for 2^24 rows per object and 2^9 mappings. */
 #define HS_UNWIND_ROW_SEARCH_STEPS 25
 #define HS_UNWIND_MAPPING_SEARCH_STEPS 10
@@ -71,8 +74,8 @@ struct hs_unwind_mapping {
 };
 
 struct hs_unwind_process {
-	__u32 count; /* mappings[] used, sorted by start */
-	__u32 reserved;
+	__u32 count;	  /* mappings[] used, sorted by start */
+	__u32 generation; /* new at each publishing (never 0): the row cache's key */
 	struct hs_unwind_mapping mappings[HS_UNWIND_MAX_MAPPINGS];
 };
 

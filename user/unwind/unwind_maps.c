@@ -271,6 +271,10 @@ static int publish_target(struct hs_unwind *u, struct hs_unwind_target *target)
 {
 	uint32_t pid = target->pid;
 
+	/* Rows the BPF side cached for this PID's old list no longer apply (unwind.bpf.h). */
+	target->entry->generation = ++u->generation;
+	if (!target->entry->generation)
+		target->entry->generation = ++u->generation;
 	for (uint32_t i = 0; i < target->entry->count; i++) {
 		const struct hs_unwind_object_info *obj = target->objects[i];
 		bool usable = obj && !obj->error;

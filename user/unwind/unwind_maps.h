@@ -56,6 +56,7 @@ struct hs_unwind {
 	struct hs_unwind_row *rows; /* the row map, mmap'ed */
 	size_t row_capacity, rows_used, rows_mapped_bytes;
 	uint32_t next_id;
+	uint32_t generation; /* the last mapping list published (its row cache key) */
 	size_t objects_without_room;
 	const char *failed_path; /* strict: the object whose table could not be built */
 };
