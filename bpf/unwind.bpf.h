@@ -169,14 +169,6 @@ static __always_inline const struct hs_unwind_row *unwind_row_for(__u32 pid, __u
  * another was never meets an old row.  check covers the fields: a program that
  * preempted a half-written entry on this CPU sees a mismatch, not a mixed row.
  */
-struct hs_row_cache_entry {
-	__u64 pc;
-	__u32 pid;
-	__u32 generation;
-	struct hs_unwind_row row;
-	__u64 check;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HS_UNWIND_ROW_CACHE_SLOTS);

@@ -79,6 +79,15 @@ struct hs_unwind_process {
 	struct hs_unwind_mapping mappings[HS_UNWIND_MAX_MAPPINGS];
 };
 
+/* One slot of the walker's per-CPU row cache (unwind_row_cache, unwind.bpf.h). */
+struct hs_row_cache_entry {
+	__u64 pc;
+	__u32 pid;
+	__u32 generation;
+	struct hs_unwind_row row;
+	__u64 check; /* over the fields above: a half-written entry does not match */
+};
+
 /* Per-CPU counters of the DWARF walker (unwind_stats). */
 enum hs_unwind_stat {
 	HS_UNWIND_STAT_CFI_FRAMES = 0, /* frames found through a table row */

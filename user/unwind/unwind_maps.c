@@ -391,13 +391,17 @@ size_t hs_unwind_tables(const struct hs_unwind *u, size_t *rows)
 }
 
 /* What the unwind maps hold in the kernel: the row map as created, the object
- * array, and one mapping list per process. */
+ * array, one mapping list per process, and each CPU's row cache. */
 size_t hs_unwind_kernel_bytes(const struct hs_unwind *u)
 {
+	int cpus = libbpf_num_possible_cpus();
+
 	if (!installed(u))
 		return 0;
 	return u->rows_mapped_bytes + HS_UNWIND_MAX_OBJECTS * sizeof(struct hs_unwind_object) +
-	       u->target_count * sizeof(struct hs_unwind_process);
+	       u->target_count * sizeof(struct hs_unwind_process) +
+	       (size_t)(cpus > 0 ? cpus : 1) * HS_UNWIND_ROW_CACHE_SLOTS *
+		       sizeof(struct hs_row_cache_entry);
 }
 
 void hs_unwind_free(struct hs_unwind *u)
