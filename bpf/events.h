@@ -88,6 +88,7 @@ enum hs_stat {
 	HS_STAT_UNWIND_UNKNOWN_PC,		    /* pcs in no known mapping (an object loaded
 						     * since attach?  userspace looks) */
 	HS_STAT_NEW_THREW,			    /* HS_FN_NEW calls ended by an exception */
+	HS_STAT_UNWIND_ROW_SEARCHES,		    /* pcs the row cache missed: searched */
 	HS_STAT_COUNT,
 };
 

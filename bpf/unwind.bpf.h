@@ -161,7 +161,7 @@ static __always_inline const struct hs_unwind_row *unwind_row_for(__u32 pid, __u
 }
 
 /*
- * The row cache: per CPU, the row last found for a pc, in a slot chosen by the pc.
+ * The row cache: per CPU, the row last found for a pc, in one of two slots chosen by it.
  * A malloc called from a hot loop returns to the same few pcs every time; their rows
  * are found with one array lookup instead of a hash lookup and two binary searches.
  * An entry holds for one (pid, generation): userspace gives a process's mapping list a
@@ -185,27 +185,53 @@ static __always_inline __u64 row_cache_check(__u64 pc, __u32 pid, __u32 generati
 	return (pc ^ ((__u64)pid << 32 | generation) ^ bits) * 0x9e3779b97f4a7c15ull;
 }
 
-/* The row for pc of process pid (its list's generation) into *row, from the cache or
- * the tables (then remembered).  Returns 0 where no table covers pc.  Global, like the
- * searches: checked once, not once for every path of every step that reaches it. */
+/* Does entry hold the row of pc for this process's mapping list? */
+static __always_inline bool row_cache_holds(const struct hs_row_cache_entry *entry, __u64 pc,
+					    __u32 pid, __u32 generation)
+{
+	return entry && entry->pc == pc && entry->pid == pid && entry->generation == generation &&
+	       entry->check == row_cache_check(pc, pid, generation, &entry->row);
+}
+
+/* One of pc's two slots (way 0 or 1), each by its own multiplicative hash. */
+static __always_inline struct hs_row_cache_entry *row_cache_slot(__u64 pc, int way)
+{
+	__u64 multiplier = way ? 0xc2b2ae3d27d4eb4full : 0x9e3779b97f4a7c15ull;
+	__u32 slot = (__u32)((pc * multiplier) >> (64 - HS_UNWIND_ROW_CACHE_BITS));
+
+	return bpf_map_lookup_elem(&unwind_row_cache, &slot);
+}
+
+/*
+ * The row for pc of process pid (its list's generation) into *row, from the cache or
+ * the tables (then remembered).  Returns 0 where no table covers pc.  Each pc may sit in
+ * two slots: with one, two hot pcs of a walk that shared a slot evicted each other on
+ * every call (seen: half of a non-PIE workload's frames searched).  A new row goes to
+ * the first slot unless that holds another row of this same list, then to the second.
+ * Global, like the searches: checked once, not once for every path of every step.
+ */
 __noinline int unwind_row_cached(__u32 pid, __u32 generation, __u64 pc, struct hs_unwind_row *row)
 {
-	__u32 slot = (__u32)((pc * 0x9e3779b97f4a7c15ull) >> 56) & (HS_UNWIND_ROW_CACHE_SLOTS - 1);
-	struct hs_row_cache_entry *entry = bpf_map_lookup_elem(&unwind_row_cache, &slot);
+	struct hs_row_cache_entry *first = row_cache_slot(pc, 0), *second, *entry;
 	const struct hs_unwind_row *found;
 
 	if (!row)
 		return 0;
-	if (entry && generation && entry->pc == pc && entry->pid == pid &&
-	    entry->generation == generation &&
-	    entry->check == row_cache_check(pc, pid, generation, &entry->row)) {
-		*row = entry->row;
+	if (generation && row_cache_holds(first, pc, pid, generation)) {
+		*row = first->row;
 		return 1;
 	}
+	second = row_cache_slot(pc, 1);
+	if (generation && row_cache_holds(second, pc, pid, generation)) {
+		*row = second->row;
+		return 1;
+	}
+	count(HS_STAT_UNWIND_ROW_SEARCHES);
 	found = unwind_row_for(pid, pc);
 	if (!found)
 		return 0;
 	*row = *found;
+	entry = first && first->pid == pid && first->generation == generation ? second : first;
 	if (entry && generation) {
 		entry->pc = pc;
 		entry->pid = pid;

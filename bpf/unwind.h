@@ -35,9 +35,10 @@
 #define HS_UNWIND_MAX_OBJECTS 4096
 /* Processes with tables at once. */
 #define HS_UNWIND_MAX_PROCESSES 256
-/* Rows a CPU remembers by pc (power of two): a hot call site's frames are found again
- * without the two binary searches. */
-#define HS_UNWIND_ROW_CACHE_SLOTS 256
+/* Rows a CPU remembers by pc: a hot call site's frames are found again without the two
+ * binary searches. */
+#define HS_UNWIND_ROW_CACHE_BITS 10
+#define HS_UNWIND_ROW_CACHE_SLOTS (1u << HS_UNWIND_ROW_CACHE_BITS)
 /* Binary search steps: enough for 2^24 rows per object and 2^9 mappings. */
 #define HS_UNWIND_ROW_SEARCH_STEPS 25
 #define HS_UNWIND_MAPPING_SEARCH_STEPS 10

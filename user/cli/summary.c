@@ -190,12 +190,14 @@ static void print_unwind_summary(const struct hs_summary *sum)
 		return;
 	}
 	fprintf(stderr, "heapscope: unwind %s: tables for %llu objects, %llu rows, %s kernel "
-		"memory, built in %.0f ms; frames by table %llu, by frame pointer %llu\n",
+		"memory, built in %.0f ms; frames by table %llu, by frame pointer %llu; rows "
+		"searched %llu times (the other steps found theirs in the row cache)\n",
 		sum->unwind_mode,
 		(unsigned long long)sum->unwind_tables, (unsigned long long)sum->unwind_rows,
 		HS_BYTES(sum->unwind_kernel_bytes), sum->unwind_build_ms,
 		(unsigned long long)k[HS_STAT_UNWIND_CFI_FRAMES],
-		(unsigned long long)k[HS_STAT_UNWIND_FP_FRAMES]);
+		(unsigned long long)k[HS_STAT_UNWIND_FP_FRAMES],
+		(unsigned long long)k[HS_STAT_UNWIND_ROW_SEARCHES]);
 }
 
 /* The session's lines before the output is written: why it ended, when a target did. */
