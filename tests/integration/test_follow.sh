@@ -59,8 +59,12 @@ stop_heapscope INT
 release_workload "$W"
 check_eq "heapscope exits 0" 0 "$HRC"
 children=$(jq --argjson p "$PARENT" '[.processes[] | select(.pid != $p)] | length' "$OUT/c.json")
-echo "  ($children of 5 children attached)"
-check "a child was attached and its blocks counted" [ "$children" -gt 0 ]
+counted=$(jq --argjson p "$PARENT" '[.processes[] | select(.pid != $p and .alloc_count > 0)]
+	| length' "$OUT/c.json")
+echo "  ($children of 5 children attached, $counted while they still allocated)"
+# A child attached after its last block (a loaded machine: the attach took longer than
+# its 30 ms) has nothing to count; one of five at least must have been caught in time.
+check "a child was attached and its blocks counted" [ "$counted" -gt 0 ]
 for f in "$W"/child.*; do
 	pid=${f##*.}
 	jq -e --argjson p "$pid" '.processes[] | select(.pid == $p)' "$OUT/c.json" > /dev/null ||
@@ -70,7 +74,7 @@ for f in "$W"/child.*; do
 		"$OUT/c.err"
 	check "PID $pid: at most its $n blocks, all live, 777 bytes each" \
 		jq_true --argjson p "$pid" --argjson n "$n" '.processes[] | select(.pid == $p)
-			| .alloc_count > 0 and .alloc_count <= $n and .live_count == .alloc_count
+			| .alloc_count <= $n and .live_count == .alloc_count
 			and .live_bytes == 777 * .alloc_count' "$OUT/c.json"
 done
 json_folded "$OUT/c.json" | process_folded /dev/stdin "fork_children [$PARENT]" > "$OUT/c.folded"
