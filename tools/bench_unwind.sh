@@ -29,15 +29,18 @@ wait_for() { # FILE: until it exists (120 s at most)
 }
 for _ in $(seq 500); do grep -q on "$WORK/stats_on" && break; sleep 0.02; done
 
-# bpf_ns_per_run HPID: mean run time of heapscope HPID's alloc_return program
-# (its program fds' fdinfo carry the id and the statistics).
+# bpf_ns_per_run HPID: mean run time of heapscope HPID's return program: site_return with
+# uprobe_multi links, alloc_return with a link per probe (its program fds' fdinfo carry the
+# id and the statistics).  unwind_loop's only return probes are its allocations'.
 bpf_ns_per_run() {
-	local fd info id
+	local fd info id name
 	for fd in /proc/"$1"/fd/*; do
 		[ "$(readlink "$fd")" = "anon_inode:bpf-prog" ] || continue
 		info=/proc/$1/fdinfo/${fd##*/}
 		id=$(awk '$1 == "prog_id:" { print $2 }' "$info")
-		[[ $(bpftool prog show id "$id") == *"name alloc_return "* ]] || continue
+		name=$(bpftool prog show id "$id" | awk 'NR == 1 { print $4 }')
+		[ "$name" = site_return ] || [ "$name" = alloc_return ] || continue
+		grep -q '^run_cnt:[[:space:]]*[1-9]' "$info" || continue
 		awk '$1 == "run_time_ns:" { t = $2 } $1 == "run_cnt:" { n = $2 }
 		     END { if (n) printf "%d\n", t / n }' "$info"
 		return
