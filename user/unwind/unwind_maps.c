@@ -197,6 +197,7 @@ static int set_mappings(struct hs_unwind *u, struct hs_unwind_target *target,
 
 	entry->count = 0;
 	target->mappings_dropped = 0;
+	target->published = false;
 	for (size_t i = 0; i < maps->count; i++) {
 		const struct hs_mapping *map = &maps->items[i];
 		struct hs_unwind_object_info *obj = NULL;
@@ -289,12 +290,22 @@ static bool installed(const struct hs_unwind *u)
 	return u->rows != NULL;
 }
 
+/*
+ * New tables, then the mapping lists set since the last publishing.  The others stay as
+ * the kernel has them, generation and all: their objects' ids were settled when they were
+ * published, and a new generation would throw away their cached rows for nothing (with
+ * --follow, at every new child).
+ */
 static int publish(struct hs_unwind *u)
 {
 	int err = publish_objects(u);
 
-	for (size_t i = 0; !err && i < u->target_count; i++)
+	for (size_t i = 0; !err && i < u->target_count; i++) {
+		if (u->targets[i].published)
+			continue;
 		err = publish_target(u, &u->targets[i]);
+		u->targets[i].published = !err;
+	}
 	return err;
 }
 

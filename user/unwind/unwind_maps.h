@@ -42,6 +42,7 @@ struct hs_unwind_target {
 	struct hs_unwind_process *entry; /* the map value, mappings sorted by start */
 	struct hs_unwind_object_info *objects[HS_UNWIND_MAX_MAPPINGS]; /* per mapping, or NULL */
 	size_t mappings_dropped; /* beyond HS_UNWIND_MAX_MAPPINGS: frame pointers there */
+	bool published; /* the kernel holds this list as it is (set_mappings clears it) */
 };
 
 struct hs_unwind {
