@@ -107,6 +107,9 @@ $(TEST_BIN)/pngcolors: tests/tools/pngcolors.c | $(TEST_BIN)
 $(TEST_BIN)/exec_stopped: tests/tools/exec_stopped.c | $(TEST_BIN)
 	$(CC) -O2 -Wall -o $@ $<
 
+$(TEST_BIN)/no_allocator: tests/tools/no_allocator.c | $(TEST_BIN)
+	$(CC) -O2 -Wall -static -nostdlib -o $@ $<
+
 # One rule per unit test: its source sits in its stage's folder.
 define unit_test_rule
 $(TEST_BIN)/$(basename $(notdir $(1))): $(1) $(BUILD)/libheapscope.a | $(TEST_BIN)
@@ -141,6 +144,7 @@ $(TEST_BIN)/test_ret_sites: $(TEST_BIN)/libretsites.so
 
 WORKLOADS := $(BUILD)/tools/demo_server $(TEST_BIN)/truth_fp $(TEST_BIN)/churn_checked $(TEST_BIN)/membytes
 WORKLOADS += $(TEST_BIN)/pngcolors $(TEST_BIN)/churn_truth $(TEST_BIN)/exec_stopped
+WORKLOADS += $(TEST_BIN)/no_allocator
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SCENARIOS))
 WORKLOADS += $(addprefix $(TEST_BIN)/,$(SERVICES)) $(TEST_BIN)/stripped
 WORKLOADS += $(TEST_BIN)/truth_nofp $(TEST_BIN)/truth_nofp_nopie $(TEST_BIN)/truth_cxx \

@@ -107,6 +107,22 @@ touch "$W/exit"
 wait "$HOLDER"
 check_eq "let go, the target runs to a clean exit" 0 "$?"
 
+echo "# a static program with no allocator: refused at once, nothing to wait for"
+"$BIN/no_allocator" &
+static_pid=$!
+PIDS_TO_KILL+=("$static_pid")
+# runs_program PID PATH: PID has exec()ed PATH (not the shell forked to exec it, which
+# maps libc).
+runs_program() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$2")" ]; }
+wait_until 10 "no_allocator to run" runs_program "$static_pid" "$BIN/no_allocator"
+"$HEAPSCOPE" -p "$static_pid" -v -o "$OUT/static.folded" 2> "$OUT/static.err"
+check_eq "heapscope refuses it with exit 1" 1 "$?"
+check "it says why" grep -qx "heapscope: cannot attach to PID $static_pid: no allocator found \
+(no mapped object defines malloc and free)" "$OUT/static.err"
+check "it did not wait for a dynamic linker" bash -c "! grep -q 'trying again' '$OUT/static.err'"
+check "nothing is written" [ ! -e "$OUT/static.folded" ]
+kill "$static_pid"
+
 echo "# the target is a zombie"
 bash -c 'sleep 0 & exec sleep 20' &
 parent=$!

@@ -99,6 +99,18 @@ static const char *not_yet_reason(pid_t pid)
 			    : "could not be planned though its libraries are mapped (exiting?)";
 }
 
+/* Why PID has nothing to probe, in one line: still being loaded, or no allocator at all. */
+static void tell_no_allocator(pid_t pid)
+{
+	if (still_loading(pid))
+		hs_fail("cannot attach to PID %d: no allocator found (its dynamic linker has "
+			"mapped no library %d ms after attach began: held at exec()?)", pid,
+			HS_START_TRIES * HS_REPLAN_WAIT_MS);
+	else
+		hs_fail("cannot attach to PID %d: no allocator found (no mapped object defines "
+			"malloc and free)", pid);
+}
+
 /* may_retry: -ENOENT (no allocator found) is not told, the caller tries again later. */
 static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 {
@@ -115,22 +127,16 @@ static int plan_probes(struct session *s, struct hs_target *t, bool may_retry)
 		return err;
 	}
 	err = hs_probes_plan(&s->objects, pid, maps, &t->plan);
-	if (err == -ENOENT && may_retry)
-		return err;
-	if (err == -ENOENT && still_loading(pid))
-		hs_fail("cannot attach to PID %d: no allocator found (its dynamic linker has "
-			"mapped no library %d ms after attach began: held at exec()?)", pid,
-			HS_START_TRIES * HS_REPLAN_WAIT_MS);
-	else if (err == -ENOENT)
-		hs_fail("cannot attach to PID %d: no allocator found (no mapped object defines "
-			"malloc and free)", pid);
-	else if (err)
+	if (err == -ENOENT && !may_retry)
+		tell_no_allocator(pid);
+	else if (err && err != -ENOENT)
 		hs_fail("cannot attach to PID %d: %s", pid, hs_reason(err));
-	if (!err)
-		hs_probes_describe(&t->plan, t->allocator, sizeof(t->allocator));
-	if (!err && s->opts->verbose)
+	if (err)
+		return err;
+	hs_probes_describe(&t->plan, t->allocator, sizeof(t->allocator));
+	if (s->opts->verbose)
 		print_probe_plan(pid, &t->plan);
-	return err;
+	return 0;
 }
 
 /* Unwind tables for every executable object of a target; for the first ones before the
@@ -220,30 +226,39 @@ static int plan_target(struct session *s, struct hs_target *t, bool may_retry)
 	return err;
 }
 
+/* plan_target's untold failure: the plan is empty because no allocator is mapped (a
+ * failure told later on, the symbols' or unwind tables', comes with a plan). */
+static bool no_allocator_yet(int err, const struct hs_target *t)
+{
+	return err == -ENOENT && !t->plan.probe_count;
+}
+
 /*
  * Add and plan PID.  One that has just exec()ed (`prog & heapscope -p $!`) has no
  * allocator mapped until its dynamic linker maps libc: it is looked at again while
- * that is so, up to HS_START_TRIES times; the last look tells why it failed.
+ * that is so, up to HS_START_TRIES times.  Its maps and auxiliary vector are read for
+ * this only once a plan found no allocator, not for every target.
  */
 static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_target **added)
 {
 	int err = add_target(s, pid, named, added);
-	int tries = 1;
-	bool may_retry;
 
 	if (err)
 		return err;
-	may_retry = still_loading(pid);
-	err = plan_target(s, *added, may_retry);
-	if (err == -ENOENT && may_retry && s->opts->verbose)
-		fprintf(stderr, "heapscope: PID %d %s; trying again\n", pid, not_yet_reason(pid));
-	/* An empty plan: the silent no-allocator case, not a failure told later on. */
-	while (err == -ENOENT && may_retry && !(*added)->plan.probe_count &&
-	       !hs_target_exited(*added)) {
+	err = plan_target(s, *added, true);
+	for (int tries = 1; no_allocator_yet(err, *added) && tries < HS_START_TRIES &&
+			    !hs_target_exited(*added) && still_loading(pid);
+	     tries++) {
+		if (tries == 1 && s->opts->verbose)
+			fprintf(stderr, "heapscope: PID %d %s; trying again\n", pid,
+				not_yet_reason(pid));
 		usleep(HS_REPLAN_WAIT_MS * 1000);
-		may_retry = ++tries < HS_START_TRIES && still_loading(pid);
-		err = plan_target(s, *added, may_retry);
+		err = plan_target(s, *added, true);
 	}
+	if (no_allocator_yet(err, *added) && hs_target_exited(*added))
+		hs_fail("cannot attach to PID %d: it exited before its allocator was mapped", pid);
+	else if (no_allocator_yet(err, *added))
+		tell_no_allocator(pid);
 	return err;
 }
 
