@@ -107,6 +107,21 @@ touch "$W/exit"
 wait "$HOLDER"
 check_eq "let go, the target runs to a clean exit" 0 "$?"
 
+echo "# ... killed while heapscope waits: one line, exit 1"
+W=$OUT/killed_held
+start_held "$W"
+"$HEAPSCOPE" -p "$WPID" -v -o "$OUT/killed_held.folded" 2> "$OUT/killed_held.err" &
+HPID=$!; PIDS_TO_KILL+=("$HPID")
+wait_for_text "$OUT/killed_held.err" "PID $WPID has no allocator mapped yet"
+kill -9 "$WPID"
+wait "$HPID"
+check_eq "heapscope exits 1" 1 "$?"
+check_eq "one line says it exited" "heapscope: cannot attach to PID $WPID: it exited before its \
+allocator was mapped" "$(grep -v 'no allocator mapped yet' "$OUT/killed_held.err")"
+check "nothing is written" [ ! -e "$OUT/killed_held.folded" ]
+touch "$W/resume" # the holder then reaps it
+wait "$HOLDER" 2>/dev/null
+
 echo "# a static program with no allocator: refused at once, nothing to wait for"
 "$BIN/no_allocator" &
 static_pid=$!

@@ -247,12 +247,14 @@ static int prepare_target(struct session *s, pid_t pid, bool named, struct hs_ta
 		return err;
 	err = plan_target(s, *added, true);
 	for (int tries = 1; no_allocator_yet(err, *added) && tries < HS_START_TRIES &&
-			    !hs_target_exited(*added) && still_loading(pid);
+			    still_loading(pid);
 	     tries++) {
 		if (tries == 1 && s->opts->verbose)
 			fprintf(stderr, "heapscope: PID %d %s; trying again\n", pid,
 				not_yet_reason(pid));
 		usleep(HS_REPLAN_WAIT_MS * 1000);
+		if (hs_target_exited(*added))
+			break; /* told below; reaped, its maps would fail to read: a second line */
 		err = plan_target(s, *added, true);
 	}
 	if (no_allocator_yet(err, *added) && hs_target_exited(*added))
