@@ -28,6 +28,16 @@ start_held() {
 	wait_for "$1/pid"; WPID=$(cat "$1/pid"); PIDS_TO_KILL+=("$WPID")
 }
 
+# held_session NAME: start_held $OUT/NAME (sets W, HOLDER, WPID), then heapscope -p on it
+# in the background (HPID; $OUT/NAME.folded, .err), once it says it is waiting.
+held_session() {
+	W=$OUT/$1
+	start_held "$W"
+	"$HEAPSCOPE" -p "$WPID" -v -o "$OUT/$1.folded" 2> "$OUT/$1.err" &
+	HPID=$!; PIDS_TO_KILL+=("$HPID")
+	wait_for_text "$OUT/$1.err" "PID $WPID has no allocator mapped yet"
+}
+
 echo "# heapscope killed with SIGKILL mid-session"
 W=$OUT/kill
 start_workload truth_fp "$W"
@@ -74,11 +84,7 @@ check_eq "after SIGCONT the target runs to a clean exit" 0 "$WRC"
 
 echo "# the target has just exec()ed (prog & heapscope -p \$!): heapscope waits for its libraries"
 # Let go after 0.5 s, the target is attached and profiled exactly.
-W=$OUT/just_execed
-start_held "$W"
-"$HEAPSCOPE" -p "$WPID" -v -o "$OUT/just_execed.folded" 2> "$OUT/just_execed.err" &
-HPID=$!; PIDS_TO_KILL+=("$HPID")
-wait_for_text "$OUT/just_execed.err" "PID $WPID has no allocator mapped yet"
+held_session just_execed
 sleep 0.5
 touch "$W/resume"
 wait_for "$W/ready"
@@ -108,11 +114,7 @@ wait "$HOLDER"
 check_eq "let go, the target runs to a clean exit" 0 "$?"
 
 echo "# ... killed while heapscope waits: one line, exit 1"
-W=$OUT/killed_held
-start_held "$W"
-"$HEAPSCOPE" -p "$WPID" -v -o "$OUT/killed_held.folded" 2> "$OUT/killed_held.err" &
-HPID=$!; PIDS_TO_KILL+=("$HPID")
-wait_for_text "$OUT/killed_held.err" "PID $WPID has no allocator mapped yet"
+held_session killed_held
 kill -9 "$WPID"
 wait "$HPID"
 check_eq "heapscope exits 1" 1 "$?"
